@@ -1,0 +1,96 @@
+"""INK Events: the application factory."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from ink import config as default_config
+from ink.core.clock import SystemClock
+from ink.extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    _load_config(app, test_config)
+    app.extensions["ink.clock"] = app.config.get("CLOCK") or SystemClock()
+
+    import ink.models  # noqa: F401  (every table in the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from ink import i18n, web
+
+    i18n.init_app(app)
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from ink.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_object(default_config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("INK")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
+            "sqlite:///" + os.path.join(app.instance_path, "ink.sqlite3")
+        )
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing or app.config.get("DEBUG") or app.config.get("TESTING")):
+            raise ConfigurationError(
+                "No secret key: set INK_SECRET_KEY or SECRET_KEY in instance/config.py "
+                "(`make run` writes one for you)."
+            )
+        app.config["SECRET_KEY"] = "insecure-development-key"
+    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ink.auth.views import bp as auth_bp
+    from ink.events.views import bp as events_bp
+    from ink.organisations.views import bp as organisations_bp
+    from ink.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(events_bp)
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, a busy timeout and foreign keys, on every SQLite connection (they are per connection)."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

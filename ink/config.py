@@ -1,0 +1,40 @@
+"""Configuration: these defaults, then ``instance/config.py``, then ``INK_*`` environment variables."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+# The database: SQLite in instance/ unless INK_DATABASE_URL says otherwise (set in create_app).
+DATABASE_URL: str | None = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+SECRET_KEY: str | None = None
+TIMEZONE = "Europe/Oslo"
+BASE_URL = "http://127.0.0.1:5000"
+
+# Languages the interface is complete in; the first is the fallback.
+LANGUAGES = ("en", "nb")
+BABEL_DEFAULT_LOCALE = "en"
+
+# How far ahead occurrences are materialised; the scheduler extends it daily.
+OCCURRENCE_HORIZON_DAYS = 730
+
+# Argon2id parameters: RFC 9106's second recommended option (64 MiB, t=3, p=4).
+PASSWORD_HASH_TIME_COST = 3
+PASSWORD_HASH_MEMORY_KIB = 65536
+PASSWORD_HASH_PARALLELISM = 4
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+
+# Mail (used by reminders): "file" writes messages under instance/mail; "smtp" sends them.
+MAIL_BACKEND = "file"
+MAIL_HOST = "127.0.0.1"
+MAIL_PORT = 25
+MAIL_SECURITY = "none"  # none | starttls | tls
+MAIL_USERNAME: str | None = None
+MAIL_PASSWORD: str | None = None
+MAIL_FROM = "INK Events <no-reply@ink-events.example>"

@@ -1,0 +1,1 @@
+"""Venues, event series with their recurrence, and occurrences."""

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ink.core.time import local_to_utc
+from ink.extensions import UTCDateTime, db
+from ink.organisations.models import Organisation, Topic
+
+
+def _enum(cls: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class SeriesStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class OccurrenceStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+series_topic = sa.Table(
+    "series_topic",
+    db.metadata,
+    sa.Column("series_id", sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+)
+
+series_coorganiser = sa.Table(
+    "series_coorganiser",
+    db.metadata,
+    sa.Column("series_id", sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Venue(db.Model):
+    __tablename__ = "venue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
+    accessibility: Mapped[str] = mapped_column(sa.Text, default="")
+    capacity: Mapped[int | None] = mapped_column()
+
+    @property
+    def has_geo(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.slug}>"
+
+
+class SeriesLanguage(db.Model):
+    """A language spoken at a series' events (BCP 47 code)."""
+
+    __tablename__ = "series_language"
+
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
+
+
+class EventSeries(db.Model):
+    __tablename__ = "event_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # RFC 7986: a random UUID, stored, never derived from host names or people.
+    uid: Mapped[str] = mapped_column(sa.String(64), unique=True, default=lambda: str(uuid.uuid4()))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description_html: Mapped[str] = mapped_column(sa.Text, default="")
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id"), index=True)
+    audience: Mapped[str] = mapped_column(sa.String(200), default="")
+    age_min: Mapped[int | None] = mapped_column()
+    age_max: Mapped[int | None] = mapped_column()
+    is_drop_in: Mapped[bool] = mapped_column(default=False)
+    registration_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The first instance as wall-clock time in `timezone` (naive); for all-day series, midnight.
+    start_local: Mapped[datetime] = mapped_column(sa.DateTime)
+    duration_minutes: Mapped[int | None] = mapped_column()
+    is_all_day: Mapped[bool] = mapped_column(default=False)
+    all_day_days: Mapped[int] = mapped_column(default=1)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Oslo")
+    rrule: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[SeriesStatus] = mapped_column(_enum(SeriesStatus), default=SeriesStatus.DRAFT)
+    cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    # iCal SEQUENCE: increases whenever a date, time, rule or status changes.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Occurrences exist up to this instant; the scheduler moves it forward.
+    materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    coorganisers: Mapped[list[Organisation]] = relationship(
+        secondary=series_coorganiser, order_by=Organisation.name
+    )
+    venue: Mapped[Venue | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=series_topic, order_by=Topic.name)
+    language_rows: Mapped[list[SeriesLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by=SeriesLanguage.code
+    )
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="series", order_by="Occurrence.original_start_at", passive_deletes=True
+    )
+
+    @property
+    def languages(self) -> list[str]:
+        return [row.code for row in self.language_rows]
+
+    @property
+    def duration(self) -> timedelta:
+        if self.is_all_day:
+            return timedelta(days=self.all_day_days)
+        return timedelta(minutes=self.duration_minutes or 0)
+
+    @property
+    def start_at(self) -> datetime:
+        return local_to_utc(self.start_local, self.timezone)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == SeriesStatus.PUBLISHED
+
+    @property
+    def organisations(self) -> list[Organisation]:
+        """The organiser first, then the co-organisers."""
+        return [self.organisation, *self.coorganisers]
+
+    def __repr__(self) -> str:
+        return f"<EventSeries {self.id} {self.title!r}>"
+
+
+class Occurrence(db.Model):
+    __tablename__ = "occurrence"
+    __table_args__ = (
+        sa.UniqueConstraint("series_id", "original_start_at"),
+        sa.Index("ix_occurrence_start_at_end_at", "start_at", "end_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("event_series.id"), index=True)
+    # The instance the rule produced: the iCal RECURRENCE-ID. Never changes.
+    original_start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Effective times (the original ones unless moved); kept for range queries.
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    is_moved: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[OccurrenceStatus] = mapped_column(
+        _enum(OccurrenceStatus), default=OccurrenceStatus.SCHEDULED
+    )
+    cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id"))
+    note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    series: Mapped[EventSeries] = relationship(back_populates="occurrences")
+    venue_override: Mapped[Venue | None] = relationship(foreign_keys=[venue_id])
+
+    @property
+    def venue(self) -> Venue | None:
+        return self.venue_override or self.series.venue
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == OccurrenceStatus.CANCELLED or self.series.status == SeriesStatus.CANCELLED
+
+    @property
+    def has_exception(self) -> bool:
+        """True when this occurrence differs from what the rule alone would give."""
+        return (
+            self.is_moved
+            or self.status == OccurrenceStatus.CANCELLED
+            or self.venue_id is not None
+            or bool(self.note)
+        )
+
+    def __repr__(self) -> str:
+        return f"<Occurrence {self.series_id}@{self.original_start_at.isoformat()}>"

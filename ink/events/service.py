@@ -1,0 +1,360 @@
+"""Event series and occurrences: creation, edits, exceptions and the rolling horizon.
+
+Services take plain arguments (including ``now``) and raise domain errors; they never commit:
+the request (or CLI command) that called them owns the transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ink.core import signals
+from ink.core.errors import NotFound, ValidationFailed
+from ink.core.html import sanitise_html
+from ink.core.time import local_to_utc, utc_to_local
+from ink.events import recurrence
+from ink.events.models import (
+    EventSeries,
+    Occurrence,
+    OccurrenceStatus,
+    SeriesLanguage,
+    SeriesStatus,
+    Venue,
+)
+from ink.events.recurrence import Recurrence, RecurrenceError
+from ink.extensions import db
+from ink.organisations.models import Organisation, Topic
+
+DEFAULT_HORIZON = timedelta(days=730)
+MAX_ALL_DAY_DAYS = 31
+MAX_DURATION_MINUTES = 24 * 60
+
+
+@dataclass
+class SeriesData:
+    """Everything a coordinator or editor sets on a series (the form's cleaned data)."""
+
+    title: str
+    organisation: Organisation
+    start_local: datetime
+    recurrence: Recurrence = field(default_factory=Recurrence)
+    duration_minutes: int | None = 120
+    is_all_day: bool = False
+    all_day_days: int = 1
+    timezone: str = "Europe/Oslo"
+    description_html: str = ""
+    coorganisers: list[Organisation] = field(default_factory=list)
+    venue: Venue | None = None
+    topics: list[Topic] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    audience: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    is_drop_in: bool = False
+    registration_url: str | None = None
+
+
+# Fields whose change moves instances in time: they raise SEQUENCE and regenerate the future.
+_SCHEDULE_FIELDS = ("start_local", "duration_minutes", "is_all_day", "all_day_days", "timezone", "rrule")
+
+
+def validate_series_data(data: SeriesData) -> None:
+    if not data.title.strip():
+        raise ValidationFailed("A title is required.", "title")
+    if data.is_all_day:
+        if not 1 <= data.all_day_days <= MAX_ALL_DAY_DAYS:
+            raise ValidationFailed(f"An all-day event lasts 1 to {MAX_ALL_DAY_DAYS} days.", "all_day_days")
+    elif data.duration_minutes is None or not 1 <= data.duration_minutes <= MAX_DURATION_MINUTES:
+        raise ValidationFailed("The end must be after the start, within 24 hours.", "end_time")
+    if data.age_min is not None and data.age_max is not None and data.age_min > data.age_max:
+        raise ValidationFailed("The lowest age must not be above the highest.", "age_max")
+    if data.organisation in data.coorganisers:
+        raise ValidationFailed("The organiser cannot also be a co-organiser.", "coorganisers")
+    try:
+        recurrence.validate(data.recurrence, data.start_local)
+    except RecurrenceError as error:
+        raise ValidationFailed(str(error), error.field) from error
+
+
+def create_series(data: SeriesData, *, now: datetime, horizon: timedelta = DEFAULT_HORIZON,
+                  status: SeriesStatus = SeriesStatus.DRAFT) -> EventSeries:
+    validate_series_data(data)
+    series = EventSeries(created_at=now, updated_at=now, status=status, sequence=0)
+    _apply(series, data)
+    db.session.add(series)
+    db.session.flush()
+    materialise(series, since=None, until=now + horizon)
+    signals.series_changed.send(series, now=now)
+    return series
+
+
+def update_series(series: EventSeries, data: SeriesData, *, now: datetime,
+                  horizon: timedelta = DEFAULT_HORIZON) -> EventSeries:
+    """Apply an edit. Past occurrences and their exceptions stay; the future follows the new rule."""
+    validate_series_data(data)
+    before = {name: getattr(series, name) for name in _SCHEDULE_FIELDS}
+    _apply(series, data)
+    schedule_changed = any(getattr(series, name) != value for name, value in before.items())
+    series.updated_at = now
+    if schedule_changed:
+        series.sequence += 1
+        regenerate_future(series, now=now, until=now + horizon)
+    signals.series_changed.send(series, now=now)
+    return series
+
+
+def _apply(series: EventSeries, data: SeriesData) -> None:
+    series.title = data.title.strip()
+    series.description_html = sanitise_html(data.description_html)
+    series.organisation = data.organisation
+    series.coorganisers = list(data.coorganisers)
+    series.venue = data.venue
+    series.topics = list(data.topics)
+    _set_languages(series, data.languages)
+    series.audience = data.audience.strip()
+    series.age_min = data.age_min
+    series.age_max = data.age_max
+    series.is_drop_in = data.is_drop_in
+    series.registration_url = data.registration_url or None
+    series.is_all_day = data.is_all_day
+    series.all_day_days = data.all_day_days if data.is_all_day else 1
+    series.start_local = (
+        data.start_local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if data.is_all_day else data.start_local.replace(second=0, microsecond=0)
+    )
+    series.duration_minutes = None if data.is_all_day else data.duration_minutes
+    series.timezone = data.timezone
+    series.rrule = recurrence.to_rrule(data.recurrence, series.start_local, data.timezone)
+
+
+def _set_languages(series: EventSeries, codes: list[str]) -> None:
+    wanted = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
+    existing = {row.code: row for row in series.language_rows}
+    series.language_rows = [existing.get(code) or SeriesLanguage(code=code) for code in wanted]
+
+
+def series_recurrence(series: EventSeries) -> Recurrence:
+    return recurrence.from_rrule(series.rrule, series.start_local)
+
+
+def expand_series(series: EventSeries, window_start: datetime, window_end: datetime) -> list[datetime]:
+    """UTC start instants the series' rule gives in [window_start, window_end)."""
+    return recurrence.expand(
+        series.rrule, series.start_local, series.timezone, window_start, window_end,
+        all_day=series.is_all_day, limit=100_000,
+    )
+
+
+def _new_occurrence(series: EventSeries, start_at: datetime) -> Occurrence:
+    return Occurrence(
+        series=series, original_start_at=start_at, start_at=start_at,
+        end_at=default_end(series, start_at), status=OccurrenceStatus.SCHEDULED,
+    )
+
+
+def default_end(series: EventSeries, start_at: datetime) -> datetime:
+    """End instant of an instance: wall-clock duration for all-day spans, elapsed time otherwise."""
+    if series.is_all_day:
+        local_start = utc_to_local(start_at, series.timezone)
+        return local_to_utc(local_start + timedelta(days=series.all_day_days), series.timezone)
+    return start_at + series.duration
+
+
+def materialise(series: EventSeries, *, since: datetime | None, until: datetime) -> int:
+    """Create the missing occurrences in [since, until); returns how many were added."""
+    window_start = since or series.start_at
+    if window_start >= until:
+        series.materialised_until = max(series.materialised_until or until, until)
+        return 0
+    existing = set(
+        db.session.scalars(
+            sa.select(Occurrence.original_start_at).where(
+                Occurrence.series_id == series.id,
+                Occurrence.original_start_at >= window_start,
+                Occurrence.original_start_at < until,
+            )
+        )
+    )
+    added = [
+        _new_occurrence(series, start_at)
+        for start_at in expand_series(series, window_start, until)
+        if start_at not in existing
+    ]
+    db.session.add_all(added)
+    series.materialised_until = until
+    return len(added)
+
+
+def regenerate_future(series: EventSeries, *, now: datetime, until: datetime) -> None:
+    """Re-expand the rule from ``now``: keep matching occurrences, add new ones, drop stale ones.
+
+    Occurrences that began before ``now`` are never touched. An exception (cancelled, moved,
+    other venue, note) on a dropped future date is carried to the new instance on the same local date.
+    """
+    future = {
+        occ.original_start_at: occ
+        for occ in db.session.scalars(
+            sa.select(Occurrence).where(Occurrence.series_id == series.id, Occurrence.original_start_at >= now)
+        )
+    }
+    wanted = expand_series(series, now, until)
+    stale = [occ for start_at, occ in future.items() if start_at not in set(wanted)]
+    stale_by_date = {
+        utc_to_local(occ.original_start_at, series.timezone).date(): occ for occ in stale if occ.has_exception
+    }
+    for start_at in wanted:
+        occ = future.get(start_at)
+        if occ is None:
+            occ = _new_occurrence(series, start_at)
+            db.session.add(occ)
+            previous = stale_by_date.get(utc_to_local(start_at, series.timezone).date())
+            if previous is not None:
+                _carry_exception(previous, occ)
+        elif not occ.is_moved:
+            occ.end_at = default_end(series, start_at)
+    if stale:
+        signals.occurrences_removing.send(series, occurrences=stale, now=now)
+        for occ in stale:
+            db.session.delete(occ)
+    series.materialised_until = until
+
+
+def _carry_exception(source: Occurrence, target: Occurrence) -> None:
+    target.status = source.status
+    target.cancel_reason = source.cancel_reason
+    target.venue_id = source.venue_id
+    target.note = source.note
+    if source.is_moved:
+        target.start_at, target.end_at, target.is_moved = source.start_at, source.end_at, True
+
+
+def extend_horizon(*, now: datetime, horizon: timedelta = DEFAULT_HORIZON) -> int:
+    """Materialise every live recurring series up to now + horizon. Idempotent; returns rows added."""
+    until = now + horizon
+    added = 0
+    for series in db.session.scalars(
+        sa.select(EventSeries).where(
+            EventSeries.rrule.is_not(None),
+            EventSeries.status != SeriesStatus.CANCELLED,
+            sa.or_(EventSeries.materialised_until.is_(None), EventSeries.materialised_until < until),
+        )
+    ):
+        added += materialise(series, since=series.materialised_until, until=until)
+    return added
+
+
+# --- status of a whole series -------------------------------------------------------------------
+
+def publish_series(series: EventSeries, *, now: datetime) -> None:
+    _set_series_status(series, SeriesStatus.PUBLISHED, now=now)
+
+
+def unpublish_series(series: EventSeries, *, now: datetime) -> None:
+    _set_series_status(series, SeriesStatus.DRAFT, now=now)
+
+
+def cancel_series(series: EventSeries, *, reason: str, now: datetime) -> None:
+    series.cancel_reason = reason.strip()
+    _set_series_status(series, SeriesStatus.CANCELLED, now=now)
+
+
+def _set_series_status(series: EventSeries, status: SeriesStatus, *, now: datetime) -> None:
+    if series.status == status:
+        return
+    if series.status == SeriesStatus.CANCELLED:
+        series.cancel_reason = ""
+    series.status = status
+    series.sequence += 1
+    series.updated_at = now
+    signals.series_changed.send(series, now=now)
+
+
+# --- exceptions on one occurrence ---------------------------------------------------------------
+
+def cancel_occurrence(occ: Occurrence, *, reason: str, now: datetime) -> None:
+    if occ.status == OccurrenceStatus.CANCELLED:
+        return
+    occ.status = OccurrenceStatus.CANCELLED
+    occ.cancel_reason = reason.strip()[:300]
+    _touch(occ, now)
+    signals.occurrence_cancelled.send(occ, now=now)
+
+
+def restore_occurrence(occ: Occurrence, *, now: datetime) -> None:
+    if occ.status != OccurrenceStatus.CANCELLED:
+        return
+    occ.status = OccurrenceStatus.SCHEDULED
+    occ.cancel_reason = ""
+    _touch(occ, now)
+    signals.occurrence_restored.send(occ, now=now)
+
+
+def move_occurrence(occ: Occurrence, *, start_at: datetime, end_at: datetime, venue: Venue | None,
+                    note: str, now: datetime) -> None:
+    """Give one occurrence another time and/or venue. Its RECURRENCE-ID (original start) stays."""
+    if end_at <= start_at:
+        raise ValidationFailed("The end must be after the start.", "end_time")
+    if end_at - start_at > timedelta(days=MAX_ALL_DAY_DAYS):
+        raise ValidationFailed("An occurrence cannot last that long.", "end_time")
+    previous_start_at, previous_end_at = occ.start_at, occ.end_at
+    occ.start_at, occ.end_at = start_at, end_at
+    occ.is_moved = (start_at, end_at) != (occ.original_start_at, default_end(occ.series, occ.original_start_at))
+    occ.venue_id = venue.id if venue is not None and venue.id != occ.series.venue_id else None
+    occ.note = note.strip()[:1000]
+    _touch(occ, now)
+    if (previous_start_at, previous_end_at) != (start_at, end_at) or venue is not None:
+        signals.occurrence_moved.send(
+            occ, now=now, previous_start_at=previous_start_at, previous_end_at=previous_end_at
+        )
+
+
+def _touch(occ: Occurrence, now: datetime) -> None:
+    occ.updated_at = now
+    occ.series.updated_at = now
+    occ.series.sequence += 1
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+def get_series(series_id: int) -> EventSeries:
+    series = db.session.get(EventSeries, series_id)
+    if series is None:
+        raise NotFound("No such event.")
+    return series
+
+
+def get_occurrence(series: EventSeries, occurrence_id: int) -> Occurrence:
+    occ = db.session.get(Occurrence, occurrence_id)
+    if occ is None or occ.series_id != series.id:
+        raise NotFound("No such occurrence.")
+    return occ
+
+
+def occurrences_between(start: datetime, end: datetime, *, published_only: bool = True,
+                        series_ids: list[int] | None = None) -> list[Occurrence]:
+    """Occurrences (live and cancelled) whose effective time overlaps [start, end), soonest first."""
+    query = (
+        sa.select(Occurrence)
+        .join(Occurrence.series)
+        .where(Occurrence.start_at < end, Occurrence.end_at > start)
+        .options(sa.orm.contains_eager(Occurrence.series))
+        .order_by(Occurrence.start_at, EventSeries.title)
+    )
+    if published_only:
+        query = query.where(EventSeries.status.in_([SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED]))
+    if series_ids is not None:
+        query = query.where(Occurrence.series_id.in_(series_ids))
+    return list(db.session.scalars(query))
+
+
+def upcoming_occurrences(series: EventSeries, *, now: datetime, limit: int = 10) -> list[Occurrence]:
+    return list(
+        db.session.scalars(
+            sa.select(Occurrence)
+            .where(Occurrence.series_id == series.id, Occurrence.end_at > now)
+            .order_by(Occurrence.start_at)
+            .limit(limit)
+        )
+    )

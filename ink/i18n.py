@@ -1,0 +1,68 @@
+"""Interface language: the visitor's choice (cookie), else their account's, else the browser's."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel import Locale
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_login import current_user
+
+from ink.core.time import utc_to_local
+from ink.extensions import babel
+
+LANGUAGE_COOKIE = "ink_lang"
+
+
+def supported_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    languages = supported_languages()
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def language_name(code: str) -> str:
+    """A language's name in its own language ("Norsk bokmål", "English")."""
+    locale = Locale.parse(code)
+    return (locale.get_display_name(locale) or code).capitalize()
+
+
+def local(moment: datetime) -> datetime:
+    """The network's wall-clock time of an instant (naive)."""
+    return utc_to_local(moment, current_app.config["TIMEZONE"])
+
+
+# Instants are aware UTC datetimes; Flask-Babel rebases them to the network's time zone.
+def fmt_date(value: date | datetime, format: str = "full") -> str:
+    return format_date(value, format=format)
+
+
+def fmt_time(value: datetime) -> str:
+    return format_time(value, format="HH:mm")
+
+
+def fmt_datetime(value: datetime, format: str = "medium") -> str:
+    return format_datetime(value, format=format)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters.update(
+        date=fmt_date, time=fmt_time, datetime=fmt_datetime, language_name=language_name
+    )
+    app.jinja_env.globals.update(
+        get_locale=get_locale, supported_languages=supported_languages, language_name=language_name
+    )

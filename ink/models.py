@@ -1,0 +1,4 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+from ink.auth.models import User  # noqa: F401
+from ink.events.models import EventSeries, Occurrence, SeriesLanguage, Venue  # noqa: F401
+from ink.organisations.models import Membership, Organisation, OrganisationLanguage, Topic  # noqa: F401

@@ -1,0 +1,1 @@
+"""Member organisations, their editors (memberships), topics and access checks."""

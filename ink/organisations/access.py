@@ -1,0 +1,43 @@
+"""Who may do what to which organisation. Load the object first (404), then check here (403)."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ink.auth.models import User
+from ink.core.errors import Forbidden
+from ink.extensions import db
+from ink.organisations.models import Membership, Organisation
+
+
+def is_coordinator(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_coordinator)
+
+
+def editor_organisation_ids(user: Any) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(db.session.scalars(sa.select(Membership.organisation_id).where(Membership.user_id == user.id)))
+
+
+def can_manage_organisation(user: Any, organisation: Organisation) -> bool:
+    return is_coordinator(user) or organisation.id in editor_organisation_ids(user)
+
+
+def require_coordinator(user: Any) -> None:
+    if not is_coordinator(user):
+        raise Forbidden("Only coordinators can do that.")
+
+
+def require_organisation_manager(user: Any, organisation: Organisation) -> None:
+    if not can_manage_organisation(user, organisation):
+        raise Forbidden("You are not an editor of this organisation.")
+
+
+def manageable_organisations(user: User) -> list[Organisation]:
+    """Organisations the user may act for: all for coordinators, their own for editors."""
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if not is_coordinator(user):
+        query = query.where(Organisation.id.in_(editor_organisation_ids(user)))
+    return list(db.session.scalars(query))

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ink.auth.models import User
+from ink.extensions import UTCDateTime, db
+
+
+class OrganisationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class MembershipRole(enum.StrEnum):
+    EDITOR = "editor"
+
+
+organisation_topic = sa.Table(
+    "organisation_topic",
+    db.metadata,
+    sa.Column("organisation_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Topic(db.Model):
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug}>"
+
+
+class OrganisationLanguage(db.Model):
+    """A language an organisation works in (BCP 47 code such as 'pl' or 'nb')."""
+
+    __tablename__ = "organisation_language"
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    status: Mapped[OrganisationStatus] = mapped_column(
+        sa.Enum(OrganisationStatus, native_enum=False, length=16,
+                values_callable=lambda e: [m.value for m in e]),
+        default=OrganisationStatus.PENDING,
+    )
+    is_example: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    topics: Mapped[list[Topic]] = relationship(secondary=organisation_topic, order_by=Topic.name)
+    language_rows: Mapped[list[OrganisationLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by=OrganisationLanguage.code
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+    @property
+    def languages(self) -> list[str]:
+        return [row.code for row in self.language_rows]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == OrganisationStatus.ACTIVE
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[MembershipRole] = mapped_column(
+        sa.Enum(MembershipRole, native_enum=False, length=16,
+                values_callable=lambda e: [m.value for m in e]),
+        default=MembershipRole.EDITOR,
+    )
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")

@@ -1,0 +1,164 @@
+"""Organisations, memberships and topics."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ink.auth.models import User
+from ink.core.errors import Conflict, NotFound, ValidationFailed
+from ink.core.text import slugify
+from ink.extensions import db
+from ink.organisations.models import (
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationLanguage,
+    OrganisationStatus,
+    Topic,
+)
+
+# The network's themes (as the Intercultural Cities programme names them).
+NETWORK_TOPICS = (
+    "Anti-discrimination and Equality",
+    "Anti-rumour",
+    "Business and Employment",
+    "Communication and public awareness",
+    "Culture, Leisure and Heritage",
+    "Developing a culture of openness and Interculturality",
+    "Education",
+    "Gender equality and Intersectionality",
+    "Health, Social care and Family support",
+    "Housing and urban planning",
+    "International outlook",
+    "Leadership and Political Commitment",
+    "Mediation and conflict resolution",
+    "Multilingualism",
+    "Neighbourhood",
+    "Political and public participation",
+    "Public and Community Services",
+    "Refugees",
+    "Religion and Interfaith",
+    "Roma",
+    "Security, Justice and Safety",
+    "Welcoming and social integration",
+)
+
+
+@dataclass
+class OrganisationData:
+    name: str
+    description: str = ""
+    website: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    languages: list[str] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    slug: str | None = None
+
+
+def ensure_topics() -> list[Topic]:
+    """Create the network's topics that are missing (idempotent)."""
+    existing = {topic.name: topic for topic in db.session.scalars(sa.select(Topic))}
+    for name in NETWORK_TOPICS:
+        if name not in existing:
+            existing[name] = Topic(name=name, slug=slugify(name))
+            db.session.add(existing[name])
+    db.session.flush()
+    return sorted(existing.values(), key=lambda topic: topic.name)
+
+
+def all_topics() -> list[Topic]:
+    return list(db.session.scalars(sa.select(Topic).order_by(Topic.name)))
+
+
+def unique_slug(model: type, base: str, *, exclude_id: int | None = None) -> str:
+    """``base`` or ``base-2``, ``base-3``… whichever no other row of ``model`` uses."""
+    base = slugify(base)
+    query = sa.select(model.slug).where(model.slug.like(f"{base}%"))
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    taken = set(db.session.scalars(query))
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def create_organisation(data: OrganisationData, *, now: datetime,
+                        status: OrganisationStatus = OrganisationStatus.PENDING,
+                        is_example: bool = False) -> Organisation:
+    _check(data)
+    organisation = Organisation(
+        slug=_claim_slug(data.slug, data.name), status=status, is_example=is_example,
+        created_at=now, updated_at=now,
+    )
+    _apply(organisation, data)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def update_organisation(organisation: Organisation, data: OrganisationData, *, now: datetime) -> Organisation:
+    _check(data)
+    if data.slug and data.slug != organisation.slug:
+        organisation.slug = _claim_slug(data.slug, data.name, exclude_id=organisation.id)
+    _apply(organisation, data)
+    organisation.updated_at = now
+    return organisation
+
+
+def _check(data: OrganisationData) -> None:
+    if not data.name.strip():
+        raise ValidationFailed("A name is required.", "name")
+
+
+def _claim_slug(wanted: str | None, name: str, *, exclude_id: int | None = None) -> str:
+    if wanted:
+        slug = slugify(wanted)
+        clash = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
+        if clash is not None and clash != exclude_id:
+            raise Conflict("Another organisation already uses that address.", "slug")
+        return slug
+    return unique_slug(Organisation, name, exclude_id=exclude_id)
+
+
+def _apply(organisation: Organisation, data: OrganisationData) -> None:
+    organisation.name = data.name.strip()
+    organisation.description = data.description.strip()
+    organisation.website = data.website or None
+    organisation.contact_email = data.contact_email or None
+    organisation.contact_phone = data.contact_phone or None
+    organisation.topics = list(data.topics)
+    wanted = list(dict.fromkeys(code.strip() for code in data.languages if code.strip()))
+    existing = {row.code: row for row in organisation.language_rows}
+    organisation.language_rows = [existing.get(code) or OrganisationLanguage(code=code) for code in wanted]
+
+
+def set_organisation_status(organisation: Organisation, status: OrganisationStatus, *, now: datetime) -> None:
+    organisation.status = status
+    organisation.updated_at = now
+
+
+def add_editor(organisation: Organisation, user: User) -> Membership:
+    existing = db.session.scalar(
+        sa.select(Membership).where(Membership.organisation_id == organisation.id, Membership.user_id == user.id)
+    )
+    if existing is not None:
+        return existing
+    membership = Membership(organisation=organisation, user=user, role=MembershipRole.EDITOR)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def remove_membership(organisation: Organisation, membership_id: int) -> None:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.organisation_id != organisation.id:
+        raise NotFound("No such membership.")
+    db.session.delete(membership)
+
+
+def get_organisation_by_slug(slug: str) -> Organisation | None:
+    return db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))

@@ -1,0 +1,1 @@
+"""The residents' site: programme, event pages, organisation directory (read-only)."""

@@ -1,0 +1,80 @@
+"""Request-wide behaviour: one transaction per request, error pages, security headers."""
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ink.core.errors import DomainError
+from ink.extensions import db
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def error_response(status: int, message: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _default_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood. Please check what you sent."),
+        403: _("You do not have permission to do that."),
+        404: _("We could not find that page."),
+        405: _("That action is not allowed here."),
+        413: _("What you sent is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+    }
+    return messages.get(status, _("Something went wrong on our side. Please try again later."))
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def finish_transaction(response: Response) -> Response:
+        # One request, one transaction: commit what succeeded, drop what did not.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return error_response(error.status_code, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return error_response(400, _("The form expired or was sent from elsewhere. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        status = error.code or 500
+        return error_response(status, _default_message(status))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        app.logger.exception("Unhandled error")
+        return error_response(500, _default_message(500))
