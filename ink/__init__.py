@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from ink.core.clock import SystemClock
 from ink.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Domains built on events; each has init_app(app) registering its blueprint, listeners and panels.
+HIGHER_DOMAINS: tuple[str, ...] = ()
 
 
 class ConfigurationError(RuntimeError):
@@ -43,6 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
+    for domain in HIGHER_DOMAINS:
+        import_module(domain).init_app(app)
 
     from ink.cli import register_commands
 

@@ -63,6 +63,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, language_name=language_name
     )
+    from ink.extensions import now
+    from ink.panels import panels_for
+
     app.jinja_env.globals.update(
+        now=now, panels_for=panels_for,
         get_locale=get_locale, supported_languages=supported_languages, language_name=language_name
     )

@@ -1,0 +1,37 @@
+"""Slots on pages that higher domains fill without the lower ones importing them.
+
+A page of a lower domain (the dashboard, an occurrence, an event page) renders the panels that
+higher domains (feeds, attendance, reminders) registered for its slot. Each panel is a template and
+a function giving its context, or None to stay hidden:
+
+    register_panel(app, "occurrence", "attendance/_occurrence_panel.html", attendance_panel_context)
+
+Slots: "dashboard" (obj None), "series" (EventSeries, manage page), "occurrence" (Occurrence, manage page),
+"public_event" (EventSeries), "public_organisation" (Organisation), "public_programme" (obj None).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+
+PanelContext = Callable[[Any, Any, datetime], "dict[str, Any] | None"]
+SLOTS = ("dashboard", "series", "occurrence", "public_event", "public_organisation", "public_programme")
+
+
+def register_panel(app: Flask, slot: str, template: str, context: PanelContext) -> None:
+    if slot not in SLOTS:
+        raise ValueError(f"Unknown panel slot {slot!r}")
+    app.extensions.setdefault("ink.panels", {}).setdefault(slot, []).append((template, context))
+
+
+def panels_for(slot: str, user: Any, obj: Any, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """The (template, context) pairs to render in ``slot`` for this user and object."""
+    rendered = []
+    for template, context in current_app.extensions.get("ink.panels", {}).get(slot, []):
+        values = context(user, obj, now)
+        if values is not None:
+            rendered.append((template, values))
+    return rendered
