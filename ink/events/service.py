@@ -126,7 +126,9 @@ def _apply(series: EventSeries, data: SeriesData) -> None:
     )
     series.duration_minutes = None if data.is_all_day else data.duration_minutes
     series.timezone = data.timezone
-    series.rrule = recurrence.to_rrule(data.recurrence, series.start_local, data.timezone)
+    series.rrule = recurrence.to_rrule(
+        data.recurrence, series.start_local, data.timezone, all_day=data.is_all_day
+    )
 
 
 def _set_languages(series: EventSeries, codes: list[str]) -> None:
@@ -136,7 +138,7 @@ def _set_languages(series: EventSeries, codes: list[str]) -> None:
 
 
 def series_recurrence(series: EventSeries) -> Recurrence:
-    return recurrence.from_rrule(series.rrule, series.start_local)
+    return recurrence.from_rrule(series.rrule, series.start_local, series.timezone)
 
 
 def expand_series(series: EventSeries, window_start: datetime, window_end: datetime) -> list[datetime]:
