@@ -1,7 +1,7 @@
 """Request-wide behaviour: one transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -40,6 +40,12 @@ def _default_message(status: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def forget_cached_user() -> None:
+        # Each request loads its user afresh. (In production `g` is new per request anyway; tests
+        # keep one app context open across requests, and a cached user would hide sign-outs.)
+        g.pop("_login_user", None)
+
     @app.after_request
     def finish_transaction(response: Response) -> Response:
         # One request, one transaction: commit what succeeded, drop what did not.
