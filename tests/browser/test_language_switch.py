@@ -1,0 +1,20 @@
+"""In a real browser: the language switch works and is remembered across pages."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_switching_language_is_remembered(live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(live_server.url + "/organisations/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    Select(browser.find_element(By.ID, "language-select")).select_by_value("nb")
+    browser.find_element(By.CSS_SELECTOR, ".language-switch button").click()
+    assert browser.current_url.endswith("/organisations/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
+    browser.get(live_server.url + "/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
