@@ -1,22 +1,209 @@
+"""The residents' site: programme, event pages, organisation directory (read-only)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import groupby
+from urllib.parse import quote
+
+from babel import Locale, UnknownLocaleError
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
 from ink.auth.redirects import safe_next
+from ink.core.errors import NotFound, ValidationFailed
+from ink.core.time import local_date, local_day_bounds
+from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
+from ink.events.recurrence_text import describe
+from ink.events.service import series_recurrence
+from ink.extensions import now
 from ink.i18n import LANGUAGE_COOKIE
+from ink.organisations.access import can_manage_organisation
+from ink.organisations.models import Organisation, OrganisationStatus
+from ink.organisations.service import get_organisation_by_slug
+from ink.public import queries
 
 bp = Blueprint("public", __name__)
+
+DEFAULT_DAYS = 14
+MAX_DAYS = 62
+# How far from today the programme may be browsed (keeps dates far from datetime's limits).
+MAX_YEARS_AWAY = 50
+
+
+@dataclass
+class ProgrammeDay:
+    day: date
+    occurrences: list[Occurrence]
+
+
+def _timezone() -> str:
+    return str(current_app.config["TIMEZONE"])
+
+
+def _parse_window(today: date) -> tuple[date, int]:
+    """The programme's first day and length from ?start=YYYY-MM-DD&days=N (400 on nonsense)."""
+    raw_start = request.args.get("start", "").strip()
+    raw_days = request.args.get("days", "").strip()
+    start = today
+    if raw_start:
+        try:
+            start = date.fromisoformat(raw_start)
+        except ValueError:
+            raise ValidationFailed(gettext("The start date must look like 2026-06-02."), "start") from None
+        if abs(start.year - today.year) > MAX_YEARS_AWAY:
+            raise ValidationFailed(gettext("That date is too far from today."), "start")
+    days = DEFAULT_DAYS
+    if raw_days:
+        if not raw_days.isdigit() or not 1 <= int(raw_days) <= MAX_DAYS:
+            raise ValidationFailed(
+                gettext("The number of days must be between 1 and %(max)d.", max=MAX_DAYS), "days"
+            )
+        days = int(raw_days)
+    return start, days
+
+
+def group_by_local_day(occurrences: list[Occurrence], tz: str) -> list[ProgrammeDay]:
+    """Occurrences (sorted by start) grouped under the local date on which they start."""
+    return [
+        ProgrammeDay(day, list(items))
+        for day, items in groupby(occurrences, key=lambda occ: local_date(occ.start_at, tz))
+    ]
 
 
 @bp.get("/")
 def programme():  # type: ignore[no-untyped-def]
-    return render_template("public/programme.html")
+    tz = _timezone()
+    moment = now()
+    today = local_date(moment, tz)
+    start, days = _parse_window(today)
+    window_start = local_day_bounds(start, tz)[0]
+    window_end = local_day_bounds(start + timedelta(days=days - 1), tz)[1]
+    # From today on, what has already ended is no longer "on".
+    query_start = max(window_start, moment) if start <= today < start + timedelta(days=days) else window_start
+    occurrences = queries.programme_occurrences(query_start, window_end)
+    # Occurrences that began before the window (multi-day) are listed under its first day.
+    groups = group_by_local_day(occurrences, tz)
+    for group in groups:
+        if group.day < start:
+            group.day = start
+    merged: list[ProgrammeDay] = []
+    for group in groups:
+        if merged and merged[-1].day == group.day:
+            merged[-1].occurrences.extend(group.occurrences)
+        else:
+            merged.append(group)
+    return render_template(
+        "public/programme.html",
+        days=merged,
+        start=start,
+        last=start + timedelta(days=days - 1),
+        length=days,
+        is_default_window=(start == today and days == DEFAULT_DAYS),
+        previous_start=start - timedelta(days=days),
+        next_start=start + timedelta(days=days),
+        today=today,
+    )
+
+
+def _can_preview(series: EventSeries) -> bool:
+    return bool(current_user.is_authenticated) and any(
+        can_manage_organisation(current_user, organisation) for organisation in series.organisations
+    )
+
+
+def schedule_summary(series: EventSeries) -> str:
+    return describe(
+        series_recurrence(series),
+        series.start_local,
+        duration=None if series.is_all_day else series.duration,
+        all_day=series.is_all_day,
+        all_day_days=series.all_day_days,
+        locale=str(get_locale() or "en"),
+        gettext=gettext,
+        ngettext=ngettext,
+    )
+
+
+def map_url(venue: Venue) -> str | None:
+    """A plain OpenStreetMap link (no embedded map: our pages make no third-party requests)."""
+    if venue.has_geo:
+        lat, lon = f"{venue.latitude:.5f}", f"{venue.longitude:.5f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    if venue.address:
+        return "https://www.openstreetmap.org/search?query=" + quote(venue.address)
+    return None
+
+
+@bp.get("/events/<int:series_id>")
+def event(series_id: int):  # type: ignore[no-untyped-def]
+    series = queries.series_with_details(series_id)
+    if series is None:
+        raise NotFound(gettext("No such event."))
+    is_draft = series.status == SeriesStatus.DRAFT
+    if is_draft and not _can_preview(series):
+        raise NotFound(gettext("No such event."))
+    return render_template(
+        "public/event.html",
+        series=series,
+        is_draft=is_draft,
+        summary=schedule_summary(series),
+        occurrences=queries.next_occurrences_of_series(series, now=now(), limit=10),
+        map_url=map_url(series.venue) if series.venue else None,
+        map_url_for=map_url,
+    )
 
 
 @bp.get("/organisations/")
 def organisation_directory():  # type: ignore[no-untyped-def]
-    return render_template("public/organisations.html")
+    topic_slug = request.args.get("topic", "").strip()
+    language = request.args.get("language", "").strip()
+    topic = queries.topic_by_slug(topic_slug) if topic_slug else None
+    if topic_slug and topic is None:
+        raise NotFound(gettext("No such topic."))
+    if len(language) > 16:
+        raise ValidationFailed(gettext("Unknown language."), "language")
+    return render_template(
+        "public/organisations.html",
+        organisations=queries.active_organisations(topic=topic, language=language or None),
+        topics=queries.all_topics(),
+        languages=queries.directory_languages(),
+        selected_topic=topic,
+        selected_language=language,
+    )
+
+
+@bp.get("/organisations/<slug>")
+def organisation(slug: str):  # type: ignore[no-untyped-def]
+    found: Organisation | None = get_organisation_by_slug(slug)
+    if found is None:
+        raise NotFound(gettext("No such organisation."))
+    is_hidden = found.status != OrganisationStatus.ACTIVE
+    if is_hidden and not (current_user.is_authenticated and can_manage_organisation(current_user, found)):
+        raise NotFound(gettext("No such organisation."))
+    return render_template(
+        "public/organisation.html",
+        organisation=found,
+        is_hidden=is_hidden,
+        occurrences=queries.organisation_occurrences(found, now=now()),
+    )
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """A trivial endpoint: liveness checks and the benchmarks' baseline."""
+    return Response("ok", mimetype="text/plain")
 
 
 @bp.post("/language")
@@ -29,3 +216,18 @@ def set_language():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         current_user.locale = language
     return response
+
+
+def _language_display_name(code: str) -> str:
+    """A language's name in the visitor's interface language ("Polish" / "polsk")."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(str(get_locale() or "en"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
+
+
+@bp.app_template_filter("language_in_locale")
+def language_in_locale(code: str) -> str:
+    return _language_display_name(code)
+

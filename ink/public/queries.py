@@ -1,0 +1,127 @@
+"""Read-only queries behind the residents' site: each page needs one query for its occurrences."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from ink.events.models import EventSeries, Occurrence, SeriesStatus, series_coorganiser
+from ink.extensions import db
+from ink.organisations.models import (
+    Organisation,
+    OrganisationLanguage,
+    OrganisationStatus,
+    Topic,
+    organisation_topic,
+)
+
+PUBLIC_SERIES_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
+
+
+def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
+    """Occurrences of public series, with series, organiser and venues loaded in the same query."""
+    return (
+        sa.select(Occurrence)
+        .join(Occurrence.series)
+        .where(EventSeries.status.in_(PUBLIC_SERIES_STATUSES))
+        .options(
+            contains_eager(Occurrence.series).joinedload(EventSeries.organisation),
+            contains_eager(Occurrence.series).joinedload(EventSeries.venue),
+            joinedload(Occurrence.venue_override),
+        )
+        .order_by(Occurrence.start_at, EventSeries.title, Occurrence.id)
+    )
+
+
+def programme_occurrences(start: datetime, end: datetime) -> list[Occurrence]:
+    """Public occurrences overlapping [start, end) (live and cancelled), soonest first."""
+    query = _occurrence_query().where(Occurrence.start_at < end, Occurrence.end_at > start)
+    return list(db.session.scalars(query))
+
+
+def next_occurrences_of_series(series: EventSeries, *, now: datetime, limit: int = 10) -> list[Occurrence]:
+    return list(
+        db.session.scalars(
+            sa.select(Occurrence)
+            .where(Occurrence.series_id == series.id, Occurrence.end_at > now)
+            .options(joinedload(Occurrence.venue_override))
+            .order_by(Occurrence.start_at)
+            .limit(limit)
+        )
+    )
+
+
+def organisation_occurrences(organisation: Organisation, *, now: datetime, limit: int = 20) -> list[Occurrence]:
+    """Upcoming public occurrences the organisation organises or co-organises."""
+    coorganised = sa.select(series_coorganiser.c.series_id).where(
+        series_coorganiser.c.organisation_id == organisation.id
+    )
+    query = (
+        _occurrence_query()
+        .where(
+            Occurrence.end_at > now,
+            sa.or_(EventSeries.organisation_id == organisation.id, EventSeries.id.in_(coorganised)),
+        )
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def active_organisations(*, topic: Topic | None = None, language: str | None = None) -> list[Organisation]:
+    query = (
+        sa.select(Organisation)
+        .where(Organisation.status == OrganisationStatus.ACTIVE)
+        .options(selectinload(Organisation.topics), selectinload(Organisation.language_rows))
+        .order_by(sa.func.lower(Organisation.name), Organisation.id)
+    )
+    if topic is not None:
+        query = query.where(
+            Organisation.id.in_(
+                sa.select(organisation_topic.c.organisation_id).where(organisation_topic.c.topic_id == topic.id)
+            )
+        )
+    if language:
+        query = query.where(
+            Organisation.id.in_(
+                sa.select(OrganisationLanguage.organisation_id).where(OrganisationLanguage.code == language)
+            )
+        )
+    return list(db.session.scalars(query))
+
+
+def directory_languages() -> Sequence[str]:
+    """Language codes that active organisations work in (for the directory filter)."""
+    return list(
+        db.session.scalars(
+            sa.select(OrganisationLanguage.code)
+            .join(Organisation, Organisation.id == OrganisationLanguage.organisation_id)
+            .where(Organisation.status == OrganisationStatus.ACTIVE)
+            .distinct()
+            .order_by(OrganisationLanguage.code)
+        )
+    )
+
+
+def topic_by_slug(slug: str) -> Topic | None:
+    return db.session.scalar(sa.select(Topic).where(Topic.slug == slug))
+
+
+def all_topics() -> list[Topic]:
+    return list(db.session.scalars(sa.select(Topic).order_by(Topic.name)))
+
+
+def series_with_details(series_id: int) -> EventSeries | None:
+    return db.session.scalar(
+        sa.select(EventSeries)
+        .where(EventSeries.id == series_id)
+        .options(
+            joinedload(EventSeries.organisation),
+            joinedload(EventSeries.venue),
+            selectinload(EventSeries.coorganisers),
+            selectinload(EventSeries.topics),
+            selectinload(EventSeries.language_rows),
+        )
+    )
+
