@@ -5,6 +5,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from ink.core.errors import DomainError
 from ink.extensions import db
@@ -39,7 +40,18 @@ def _default_message(status: int) -> str:
     return messages.get(status, _("Something went wrong on our side. Please try again later."))
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` limited to the range of a 32-bit primary key: a larger number is a 404, not a database error."""
+
+    def __init__(self, url_map: Map, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)  # type: ignore[arg-type]
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+
     @app.before_request
     def forget_cached_user() -> None:
         # Each request loads its user afresh. (In production `g` is new per request anyway; tests
