@@ -5,9 +5,10 @@ from datetime import date, datetime
 
 from babel import Locale
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, gettext
 from flask_login import current_user
 
+from ink.core.errors import DomainError
 from ink.core.time import utc_to_local
 from ink.extensions import babel
 
@@ -37,6 +38,11 @@ def language_name(code: str) -> str:
     """A language's name in its own language ("Norsk bokmål", "English")."""
     locale = Locale.parse(code)
     return (locale.get_display_name(locale) or code).capitalize()
+
+
+def error_text(error: DomainError) -> str:
+    """A domain error's message in the visitor's language."""
+    return gettext(error.message, **error.params)
 
 
 def local(moment: datetime) -> datetime:

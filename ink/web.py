@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from ink.core.errors import DomainError
 from ink.extensions import db
+from ink.i18n import error_text
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -78,7 +79,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return error_response(error.status_code, error.message)
+        return error_response(error.status_code, error_text(error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from ink.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from ink.core.errors import Conflict, ValidationFailed
+from ink.core.errors import N_, Conflict, ValidationFailed
 from ink.extensions import db
 
 
@@ -25,18 +25,18 @@ def find_user_by_email(email: str) -> User | None:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", "password")
+        raise ValidationFailed(N_("The password must have at least %(min)s characters."), "password", min=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(f"The password may have at most {MAX_PASSWORD_LENGTH} characters.", "password")
+        raise ValidationFailed(N_("The password may have at most %(max)s characters."), "password", max=MAX_PASSWORD_LENGTH)
 
 
 def create_user(email: str, password: str, *, now: datetime, name: str = "",
                 is_coordinator: bool = False, locale: str | None = None) -> User:
     email = normalise_email(email)
     if not email or "@" not in email:
-        raise ValidationFailed("A valid email address is required.", "email")
+        raise ValidationFailed(N_("A valid email address is required."), "email")
     if find_user_by_email(email) is not None:
-        raise Conflict("An account with that email address already exists.", "email")
+        raise Conflict(N_("An account with that email address already exists."), "email")
     check_password_rules(password)
     user = User(
         email=email, name=name.strip(), password_hash=hash_password(password),

@@ -1,5 +1,17 @@
-"""Domain errors that services raise and views turn into 4xx responses."""
+"""Domain errors that services raise and views turn into 4xx responses.
+
+Messages are English msgids marked with ``N_`` (so ``pybabel extract -k N_`` finds them) with
+``%(name)s`` placeholders filled from ``params``; the web layer translates them for the visitor
+(``ink.i18n.error_text``). Services thereby stay free of Flask.
+"""
 from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:  # noqa: N802  (the conventional gettext_noop name)
+    """Mark a message for translation without translating it here."""
+    return message
 
 
 class DomainError(Exception):
@@ -7,10 +19,11 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, field: str | None = None, **params: Any) -> None:
+        super().__init__(message % params if params else message)
         self.message = message
         self.field = field
+        self.params = params
 
 
 class ValidationFailed(DomainError):

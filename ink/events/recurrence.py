@@ -37,6 +37,8 @@ from dateutil.rrule import DAILY, WEEKLY
 from dateutil.rrule import rrule as RRule
 from dateutil.rrule import rrulestr
 
+from ink.core.errors import N_
+
 Freq = Literal["once", "daily", "weekly", "monthly", "yearly"]
 MonthlyMode = Literal["day_of_month", "nth_weekday"]
 EndMode = Literal["never", "until", "count"]
@@ -76,10 +78,11 @@ class RecurrenceError(ValueError):
     form can produce, 'monthly_mode' or 'end').
     """
 
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, field: str, **params: int | str) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message  # an English msgid marked with N_ (see ink.core.errors)
         self.field = field
+        self.params = params
 
 
 def weekday_codes() -> tuple[str, ...]:
@@ -163,11 +166,11 @@ def validate(rec: Recurrence, start_local: datetime) -> None:
     """
     start = start_local.date()
     if rec.freq not in FREQS:
-        raise RecurrenceError("Unknown repeat frequency.", "freq")
+        raise RecurrenceError(N_("Unknown repeat frequency."), "freq")
     if rec.freq == "once":
         return
     if not _is_int(rec.interval) or not 1 <= rec.interval <= MAX_INTERVAL:
-        raise RecurrenceError(f"The interval must be between 1 and {MAX_INTERVAL}.", "interval")
+        raise RecurrenceError(N_("The interval must be between 1 and %(max)s."), "interval", max=MAX_INTERVAL)
     _validate_weekdays(rec, start)
     _validate_monthly(rec, start)
     _validate_end(rec, start)
@@ -177,35 +180,35 @@ def _validate_weekdays(rec: Recurrence, start: date) -> None:
     if rec.freq != "weekly":
         return
     if any(not _is_int(day) or not 0 <= day <= 6 for day in rec.weekdays):
-        raise RecurrenceError("Weekdays must be between Monday (0) and Sunday (6).", "weekdays")
+        raise RecurrenceError(N_("Weekdays must be between Monday (0) and Sunday (6)."), "weekdays")
     if rec.weekdays and start.weekday() not in rec.weekdays:
-        raise RecurrenceError("The first date must fall on one of the chosen weekdays.", "weekdays")
+        raise RecurrenceError(N_("The first date must fall on one of the chosen weekdays."), "weekdays")
 
 
 def _validate_monthly(rec: Recurrence, start: date) -> None:
     if rec.freq not in ("monthly", "yearly"):
         return
     if rec.monthly_mode not in MONTHLY_MODES:
-        raise RecurrenceError("Unknown monthly repeat mode.", "monthly_mode")
+        raise RecurrenceError(N_("Unknown monthly repeat mode."), "monthly_mode")
     if rec.monthly_mode != "nth_weekday" or rec.nth is None:
         return
     if not _is_int(rec.nth) or rec.nth not in NTH_VALUES:
-        raise RecurrenceError("The week must be 1-4 or -1 (last).", "nth")
+        raise RecurrenceError(N_("The week must be 1-4 or -1 (last)."), "nth")
     if rec.nth not in nth_choices(start):
-        raise RecurrenceError("The first date is not on the chosen week of its month.", "nth")
+        raise RecurrenceError(N_("The first date is not on the chosen week of its month."), "nth")
 
 
 def _validate_end(rec: Recurrence, start: date) -> None:
     if rec.end not in END_MODES:
-        raise RecurrenceError("Unknown end mode.", "end")
+        raise RecurrenceError(N_("Unknown end mode."), "end")
     if rec.end == "until":
         if not isinstance(rec.until, date) or isinstance(rec.until, datetime):
-            raise RecurrenceError("Choose the last date.", "until")
+            raise RecurrenceError(N_("Choose the last date."), "until")
         if rec.until < start:
-            raise RecurrenceError("The last date must not be before the first date.", "until")
+            raise RecurrenceError(N_("The last date must not be before the first date."), "until")
     if rec.end == "count":
         if not _is_int(rec.count) or not 1 <= rec.count <= MAX_COUNT:
-            raise RecurrenceError(f"The number of times must be between 1 and {MAX_COUNT}.", "count")
+            raise RecurrenceError(N_("The number of times must be between 1 and %(max)s."), "count", max=MAX_COUNT)
 
 
 # --------------------------------------------------------------------------- to_rrule

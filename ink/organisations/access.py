@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ink.auth.models import User
-from ink.core.errors import Forbidden
+from ink.core.errors import N_, Forbidden
 from ink.extensions import db
 from ink.organisations.models import Membership, Organisation
 
@@ -27,12 +27,12 @@ def can_manage_organisation(user: Any, organisation: Organisation) -> bool:
 
 def require_coordinator(user: Any) -> None:
     if not is_coordinator(user):
-        raise Forbidden("Only coordinators can do that.")
+        raise Forbidden(N_("Only coordinators can do that."))
 
 
 def require_organisation_manager(user: Any, organisation: Organisation) -> None:
     if not can_manage_organisation(user, organisation):
-        raise Forbidden("You are not an editor of this organisation.")
+        raise Forbidden(N_("You are not an editor of this organisation."))
 
 
 def manageable_organisations(user: User) -> list[Organisation]:
