@@ -13,6 +13,11 @@ from ink.extensions import db, now
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(extend_horizon_command)
+    from ink.datagen import generate_data_command
+    from ink.demo import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(generate_data_command)
 
 
 @click.command("create-user")
