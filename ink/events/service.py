@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ink.core import signals
-from ink.core.errors import NotFound, ValidationFailed
+from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.core.html import sanitise_html
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence
@@ -26,6 +26,7 @@ from ink.events.models import (
 from ink.events.recurrence import Recurrence, RecurrenceError
 from ink.extensions import db
 from ink.organisations.models import Organisation, Topic
+from ink.organisations.service import unique_slug
 
 DEFAULT_HORIZON = timedelta(days=730)
 MAX_ALL_DAY_DAYS = 31
@@ -62,20 +63,20 @@ _SCHEDULE_FIELDS = ("start_local", "duration_minutes", "is_all_day", "all_day_da
 
 def validate_series_data(data: SeriesData) -> None:
     if not data.title.strip():
-        raise ValidationFailed("A title is required.", "title")
+        raise ValidationFailed(N_("A title is required."), "title")
     if data.is_all_day:
         if not 1 <= data.all_day_days <= MAX_ALL_DAY_DAYS:
-            raise ValidationFailed(f"An all-day event lasts 1 to {MAX_ALL_DAY_DAYS} days.", "all_day_days")
+            raise ValidationFailed(N_("An all-day event lasts 1 to %(max)s days."), "all_day_days", max=MAX_ALL_DAY_DAYS)
     elif data.duration_minutes is None or not 1 <= data.duration_minutes <= MAX_DURATION_MINUTES:
-        raise ValidationFailed("The end must be after the start, within 24 hours.", "end_time")
+        raise ValidationFailed(N_("The end must be after the start, within 24 hours."), "end_time")
     if data.age_min is not None and data.age_max is not None and data.age_min > data.age_max:
-        raise ValidationFailed("The lowest age must not be above the highest.", "age_max")
+        raise ValidationFailed(N_("The lowest age must not be above the highest."), "age_max")
     if data.organisation in data.coorganisers:
-        raise ValidationFailed("The organiser cannot also be a co-organiser.", "coorganisers")
+        raise ValidationFailed(N_("The organiser cannot also be a co-organiser."), "coorganisers")
     try:
         recurrence.validate(data.recurrence, data.start_local)
     except RecurrenceError as error:
-        raise ValidationFailed(str(error), error.field) from error
+        raise ValidationFailed(error.message, error.field, **error.params) from error
 
 
 def create_series(data: SeriesData, *, now: datetime, horizon: timedelta = DEFAULT_HORIZON,
@@ -297,9 +298,9 @@ def move_occurrence(occ: Occurrence, *, start_at: datetime, end_at: datetime, ve
                     note: str, now: datetime) -> None:
     """Give one occurrence another time and/or venue. Its RECURRENCE-ID (original start) stays."""
     if end_at <= start_at:
-        raise ValidationFailed("The end must be after the start.", "end_time")
+        raise ValidationFailed(N_("The end must be after the start."), "end_time")
     if end_at - start_at > timedelta(days=MAX_ALL_DAY_DAYS):
-        raise ValidationFailed("An occurrence cannot last that long.", "end_time")
+        raise ValidationFailed(N_("An occurrence cannot last that long."), "end_time")
     previous_start_at, previous_end_at = occ.start_at, occ.end_at
     occ.start_at, occ.end_at = start_at, end_at
     occ.is_moved = (start_at, end_at) != (occ.original_start_at, default_end(occ.series, occ.original_start_at))
@@ -323,14 +324,14 @@ def _touch(occ: Occurrence, now: datetime) -> None:
 def get_series(series_id: int) -> EventSeries:
     series = db.session.get(EventSeries, series_id)
     if series is None:
-        raise NotFound("No such event.")
+        raise NotFound(N_("No such event."))
     return series
 
 
 def get_occurrence(series: EventSeries, occurrence_id: int) -> Occurrence:
     occ = db.session.get(Occurrence, occurrence_id)
     if occ is None or occ.series_id != series.id:
-        raise NotFound("No such occurrence.")
+        raise NotFound(N_("No such occurrence."))
     return occ
 
 
@@ -360,3 +361,95 @@ def upcoming_occurrences(series: EventSeries, *, now: datetime, limit: int = 10)
             .limit(limit)
         )
     )
+
+
+def series_query(*, organisation_ids: set[int] | None = None, organisation_id: int | None = None,
+                 status: SeriesStatus | None = None) -> sa.Select[tuple[EventSeries]]:
+    """Series for the manage lists, most recently changed first.
+
+    ``organisation_ids`` limits to series organised by those organisations (an editor's);
+    None means no limit (a coordinator).
+    """
+    query = sa.select(EventSeries).order_by(EventSeries.updated_at.desc(), EventSeries.id.desc())
+    if organisation_ids is not None:
+        query = query.where(EventSeries.organisation_id.in_(organisation_ids))
+    if organisation_id is not None:
+        query = query.where(EventSeries.organisation_id == organisation_id)
+    if status is not None:
+        query = query.where(EventSeries.status == status)
+    return query
+
+
+def occurrences_query(series: EventSeries, *, now: datetime, past: bool) -> sa.Select[tuple[Occurrence]]:
+    """A series' upcoming occurrences (soonest first) or past ones (latest first)."""
+    query = sa.select(Occurrence).where(Occurrence.series_id == series.id)
+    if past:
+        return query.where(Occurrence.end_at <= now).order_by(Occurrence.start_at.desc())
+    return query.where(Occurrence.end_at > now).order_by(Occurrence.start_at)
+
+
+def get_occurrence_by_id(occurrence_id: int) -> Occurrence:
+    occ = db.session.get(Occurrence, occurrence_id)
+    if occ is None:
+        raise NotFound(N_("No such occurrence."))
+    return occ
+
+
+# --- venues -------------------------------------------------------------------------------------
+
+@dataclass
+class VenueData:
+    name: str
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    accessibility: str = ""
+    capacity: int | None = None
+
+
+def _check_venue(data: VenueData) -> None:
+    if not data.name.strip():
+        raise ValidationFailed(N_("A name is required."), "name")
+    if (data.latitude is None) != (data.longitude is None):
+        raise ValidationFailed(N_("Give both latitude and longitude, or neither."), "longitude")
+    if data.latitude is not None and not -90 <= data.latitude <= 90:
+        raise ValidationFailed(N_("Latitude must be between -90 and 90."), "latitude")
+    if data.longitude is not None and not -180 <= data.longitude <= 180:
+        raise ValidationFailed(N_("Longitude must be between -180 and 180."), "longitude")
+    if data.capacity is not None and data.capacity < 0:
+        raise ValidationFailed(N_("Capacity cannot be negative."), "capacity")
+
+
+def create_venue(data: VenueData) -> Venue:
+    _check_venue(data)
+    venue = Venue(slug=unique_slug(Venue, data.name))
+    _apply_venue(venue, data)
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def update_venue(venue: Venue, data: VenueData) -> Venue:
+    _check_venue(data)
+    _apply_venue(venue, data)
+    return venue
+
+
+def _apply_venue(venue: Venue, data: VenueData) -> None:
+    venue.name = data.name.strip()
+    venue.address = data.address.strip()
+    venue.latitude = data.latitude
+    venue.longitude = data.longitude
+    venue.accessibility = data.accessibility.strip()
+    venue.capacity = data.capacity
+
+
+def all_venues() -> list[Venue]:
+    return list(db.session.scalars(sa.select(Venue).order_by(Venue.name)))
+
+
+def get_venue(venue_id: int) -> Venue:
+    venue = db.session.get(Venue, venue_id)
+    if venue is None:
+        raise NotFound(N_("No such venue."))
+    return venue

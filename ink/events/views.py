@@ -1,12 +1,476 @@
+"""The manage area: dashboard, series, occurrences and venues (blueprint ``events`` under /manage).
+
+Views are thin: load (404), authorise (403), parse the form, call a service, flash, redirect.
+A form with errors re-renders with status 422, which also rolls the request's transaction back.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ink.core.errors import DomainError, Forbidden, ValidationFailed
+from ink.core.time import local_to_utc, utc_to_local
+from ink.events import recurrence, recurrence_text, service
+from ink.events.access import require_series_manager, require_venue_manager
+from ink.events.forms import (
+    CancelForm,
+    MoveOccurrenceForm,
+    SeriesForm,
+    VenueForm,
+    language_choices,
+)
+from ink.organisations.forms import make_choices
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.recurrence import RecurrenceError
+from ink.extensions import db, now
+from ink.i18n import fmt_date, fmt_time
+from ink.organisations.access import (
+    editor_organisation_ids,
+    is_coordinator,
+    manageable_organisations,
+    require_organisation_manager,
+)
+from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.service import all_topics
 
 bp = Blueprint("events", __name__, url_prefix="/manage")
 
+PER_PAGE = 25
+OCCURRENCES_PER_PAGE = 20
+PREVIEW_COUNT = 8
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Everything under /manage needs an account; roles are checked per object."""
+    return None
+
+
+def _page_arg(name: str = "page") -> int:
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+# --- dashboard ----------------------------------------------------------------------------------
 
 @bp.get("/")
-@login_required
 def dashboard():  # type: ignore[no-untyped-def]
-    return render_template("events/dashboard.html")
+    moment = now()
+    coordinator = is_coordinator(current_user)
+    org_ids = None if coordinator else editor_organisation_ids(current_user)
+    context: dict[str, Any] = {
+        "coordinator": coordinator,
+        "organisations": manageable_organisations(current_user),
+        "recent_series": list(db.session.scalars(service.series_query(organisation_ids=org_ids).limit(10))),
+        "drafts": list(db.session.scalars(
+            service.series_query(organisation_ids=org_ids, status=SeriesStatus.DRAFT).limit(10))),
+    }
+    if coordinator:
+        context["pending"] = list(db.session.scalars(
+            sa.select(Organisation).where(Organisation.status == OrganisationStatus.PENDING)
+            .order_by(Organisation.created_at)
+        ))
+        context["counts"] = _counts(moment)
+    return render_template("events/dashboard.html", **context)
+
+
+def _counts(moment: datetime) -> dict[str, int]:
+    def count(query: sa.Select[Any]) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+    return {
+        "organisations": count(sa.select(Organisation.id).where(Organisation.status == OrganisationStatus.ACTIVE)),
+        "published": count(sa.select(EventSeries.id).where(EventSeries.status == SeriesStatus.PUBLISHED)),
+        "drafts": count(sa.select(EventSeries.id).where(EventSeries.status == SeriesStatus.DRAFT)),
+        "next_week": count(
+            sa.select(Occurrence.id).join(Occurrence.series)
+            .where(EventSeries.status == SeriesStatus.PUBLISHED, Occurrence.status == OccurrenceStatus.SCHEDULED,
+                   Occurrence.start_at >= moment, Occurrence.start_at < moment + timedelta(days=7))
+        ),
+    }
+
+
+# --- series: list, create, edit -----------------------------------------------------------------
+
+@bp.get("/series/")
+def series_list():  # type: ignore[no-untyped-def]
+    organisations = manageable_organisations(current_user)
+    org_ids = None if is_coordinator(current_user) else {org.id for org in organisations}
+    organisation_id = request.args.get("organisation", "")
+    status = request.args.get("status", "")
+    chosen_org = int(organisation_id) if organisation_id.isdigit() else None
+    chosen_status = SeriesStatus(status) if status in {s.value for s in SeriesStatus} else None
+    query = service.series_query(organisation_ids=org_ids, organisation_id=chosen_org, status=chosen_status)
+    page = db.paginate(query, page=_page_arg(), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "events/series_list.html", page=page, organisations=organisations,
+        chosen_org=chosen_org, chosen_status=chosen_status, statuses=list(SeriesStatus),
+    )
+
+
+def _series_form(series: EventSeries | None = None) -> SeriesForm:
+    form = SeriesForm()
+    organisations = manageable_organisations(current_user)
+    if series is not None and series.organisation not in organisations:
+        organisations.append(series.organisation)  # a coordinator's choice; the server re-checks
+    form.organisation.choices = make_choices([("", _("Choose…"))] + [(org.id, org.name) for org in organisations])
+    others = db.session.scalars(
+        sa.select(Organisation).where(Organisation.status != OrganisationStatus.ARCHIVED).order_by(Organisation.name)
+    )
+    current_coorganisers = list(series.coorganisers) if series is not None else []
+    form.coorganisers.choices = make_choices(
+        (org.id, org.name) for org in dict.fromkeys([*others, *current_coorganisers])
+    )
+    form.venue.choices = make_choices([("", _("No venue / online"))] + [(v.id, v.name) for v in service.all_venues()])
+    form.topics.choices = make_choices([(topic.id, topic.name) for topic in all_topics()])
+    form.languages.choices = language_choices(series.languages if series is not None else None)
+    return form
+
+
+def _apply_domain_error(form: Any, error: DomainError) -> None:
+    """Put a service's complaint on the field it names (or on the form as a whole)."""
+    target = getattr(form, error.field, None) if error.field else None
+    if target is None or not hasattr(target, "errors"):
+        target = form.title if hasattr(form, "title") else next(iter(form))
+    if isinstance(target.errors, tuple):
+        target.errors = list(target.errors)
+    target.errors.append(_(error.message))  # noqa: the service's English text, translated when catalogued
+
+
+def _series_data(form: SeriesForm, series: EventSeries | None) -> service.SeriesData:
+    """Cleaned form data as objects; ids are re-checked against what this user may use."""
+    organisation = db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
+    if organisation is None:
+        raise ValidationFailed(_("Choose the organiser."), "organisation")
+    require_organisation_manager(current_user, organisation)
+    venue = db.session.get(Venue, form.venue.data) if form.venue.data else None
+    coorganisers = list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(form.coorganisers.data or []))))
+    topics = list(db.session.scalars(sa.select(Topic).where(Topic.id.in_(form.topics.data or []))))
+    return service.SeriesData(
+        title=form.title.data or "",
+        organisation=organisation,
+        start_local=form.start_local(),
+        recurrence=form.recurrence(),
+        duration_minutes=form.duration_minutes(),
+        is_all_day=bool(form.is_all_day.data),
+        all_day_days=form.all_day_days.data or 1,
+        description_html=form.description.data or "",
+        coorganisers=coorganisers,
+        venue=venue,
+        topics=topics,
+        languages=list(form.languages.data or []),
+        audience=form.audience.data or "",
+        age_min=form.age_min.data,
+        age_max=form.age_max.data,
+        is_drop_in=bool(form.is_drop_in.data),
+        registration_url=(form.registration_url.data or "").strip() or None,
+        timezone=_timezone(series),
+    )
+
+
+def _timezone(series: EventSeries | None) -> str:
+    return series.timezone if series is not None else str(current_app.config["TIMEZONE"])
+
+
+def _when(start: datetime, all_day: bool) -> str:
+    """One preview line: the date, and the time unless the event lasts all day."""
+    if all_day:
+        return fmt_date(start)
+    return _("%(date)s, %(time)s", date=fmt_date(start), time=fmt_time(start))
+
+
+def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | None:
+    """Summary and next dates of the schedule in the form, or None when it has errors."""
+    if form.schedule_errors():
+        return None
+    start_local, rec = form.start_local(), form.recurrence()
+    tz = _timezone(series)
+    try:
+        rrule = recurrence.to_rrule(rec, start_local, tz, all_day=bool(form.is_all_day.data))
+    except RecurrenceError as error:
+        _apply_domain_error(form, ValidationFailed(error.message, error.field))
+        return None
+    summary = recurrence_text.describe(
+        rec, start_local, duration=form.duration(), all_day=bool(form.is_all_day.data),
+        all_day_days=form.all_day_days.data or 1, locale=str(get_locale()), gettext=_, ngettext=ngettext,
+    )
+    starts = recurrence.first_instances(rrule, start_local, tz, now(), PREVIEW_COUNT,
+                                        all_day=bool(form.is_all_day.data))
+    return {"summary": summary, "dates": [_when(start, bool(form.is_all_day.data)) for start in starts]}
+
+
+def _render_series_form(form: SeriesForm, series: EventSeries | None, preview: dict[str, Any] | None,
+                        status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("events/series_form.html", form=form, series=series, preview=preview), status
+
+
+def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[no-untyped-def]
+    if "preview" in request.form:
+        form.validate()
+        form.keep_only_schedule_errors()
+        preview = _preview(form, series)
+        return _render_series_form(form, series, preview, 200 if preview is not None else 422)
+    if form.validate():
+        try:
+            data = _series_data(form, series)
+            if series is None:
+                series = service.create_series(data, now=now())
+                flash(_("The event is saved as a draft. Publish it when it is ready."), "success")
+            else:
+                service.update_series(series, data, now=now())
+                flash(_("Your changes are saved."), "success")
+            return redirect(url_for("events.series_detail", series_id=series.id))
+        except Forbidden:
+            form.organisation.errors = [*form.organisation.errors, _("You cannot add events for that organisation.")]
+        except (ValidationFailed, RecurrenceError) as error:
+            field = getattr(error, "field", None)
+            _apply_domain_error(form, ValidationFailed(getattr(error, "message", str(error)), field))
+    return _render_series_form(form, series, None, 422)
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+def series_new():  # type: ignore[no-untyped-def]
+    if not manageable_organisations(current_user):
+        raise Forbidden(_("You are not an editor of any organisation yet."))
+    form = _series_form()
+    if request.method == "GET":
+        organisations = manageable_organisations(current_user)
+        if len(organisations) == 1:
+            form.organisation.data = organisations[0].id
+        return _render_series_form(form, None, None)
+    return _save_series(form, None)
+
+
+@bp.route("/series/<int:series_id>/edit", methods=["GET", "POST"])
+def series_edit(series_id: int):  # type: ignore[no-untyped-def]
+    series = _load_series(series_id)
+    form = _series_form(series)
+    if request.method == "GET":
+        form.fill_from(series)
+        return _render_series_form(form, series, _preview_of(series))
+    return _save_series(form, series)
+
+
+def _preview_of(series: EventSeries) -> dict[str, Any]:
+    rec = recurrence.from_rrule(series.rrule, series.start_local, series.timezone)
+    summary = recurrence_text.describe(
+        rec, series.start_local, duration=None if series.is_all_day else series.duration,
+        all_day=series.is_all_day, all_day_days=series.all_day_days, locale=str(get_locale()),
+        gettext=_, ngettext=ngettext,
+    )
+    starts = recurrence.first_instances(series.rrule, series.start_local, series.timezone, now(), PREVIEW_COUNT,
+                                        all_day=series.is_all_day)
+    return {"summary": summary, "dates": [_when(start, series.is_all_day) for start in starts]}
+
+
+@bp.post("/series/preview")
+def series_preview():  # type: ignore[no-untyped-def]
+    """JSON for manage.js: the summary and next dates of the schedule being edited. Saves nothing."""
+    form = _series_form()
+    form.validate()
+    form.keep_only_schedule_errors()
+    preview = _preview(form, None)
+    if preview is None:
+        errors = form.schedule_errors()
+        field = next(iter(errors))
+        return jsonify(error=errors[field][0], field=field, errors=errors, status=422), 422
+    return jsonify(summary=preview["summary"], dates=preview["dates"])
+
+
+# --- series page and status ---------------------------------------------------------------------
+
+def _load_series(series_id: int) -> EventSeries:
+    series = service.get_series(series_id)
+    require_series_manager(current_user, series)
+    return series
+
+
+@bp.get("/series/<int:series_id>")
+def series_detail(series_id: int):  # type: ignore[no-untyped-def]
+    series = _load_series(series_id)
+    moment = now()
+    upcoming = db.paginate(service.occurrences_query(series, now=moment, past=False),
+                           page=_page_arg("upcoming"), per_page=OCCURRENCES_PER_PAGE, error_out=False)
+    past = db.paginate(service.occurrences_query(series, now=moment, past=True),
+                       page=_page_arg("past"), per_page=OCCURRENCES_PER_PAGE, error_out=False)
+    return render_template("events/series_detail.html", series=series, upcoming=upcoming, past=past,
+                           summary=_preview_of(series)["summary"], cancel_form=CancelForm())
+
+
+@bp.post("/series/<int:series_id>/publish")
+def series_publish(series_id: int):  # type: ignore[no-untyped-def]
+    series = _load_series(series_id)
+    service.publish_series(series, now=now())
+    flash(_("The event is published."), "success")
+    return redirect(url_for("events.series_detail", series_id=series.id))
+
+
+@bp.post("/series/<int:series_id>/unpublish")
+def series_unpublish(series_id: int):  # type: ignore[no-untyped-def]
+    series = _load_series(series_id)
+    service.unpublish_series(series, now=now())
+    flash(_("The event is back to draft and hidden from the public."), "success")
+    return redirect(url_for("events.series_detail", series_id=series.id))
+
+
+@bp.route("/series/<int:series_id>/cancel", methods=["GET", "POST"])
+def series_cancel(series_id: int):  # type: ignore[no-untyped-def]
+    series = _load_series(series_id)
+    form = CancelForm()
+    if request.method == "POST":
+        if form.validate():
+            service.cancel_series(series, reason=form.reason.data or "", now=now())
+            flash(_("The whole event is cancelled."), "success")
+            return redirect(url_for("events.series_detail", series_id=series.id))
+        return render_template("events/series_cancel.html", series=series, form=form), 422
+    return render_template("events/series_cancel.html", series=series, form=form)
+
+
+@bp.post("/series/<int:series_id>/restore")
+def series_restore(series_id: int):  # type: ignore[no-untyped-def]
+    series = _load_series(series_id)
+    if series.status == SeriesStatus.CANCELLED:
+        service.publish_series(series, now=now())
+        flash(_("The event is restored and published again."), "success")
+    return redirect(url_for("events.series_detail", series_id=series.id))
+
+
+# --- occurrences --------------------------------------------------------------------------------
+
+def _load_occurrence(occurrence_id: int) -> Occurrence:
+    occ = service.get_occurrence_by_id(occurrence_id)
+    require_series_manager(current_user, occ.series)
+    return occ
+
+
+def _back_to(occ: Occurrence) -> Response:
+    target = request.form.get("back")
+    if target == "series":
+        return redirect(url_for("events.series_detail", series_id=occ.series_id))
+    return redirect(url_for("events.occurrence", occurrence_id=occ.id))
+
+
+def _move_form(occ: Occurrence, formdata: Any = None) -> MoveOccurrenceForm:
+    form = MoveOccurrenceForm(formdata=formdata, all_day=occ.series.is_all_day)
+    form.venue.choices = make_choices([("", _("The event's usual venue"))] + [(v.id, v.name) for v in service.all_venues()])
+    return form
+
+
+def _render_occurrence(occ: Occurrence, *, cancel_form: CancelForm | None = None,
+                       move_form: MoveOccurrenceForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    tz = occ.series.timezone
+    if move_form is None:
+        move_form = _move_form(occ, formdata=None)
+        move_form.fill_from(occ, utc_to_local(occ.start_at, tz), utc_to_local(occ.end_at, tz))
+    return render_template(
+        "events/occurrence.html", occ=occ, series=occ.series,
+        cancel_form=cancel_form or CancelForm(formdata=None), move_form=move_form,
+    ), status
+
+
+@bp.get("/occurrences/<int:occurrence_id>")
+def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
+    return _render_occurrence(_load_occurrence(occurrence_id))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/cancel")
+def occurrence_cancel(occurrence_id: int):  # type: ignore[no-untyped-def]
+    occ = _load_occurrence(occurrence_id)
+    form = CancelForm()
+    if not form.validate():
+        return _render_occurrence(occ, cancel_form=form, status=422)
+    service.cancel_occurrence(occ, reason=form.reason.data or "", now=now())
+    flash(_("The date is cancelled."), "success")
+    return _back_to(occ)
+
+
+@bp.post("/occurrences/<int:occurrence_id>/restore")
+def occurrence_restore(occurrence_id: int):  # type: ignore[no-untyped-def]
+    occ = _load_occurrence(occurrence_id)
+    service.restore_occurrence(occ, now=now())
+    flash(_("The date is restored."), "success")
+    return _back_to(occ)
+
+
+@bp.post("/occurrences/<int:occurrence_id>/move")
+def occurrence_move(occurrence_id: int):  # type: ignore[no-untyped-def]
+    occ = _load_occurrence(occurrence_id)
+    form = _move_form(occ, formdata=request.form)
+    if form.validate():
+        series, tz = occ.series, occ.series.timezone
+        if series.is_all_day:
+            start_local = datetime.combine(form.date.data, datetime.min.time())
+            end_local = start_local + timedelta(days=series.all_day_days)
+        else:
+            start_local = datetime.combine(form.date.data, form.start_time.data)
+            end_local = datetime.combine(form.date.data, form.end_time.data)
+        venue = db.session.get(Venue, form.venue.data) if form.venue.data else None
+        try:
+            service.move_occurrence(occ, start_at=local_to_utc(start_local, tz), end_at=local_to_utc(end_local, tz),
+                                    venue=venue, note=form.note.data or "", now=now())
+        except ValidationFailed as error:
+            _apply_domain_error(form, error)
+            return _render_occurrence(occ, move_form=form, status=422)
+        flash(_("The date is changed."), "success")
+        return _back_to(occ)
+    return _render_occurrence(occ, move_form=form, status=422)
+
+
+# --- venues (coordinators) ----------------------------------------------------------------------
+
+def _venue_data(form: VenueForm) -> service.VenueData:
+    return service.VenueData(
+        name=form.name.data or "", address=form.address.data or "",
+        latitude=float(form.latitude.data) if form.latitude.data is not None else None,
+        longitude=float(form.longitude.data) if form.longitude.data is not None else None,
+        accessibility=form.accessibility.data or "", capacity=form.capacity.data,
+    )
+
+
+@bp.get("/venues/")
+def venue_list():  # type: ignore[no-untyped-def]
+    require_venue_manager(current_user)
+    return render_template("events/venue_list.html", venues=service.all_venues())
+
+
+@bp.route("/venues/new", methods=["GET", "POST"])
+def venue_new():  # type: ignore[no-untyped-def]
+    require_venue_manager(current_user)
+    form = VenueForm()
+    if form.validate_on_submit():
+        try:
+            service.create_venue(_venue_data(form))
+        except ValidationFailed as error:
+            _apply_domain_error(form, error)
+        else:
+            flash(_("The venue is saved."), "success")
+            return redirect(url_for("events.venue_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("events/venue_form.html", form=form, venue=None), status
+
+
+@bp.route("/venues/<int:venue_id>/edit", methods=["GET", "POST"])
+def venue_edit(venue_id: int):  # type: ignore[no-untyped-def]
+    venue = service.get_venue(venue_id)
+    require_venue_manager(current_user)
+    form = VenueForm(obj=venue if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            service.update_venue(venue, _venue_data(form))
+        except ValidationFailed as error:
+            _apply_domain_error(form, error)
+        else:
+            flash(_("The venue is saved."), "success")
+            return redirect(url_for("events.venue_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("events/venue_form.html", form=form, venue=venue), status
+

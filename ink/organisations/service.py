@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ink.auth.models import User
-from ink.core.errors import Conflict, NotFound, ValidationFailed
+from ink.core.errors import N_, Conflict, NotFound, ValidationFailed
 from ink.core.text import slugify
 from ink.extensions import db
 from ink.organisations.models import (
@@ -111,7 +111,7 @@ def update_organisation(organisation: Organisation, data: OrganisationData, *, n
 
 def _check(data: OrganisationData) -> None:
     if not data.name.strip():
-        raise ValidationFailed("A name is required.", "name")
+        raise ValidationFailed(N_("A name is required."), "name")
 
 
 def _claim_slug(wanted: str | None, name: str, *, exclude_id: int | None = None) -> str:
@@ -119,7 +119,7 @@ def _claim_slug(wanted: str | None, name: str, *, exclude_id: int | None = None)
         slug = slugify(wanted)
         clash = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
         if clash is not None and clash != exclude_id:
-            raise Conflict("Another organisation already uses that address.", "slug")
+            raise Conflict(N_("Another organisation already uses that address."), "slug")
         return slug
     return unique_slug(Organisation, name, exclude_id=exclude_id)
 
@@ -156,9 +156,27 @@ def add_editor(organisation: Organisation, user: User) -> Membership:
 def remove_membership(organisation: Organisation, membership_id: int) -> None:
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.organisation_id != organisation.id:
-        raise NotFound("No such membership.")
+        raise NotFound(N_("No such membership."))
     db.session.delete(membership)
 
 
 def get_organisation_by_slug(slug: str) -> Organisation | None:
     return db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+
+
+def organisations_query(*, status: OrganisationStatus | None = None,
+                        ids: set[int] | None = None) -> sa.Select[tuple[Organisation]]:
+    """Organisations for the manage list, by name; ``ids`` limits to those (an editor's)."""
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if status is not None:
+        query = query.where(Organisation.status == status)
+    if ids is not None:
+        query = query.where(Organisation.id.in_(ids))
+    return query
+
+
+def get_organisation(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(N_("No such organisation."))
+    return organisation

@@ -1,5 +1,179 @@
+"""Managing member organisations and their editors (blueprint ``organisations``).
+
+Coordinators list, create, approve, archive and edit every organisation and manage its editors;
+an editor edits their own organisations' profile only (not its address or status).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ink.auth.service import find_user_by_email
+from ink.core.errors import DomainError
+from ink.extensions import db, now
+from ink.organisations import service
+from ink.organisations.access import (
+    editor_organisation_ids,
+    is_coordinator,
+    require_coordinator,
+    require_organisation_manager,
+)
+from ink.organisations.forms import AddEditorForm, OrganisationForm, language_choices, make_choices
+from ink.organisations.models import Membership, Organisation, OrganisationStatus, Topic
 
 bp = Blueprint("organisations", __name__, url_prefix="/manage/organisations")
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    return None
+
+
+def _load(organisation_id: int) -> Organisation:
+    organisation = service.get_organisation(organisation_id)
+    require_organisation_manager(current_user, organisation)
+    return organisation
+
+
+def _load_for_coordinator(organisation_id: int) -> Organisation:
+    organisation = service.get_organisation(organisation_id)
+    require_coordinator(current_user)
+    return organisation
+
+
+@bp.get("/")
+def organisation_list():  # type: ignore[no-untyped-def]
+    status_arg = request.args.get("status", "")
+    status = OrganisationStatus(status_arg) if status_arg in {s.value for s in OrganisationStatus} else None
+    ids = None if is_coordinator(current_user) else editor_organisation_ids(current_user)
+    page_arg = request.args.get("page", "1")
+    page = db.paginate(service.organisations_query(status=status, ids=ids),
+                       page=int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 100_000 else 1,
+                       per_page=PER_PAGE, error_out=False)
+    return render_template("organisations/list.html", page=page, status=status,
+                           statuses=list(OrganisationStatus), coordinator=is_coordinator(current_user))
+
+
+def _form(organisation: Organisation | None, *, with_slug: bool) -> OrganisationForm:
+    form = OrganisationForm(obj=organisation if request.method == "GET" else None)
+    if not with_slug:
+        del form.slug
+    if request.method == "GET" and organisation is not None:
+        form.topics.data = [topic.id for topic in organisation.topics]
+        form.languages.data = organisation.languages
+    form.topics.choices = make_choices([(topic.id, topic.name) for topic in service.all_topics()])
+    form.languages.choices = language_choices(organisation.languages if organisation is not None else None)
+    return form
+
+
+def _data(form: OrganisationForm) -> service.OrganisationData:
+    topics = list(db.session.scalars(sa.select(Topic).where(Topic.id.in_(form.topics.data or []))))
+    return service.OrganisationData(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        website=(form.website.data or "").strip() or None,
+        contact_email=(form.contact_email.data or "").strip() or None,
+        contact_phone=(form.contact_phone.data or "").strip() or None,
+        languages=list(form.languages.data or []),
+        topics=topics,
+        slug=_slug(form),
+    )
+
+
+def _slug(form: OrganisationForm) -> str | None:
+    field = form._fields.get("slug")
+    return ((field.data or "").strip() or None) if field is not None else None
+
+
+def _field_error(form: OrganisationForm, error: DomainError) -> None:
+    field = getattr(form, error.field or "name", None) or form.name
+    field.errors = [*field.errors, _(error.message)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def organisation_new():  # type: ignore[no-untyped-def]
+    require_coordinator(current_user)
+    form = _form(None, with_slug=True)
+    if form.validate_on_submit():
+        try:
+            organisation = service.create_organisation(_data(form), now=now(), status=OrganisationStatus.ACTIVE)
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            flash(_("%(name)s is added.", name=organisation.name), "success")
+            return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("organisations/form.html", form=form, organisation=None), status
+
+
+@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
+def organisation_edit(organisation_id: int):  # type: ignore[no-untyped-def]
+    organisation = _load(organisation_id)
+    coordinator = is_coordinator(current_user)
+    form = _form(organisation, with_slug=coordinator)
+    if form.validate_on_submit():
+        data = _data(form)
+        if not coordinator:
+            data.slug = None  # editors cannot change the public address
+        try:
+            service.update_organisation(organisation, data, now=now())
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("organisations/form.html", form=form, organisation=organisation,
+                           coordinator=coordinator), status
+
+
+def _set_status(organisation_id: int, status: OrganisationStatus, message: str):  # type: ignore[no-untyped-def]
+    organisation = _load_for_coordinator(organisation_id)
+    service.set_organisation_status(organisation, status, now=now())
+    flash(message % {"name": organisation.name}, "success")
+    if request.form.get("back") == "list":
+        return redirect(url_for("organisations.organisation_list"))
+    return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
+
+
+@bp.post("/<int:organisation_id>/approve")
+def organisation_approve(organisation_id: int):  # type: ignore[no-untyped-def]
+    return _set_status(organisation_id, OrganisationStatus.ACTIVE, _("%(name)s is approved and public."))
+
+
+@bp.post("/<int:organisation_id>/archive")
+def organisation_archive(organisation_id: int):  # type: ignore[no-untyped-def]
+    return _set_status(organisation_id, OrganisationStatus.ARCHIVED, _("%(name)s is archived."))
+
+
+@bp.route("/<int:organisation_id>/members", methods=["GET", "POST"])
+def organisation_members(organisation_id: int):  # type: ignore[no-untyped-def]
+    organisation = _load_for_coordinator(organisation_id)
+    form = AddEditorForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data or "")
+        if user is None:
+            form.email.errors = [*form.email.errors, _("There is no account with that email address.")]
+        else:
+            service.add_editor(organisation, user)
+            flash(_("%(name)s can now edit %(organisation)s.", name=user.display_name,
+                    organisation=organisation.name), "success")
+            return redirect(url_for("organisations.organisation_members", organisation_id=organisation.id))
+    members = list(db.session.scalars(
+        sa.select(Membership).where(Membership.organisation_id == organisation.id).join(Membership.user)
+    ))
+    status = 422 if request.method == "POST" else 200
+    return render_template("organisations/members.html", organisation=organisation, members=members,
+                           form=form), status
+
+
+@bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
+def organisation_member_remove(organisation_id: int, membership_id: int):  # type: ignore[no-untyped-def]
+    organisation = _load_for_coordinator(organisation_id)
+    service.remove_membership(organisation, membership_id)
+    flash(_("The editor is removed."), "success")
+    return redirect(url_for("organisations.organisation_members", organisation_id=organisation.id))
