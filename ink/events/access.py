@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
-from ink.core.errors import Forbidden
+from ink.core.errors import N_, Forbidden
 from ink.events.models import EventSeries
 from ink.organisations.access import can_manage_organisation, is_coordinator
 
@@ -17,10 +15,10 @@ def can_manage_series(user: Any, series: EventSeries) -> bool:
 
 def require_series_manager(user: Any, series: EventSeries) -> None:
     if not can_manage_series(user, series):
-        raise Forbidden(_("You are not an editor of the organisation that runs this event."))
+        raise Forbidden(N_("You are not an editor of the organisation that runs this event."))
 
 
 def require_venue_manager(user: Any) -> None:
     """Venues are shared by the whole network, so only coordinators edit them."""
     if not is_coordinator(user):
-        raise Forbidden(_("Only coordinators can manage venues."))
+        raise Forbidden(N_("Only coordinators can manage venues."))

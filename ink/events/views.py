@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ink.core.errors import DomainError, Forbidden, ValidationFailed
+from ink.core.errors import N_, DomainError, Forbidden, ValidationFailed
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence, recurrence_text, service
 from ink.events.access import require_series_manager, require_venue_manager
@@ -31,7 +31,7 @@ from ink.organisations.forms import make_choices
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.extensions import db, now
-from ink.i18n import fmt_date, fmt_time
+from ink.i18n import error_text, fmt_date, fmt_time
 from ink.organisations.access import (
     editor_organisation_ids,
     is_coordinator,
@@ -143,14 +143,14 @@ def _apply_domain_error(form: Any, error: DomainError) -> None:
         target = form.title if hasattr(form, "title") else next(iter(form))
     if isinstance(target.errors, tuple):
         target.errors = list(target.errors)
-    target.errors.append(_(error.message))  # noqa: the service's English text, translated when catalogued
+    target.errors.append(error_text(error))
 
 
 def _series_data(form: SeriesForm, series: EventSeries | None) -> service.SeriesData:
     """Cleaned form data as objects; ids are re-checked against what this user may use."""
     organisation = db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
     if organisation is None:
-        raise ValidationFailed(_("Choose the organiser."), "organisation")
+        raise ValidationFailed(N_("Choose the organiser."), "organisation")
     require_organisation_manager(current_user, organisation)
     venue = db.session.get(Venue, form.venue.data) if form.venue.data else None
     coorganisers = list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(form.coorganisers.data or []))))
@@ -197,7 +197,7 @@ def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | N
     try:
         rrule = recurrence.to_rrule(rec, start_local, tz, all_day=bool(form.is_all_day.data))
     except RecurrenceError as error:
-        _apply_domain_error(form, ValidationFailed(error.message, error.field))
+        _apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
         return None
     summary = recurrence_text.describe(
         rec, start_local, duration=form.duration(), all_day=bool(form.is_all_day.data),
@@ -231,16 +231,17 @@ def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[
             return redirect(url_for("events.series_detail", series_id=series.id))
         except Forbidden:
             form.organisation.errors = [*form.organisation.errors, _("You cannot add events for that organisation.")]
-        except (ValidationFailed, RecurrenceError) as error:
-            field = getattr(error, "field", None)
-            _apply_domain_error(form, ValidationFailed(getattr(error, "message", str(error)), field))
+        except ValidationFailed as error:
+            _apply_domain_error(form, error)
+        except RecurrenceError as error:
+            _apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
     return _render_series_form(form, series, None, 422)
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
 def series_new():  # type: ignore[no-untyped-def]
     if not manageable_organisations(current_user):
-        raise Forbidden(_("You are not an editor of any organisation yet."))
+        raise Forbidden(N_("You are not an editor of any organisation yet."))
     form = _series_form()
     if request.method == "GET":
         organisations = manageable_organisations(current_user)

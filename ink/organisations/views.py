@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from ink.auth.service import find_user_by_email
 from ink.core.errors import DomainError
 from ink.extensions import db, now
+from ink.i18n import error_text
 from ink.organisations import service
 from ink.organisations.access import (
     editor_organisation_ids,
@@ -91,7 +92,7 @@ def _slug(form: OrganisationForm) -> str | None:
 
 def _field_error(form: OrganisationForm, error: DomainError) -> None:
     field = getattr(form, error.field or "name", None) or form.name
-    field.errors = [*field.errors, _(error.message)]
+    field.errors = [*field.errors, error_text(error)]
 
 
 @bp.route("/new", methods=["GET", "POST"])
