@@ -44,6 +44,12 @@ def weekday_choices() -> list[Any]:
     return make_choices((day, str(names[day]).capitalize()) for day in WEEKDAY_VALUES)
 
 
+def _add_error(field: Any, message: Any) -> None:
+    """Add a cross-field error unless the field already has its own."""
+    if not field.errors:
+        field.errors = [message]
+
+
 def _optional_int(value: Any) -> int | None:
     if value in (None, ""):
         return None
@@ -110,28 +116,35 @@ class SeriesForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.weekdays.choices = weekday_choices()
 
-    # -- validation beyond single fields --------------------------------------------------------
+    # -- validation across fields (run after the single-field checks; Optional() stops those early) --
 
-    def validate_end_time(self, field: TimeField) -> None:
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        self._check_times()
+        self._check_end()
+        self._errors = None
+        return valid and not self.errors
+
+    def _check_times(self) -> None:
         if self.is_all_day.data:
             return
         if self.start_time.data is None:
-            self.start_time.errors.append(_l("Give a start time, or tick All day."))
+            _add_error(self.start_time, _l("Give a start time, or tick All day."))
+        elif self.end_time.data is None:
+            _add_error(self.end_time, _l("Give an end time."))
+        elif self.end_time.data <= self.start_time.data:
+            _add_error(self.end_time, _l("The end time must be after the start time."))
+
+    def _check_end(self) -> None:
+        if self.freq.data == "once":
             return
-        if field.data is None:
-            raise ValidationError(_l("Give an end time."))
-        if field.data <= self.start_time.data:
-            raise ValidationError(_l("The end time must be after the start time."))
-
-    def validate_until(self, field: DateField) -> None:
-        if self.end.data == "until" and field.data is None:
-            raise ValidationError(_l("Choose the last date."))
-        if self.end.data == "until" and self.date.data and field.data < self.date.data:
-            raise ValidationError(_l("The last date must not be before the first date."))
-
-    def validate_count(self, field: IntegerField) -> None:
-        if self.end.data == "count" and field.data is None:
-            raise ValidationError(_l("Give the number of times."))
+        if self.end.data == "until":
+            if self.until.data is None:
+                _add_error(self.until, _l("Choose the last date."))
+            elif self.date.data and self.until.data < self.date.data:
+                _add_error(self.until, _l("The last date must not be before the first date."))
+        if self.end.data == "count" and self.count.data is None:
+            _add_error(self.count, _l("Give the number of times."))
 
     def validate_age_max(self, field: IntegerField) -> None:
         if field.data is not None and self.age_min.data is not None and field.data < self.age_min.data:
@@ -234,16 +247,17 @@ class MoveOccurrenceForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.all_day = all_day
 
-    def validate_end_time(self, field: TimeField) -> None:
-        if self.all_day:
-            return
-        if self.start_time.data is None:
-            self.start_time.errors.append(_l("Give a start time."))
-            return
-        if field.data is None:
-            raise ValidationError(_l("Give an end time."))
-        if field.data <= self.start_time.data:
-            raise ValidationError(_l("The end time must be after the start time."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.all_day:
+            if self.start_time.data is None:
+                _add_error(self.start_time, _l("Give a start time."))
+            elif self.end_time.data is None:
+                _add_error(self.end_time, _l("Give an end time."))
+            elif self.end_time.data <= self.start_time.data:
+                _add_error(self.end_time, _l("The end time must be after the start time."))
+        self._errors = None
+        return valid and not self.errors
 
     def fill_from(self, occ: Occurrence, start_local: datetime, end_local: datetime) -> None:
         self.date.data = start_local.date()

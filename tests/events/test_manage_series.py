@@ -124,6 +124,9 @@ def test_all_day_series(client, editor_setup):
 @pytest.mark.parametrize(("overrides", "field", "message"), [
     ({"end_time": "16:00"}, "end_time", "The end time must be after the start time."),
     ({"end_time": "17:00"}, "end_time", "The end time must be after the start time."),
+    ({"end_time": ""}, "end_time", "Give an end time."),
+    ({"start_time": ""}, "start_time", "Give a start time, or tick All day."),
+    ({"end": "count", "count": ""}, "count", "Give the number of times."),
     ({"weekdays": ["1", "9"]}, "weekdays", "not a valid choice"),
     ({"weekdays": ["x"]}, "weekdays", "Invalid choice"),
     ({"weekdays": ["4"]}, "weekdays", "The first date must fall on one of the chosen weekdays."),
