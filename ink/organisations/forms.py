@@ -42,6 +42,10 @@ def language_choices(extra: list[str] | None = None) -> list[Any]:
     return make_choices(pairs)
 
 
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -62,7 +66,7 @@ class OrganisationForm(FlaskForm):
         Optional(), Length(max=300),
         URL(require_tld=False, message=_l("Enter a web address starting with http:// or https://.")),
     ])
-    contact_email = EmailField(_l("Public contact email"), validators=[
+    contact_email = EmailField(_l("Public contact email"), filters=[_strip], validators=[
         Optional(), Length(max=254), Email(check_deliverability=False, message=_l("Enter a valid email address.")),
     ])
     contact_phone = StringField(_l("Public contact phone"), validators=[Optional(), Length(max=40)])
@@ -75,6 +79,6 @@ class OrganisationForm(FlaskForm):
 
 
 class AddEditorForm(FlaskForm):
-    email = EmailField(_l("Email of an existing account"), validators=[
+    email = EmailField(_l("Email of an existing account"), filters=[_strip], validators=[
         InputRequired(), Length(max=254), Email(check_deliverability=False, message=_l("Enter a valid email address.")),
     ])
