@@ -165,6 +165,8 @@ def test_bad_input_rerenders_with_422_and_field_message(client, editor_setup, ov
     assert f'id="{field}-errors"' in html
     assert message.lower() in html.lower().replace("&#39;", "'")
     assert "There is a problem" in html
+    assert f'href="#{field}"' in html  # the error summary links to the field
+    assert '="None"' not in html  # no empty ARIA references
     assert _series_count() == 0
 
 
