@@ -20,7 +20,15 @@ from ink.auth.service import create_user, find_user_by_email
 from ink.core.time import utc_to_local
 from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
 from ink.events.recurrence import Recurrence
-from ink.events.service import SeriesData, cancel_occurrence, cancel_series, create_series, move_occurrence
+from ink.events.service import (
+    SeriesData,
+    VenueData,
+    cancel_occurrence,
+    cancel_series,
+    create_series,
+    create_venue,
+    move_occurrence,
+)
 from ink.extensions import db, now
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.organisations.service import (
@@ -177,9 +185,9 @@ class _Seeder:
         for slug, name, address, lat, lon, access, capacity in VENUES:
             venue = db.session.scalar(sa.select(Venue).where(Venue.slug == slug))
             if venue is None:
-                venue = Venue(slug=slug, name=name, address=address, latitude=lat, longitude=lon,
-                              accessibility=access, capacity=capacity)
-                db.session.add(venue)
+                venue = create_venue(VenueData(name=name, address=address, latitude=lat, longitude=lon,
+                                               accessibility=access, capacity=capacity))
+                venue.slug = slug  # the stable key re-runs look for
                 self.report.created["venues"] += 1
             self.venues[slug] = venue
         for rows, is_example in ((REAL_ORGANISATIONS, False), (ORGANISATIONS, True)):
