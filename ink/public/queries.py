@@ -29,6 +29,7 @@ def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
         .options(
             contains_eager(Occurrence.series).joinedload(EventSeries.organisation),
             contains_eager(Occurrence.series).joinedload(EventSeries.venue),
+            contains_eager(Occurrence.series).selectinload(EventSeries.language_rows),
             joinedload(Occurrence.venue_override),
         )
         .order_by(Occurrence.start_at, EventSeries.title, Occurrence.id)
