@@ -171,3 +171,24 @@ def test_occurrences_between_a_month_matches_the_programme(app, factory):
     june = occurrences_between(datetime(2026, 6, 1, tzinfo=timezone.utc), datetime(2026, 7, 1, tzinfo=timezone.utc))
 
     assert len(june) == 9  # Tuesdays and Thursdays from 2 June to 30 June
+
+
+def test_multi_day_event_under_way_is_listed_on_the_first_day_shown(client, factory):
+    factory.series(title="Summer camp", start_local=datetime(2026, 6, 1, 0, 0), is_all_day=True, all_day_days=3,
+                   duration_minutes=None)
+
+    sections = day_sections(client.get("/").get_data(as_text=True))
+
+    assert "Summer camp" in sections["2026-06-02"]
+    assert "All day" in sections["2026-06-02"]
+
+
+def test_weekly_evening_keeps_its_local_time_across_the_spring_clock_change(client, factory, clock):
+    clock.set(datetime(2026, 3, 20, 8, 0, tzinfo=timezone.utc))
+    factory.series(title="Choir", recurrence=Recurrence(freq="weekly"), start_local=datetime(2026, 3, 24, 18, 0))
+
+    sections = day_sections(client.get("/?start=2026-03-22&days=14").get_data(as_text=True))
+
+    assert set(sections) == {"2026-03-24", "2026-03-31"}  # before and after 29 March
+    for html in sections.values():
+        assert "18:00" in html and "20:00" in html
