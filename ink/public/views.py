@@ -1,6 +1,7 @@
 """The residents' site: programme, event pages, organisation directory (read-only)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
@@ -40,6 +41,10 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 62
 # How far from today the programme may be browsed (keeps dates far from datetime's limits).
 MAX_YEARS_AWAY = 50
+MAX_ID = 2**31 - 1
+# What slugify produces, and BCP 47-ish language codes: anything else cannot match a row.
+SLUG = re.compile(r"[a-z0-9-]{1,80}")
+LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 
 
 @dataclass
@@ -148,7 +153,8 @@ def map_url(venue: Venue) -> str | None:
 
 @bp.get("/events/<int:series_id>")
 def event(series_id: int):  # type: ignore[no-untyped-def]
-    series = queries.series_with_details(series_id)
+    # Ids beyond a 32-bit integer cannot exist (and PostgreSQL would reject the comparison).
+    series = queries.series_with_details(series_id) if series_id <= MAX_ID else None
     if series is None:
         raise NotFound(gettext("No such event."))
     is_draft = series.status == SeriesStatus.DRAFT
@@ -169,10 +175,10 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
 def organisation_directory():  # type: ignore[no-untyped-def]
     topic_slug = request.args.get("topic", "").strip()
     language = request.args.get("language", "").strip()
-    topic = queries.topic_by_slug(topic_slug) if topic_slug else None
+    topic = queries.topic_by_slug(topic_slug) if SLUG.fullmatch(topic_slug) else None
     if topic_slug and topic is None:
         raise NotFound(gettext("No such topic."))
-    if len(language) > 16:
+    if language and not LANGUAGE_CODE.fullmatch(language):
         raise ValidationFailed(gettext("Unknown language."), "language")
     return render_template(
         "public/organisations.html",
@@ -186,7 +192,7 @@ def organisation_directory():  # type: ignore[no-untyped-def]
 
 @bp.get("/organisations/<slug>")
 def organisation(slug: str):  # type: ignore[no-untyped-def]
-    found: Organisation | None = get_organisation_by_slug(slug)
+    found: Organisation | None = get_organisation_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
         raise NotFound(gettext("No such organisation."))
     is_hidden = found.status != OrganisationStatus.ACTIVE

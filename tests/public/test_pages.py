@@ -98,7 +98,8 @@ def test_cancelled_event_page_says_so(client, factory, clock):
     assert "Cancelled" in html and "Strong wind" in html
 
 
-@pytest.mark.parametrize("url", ["/events/999999", "/events/abc", "/events/-1", "/organisations/no-such-org",
+@pytest.mark.parametrize("url", ["/events/999999", "/events/99999999999999999999999", "/events/0", "/events/abc", "/events/-1", "/organisations/no-such-org", "/organisations/%00", "/organisations/" + "a" * 300,
+                                 "/organisations/?topic=%00",
                                  "/organisations/?topic=no-such-topic"])
 def test_missing_things_give_404(client, url):
     assert client.get(url).status_code == 404
@@ -120,6 +121,7 @@ def test_directory_lists_active_organisations_alphabetically_and_filters(client,
     by_language = client.get("/organisations/?language=zu").get_data(as_text=True)
     assert "Zulu Choir" in by_language and "alpha Association" not in by_language
     assert client.get("/organisations/?language=" + "x" * 40).status_code == 400
+    assert client.get("/organisations/?language=%00").status_code == 400
 
 
 def test_organisation_profile(client, factory):
