@@ -110,10 +110,11 @@ class _Plan:
 class _Generator:
     def __init__(self, rng: random.Random, moment: datetime, years: int, horizon: timedelta) -> None:
         self.rng = rng
-        self.now = moment
         self.today = utc_to_local(moment, TIMEZONE).date()
+        # Everything hangs on the day, not the instant, so a seed gives the same rows all day.
+        self.now = local_to_utc(datetime.combine(self.today, time()), TIMEZONE)
         self.first_day = self.today.replace(year=self.today.year - years, day=1)
-        self.horizon_end = moment + horizon
+        self.horizon_end = self.now + horizon
         self.last_day = utc_to_local(self.horizon_end, TIMEZONE).date()
 
     # --- helpers -------------------------------------------------------------------------------
