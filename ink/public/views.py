@@ -26,6 +26,7 @@ from ink.auth.redirects import safe_next
 from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import local_date, local_day_bounds
 from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
+from ink.events.recurrence import RecurrenceError
 from ink.events.recurrence_text import describe
 from ink.events.service import series_recurrence
 from ink.extensions import now
@@ -128,9 +129,14 @@ def _can_preview(series: EventSeries) -> bool:
     )
 
 
-def schedule_summary(series: EventSeries) -> str:
+def schedule_summary(series: EventSeries) -> str | None:
+    """"Every Tuesday and Thursday, 17:00–19:00"; None for a rule the form model cannot express."""
+    try:
+        rec = series_recurrence(series)
+    except RecurrenceError:
+        return None
     return describe(
-        series_recurrence(series),
+        rec,
         series.start_local,
         duration=None if series.is_all_day else series.duration,
         all_day=series.is_all_day,

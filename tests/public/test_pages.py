@@ -170,3 +170,14 @@ def test_healthz(client):
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     assert response.get_data(as_text=True) == "ok"
+
+
+def test_event_with_a_rule_the_forms_cannot_express_still_renders(client, factory):
+    series = factory.series(title="Imported", recurrence=Recurrence(freq="weekly"))
+    series.rrule = "FREQ=WEEKLY;BYHOUR=9,18"  # e.g. from an aggregated calendar
+    db.session.commit()
+
+    response = client.get(f"/events/{series.id}")
+
+    assert response.status_code == 200
+    assert "Imported" in response.get_data(as_text=True)
