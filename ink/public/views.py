@@ -190,7 +190,7 @@ def organisation_directory():  # type: ignore[no-untyped-def]
         "public/organisations.html",
         organisations=queries.active_organisations(topic=topic, language=language or None),
         topics=queries.all_topics(),
-        languages=queries.directory_languages(),
+        languages=sorted(queries.directory_languages(), key=lambda code: _language_display_name(code).casefold()),
         selected_topic=topic,
         selected_language=language,
     )
