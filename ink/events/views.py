@@ -261,13 +261,17 @@ def series_edit(series_id: int):  # type: ignore[no-untyped-def]
     return _save_series(form, series)
 
 
-def _preview_of(series: EventSeries) -> dict[str, Any]:
+def _summary_of(series: EventSeries) -> str:
     rec = recurrence.from_rrule(series.rrule, series.start_local, series.timezone)
-    summary = recurrence_text.describe(
+    return recurrence_text.describe(
         rec, series.start_local, duration=None if series.is_all_day else series.duration,
         all_day=series.is_all_day, all_day_days=series.all_day_days, locale=str(get_locale()),
         gettext=_, ngettext=ngettext,
     )
+
+
+def _preview_of(series: EventSeries) -> dict[str, Any]:
+    summary = _summary_of(series)
     starts = recurrence.first_instances(series.rrule, series.start_local, series.timezone, now(), PREVIEW_COUNT,
                                         all_day=series.is_all_day)
     return {"summary": summary, "dates": [_when(start, series.is_all_day) for start in starts]}
@@ -304,7 +308,7 @@ def series_detail(series_id: int):  # type: ignore[no-untyped-def]
     past = db.paginate(service.occurrences_query(series, now=moment, past=True),
                        page=_page_arg("past"), per_page=OCCURRENCES_PER_PAGE, error_out=False)
     return render_template("events/series_detail.html", series=series, upcoming=upcoming, past=past,
-                           summary=_preview_of(series)["summary"], cancel_form=CancelForm())
+                           summary=_summary_of(series), cancel_form=CancelForm())
 
 
 @bp.post("/series/<int:series_id>/publish")
