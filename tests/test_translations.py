@@ -1,0 +1,67 @@
+"""The interface is complete in every configured language, and the compiled catalogues are current."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from ink import config
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "ink" / "translations"
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
+METHOD_MAP = [("ink/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+OTHER_LANGUAGES = [code for code in config.LANGUAGES if code != config.BABEL_DEFAULT_LOCALE]
+
+
+def _source_messages() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=METHOD_MAP, keywords=KEYWORDS,
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
+        found.add(message if isinstance(message, str) else tuple(m for m in message if m))
+    return found
+
+
+@pytest.fixture(scope="module")
+def source_messages() -> set[str | tuple[str, ...]]:
+    return _source_messages()
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_every_message_is_translated(language: str, source_messages) -> None:  # type: ignore[no-untyped-def]
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle, locale=language)
+    missing, fuzzy, bad_placeholders = [], [], []
+    for message in source_messages:
+        msgid = message if isinstance(message, str) else message[0]
+        entry = catalog.get(msgid)
+        if entry is None or not (entry.string if isinstance(entry.string, str) else all(entry.string)):
+            missing.append(msgid)
+            continue
+        if entry.fuzzy:
+            fuzzy.append(msgid)
+        translations = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        if any(set(PLACEHOLDER.findall(t)) != set(PLACEHOLDER.findall(msgid)) for t in translations):
+            bad_placeholders.append(msgid)
+    assert missing == [], f"{len(missing)} messages lack a {language} translation (run `make translations`)"
+    assert fuzzy == []
+    assert bad_placeholders == []
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_compiled_catalogue_matches_the_po_file(language: str) -> None:
+    folder = TRANSLATIONS / language / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as handle:
+        po = read_po(handle, locale=language)
+    with open(folder / "messages.mo", "rb") as handle:
+        mo = read_mo(handle)
+    expected = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
+    compiled = {m.id: m.string for m in mo if m.id}
+    assert compiled == expected, "messages.mo is stale: run `make translations`"
