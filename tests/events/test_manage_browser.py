@@ -24,6 +24,7 @@ def test_live_preview_and_repeat_options(live_server, browser, factory):  # noqa
     browser.find_element(By.ID, "email").send_keys("editor@example.org")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
+    WebDriverWait(browser, 5).until(lambda _: "/login" not in browser.current_url)
     browser.get(live_server.url + "/manage/series/new")
 
     weekdays = browser.find_element(By.ID, "weekdays")
