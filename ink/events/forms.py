@@ -11,7 +11,6 @@ from typing import Any
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,8 +28,8 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
 from ink.events import recurrence
 from ink.events.models import EventSeries, Occurrence
-from ink.events.recurrence import Recurrence
-from ink.organisations.forms import MultiCheckboxField, language_choices, make_choices
+from ink.events.recurrence import Recurrence, RecurrenceError
+from ink.organisations.forms import MultiCheckboxField, SafeForm, language_choices, make_choices
 
 __all__ = ["CancelForm", "MoveOccurrenceForm", "SeriesForm", "VenueForm", "language_choices"]
 
@@ -56,7 +55,7 @@ def _optional_int(value: Any) -> int | None:
     return int(value)
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(SafeForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)],
@@ -115,6 +114,7 @@ class SeriesForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.weekdays.choices = weekday_choices()
+        self.unexpressed_rule: str | None = None
 
     # -- validation across fields (run after the single-field checks; Optional() stops those early) --
 
@@ -202,7 +202,12 @@ class SeriesForm(FlaskForm):
 
     def fill_from(self, series: EventSeries) -> None:
         """Put a stored series into the form (for GET of the edit page)."""
-        rec = recurrence.from_rrule(series.rrule, series.start_local, series.timezone)
+        try:
+            rec = recurrence.from_rrule(series.rrule, series.start_local, series.timezone)
+        except RecurrenceError:
+            # A rule the choices cannot express (imported later, say): shown, and replaced only on save.
+            self.unexpressed_rule = series.rrule
+            rec = Recurrence()
         self.title.data = series.title
         self.description.data = series.description_html
         self.organisation.data = series.organisation_id
@@ -231,12 +236,12 @@ class SeriesForm(FlaskForm):
         self.count.data = rec.count
 
 
-class CancelForm(FlaskForm):
+class CancelForm(SafeForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)],
                          description=_l("Shown to visitors, for example: The hall is closed for repairs."))
 
 
-class MoveOccurrenceForm(FlaskForm):
+class MoveOccurrenceForm(SafeForm):
     date = DateField(_l("New date"), validators=[InputRequired()])
     start_time = TimeField(_l("Start time"), validators=[Optional()])
     end_time = TimeField(_l("End time"), validators=[Optional()])
@@ -267,7 +272,7 @@ class MoveOccurrenceForm(FlaskForm):
         self.note.data = occ.note
 
 
-class VenueForm(FlaskForm):
+class VenueForm(SafeForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=160)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     latitude = DecimalField(_l("Latitude"), places=None,

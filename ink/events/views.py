@@ -107,7 +107,7 @@ def series_list():  # type: ignore[no-untyped-def]
     org_ids = None if is_coordinator(current_user) else {org.id for org in organisations}
     organisation_id = request.args.get("organisation", "")
     status = request.args.get("status", "")
-    chosen_org = int(organisation_id) if organisation_id.isdigit() else None
+    chosen_org = int(organisation_id) if organisation_id.isdigit() and int(organisation_id) < 2**31 else None
     chosen_status = SeriesStatus(status) if status in {s.value for s in SeriesStatus} else None
     query = service.series_query(organisation_ids=org_ids, organisation_id=chosen_org, status=chosen_status)
     page = db.paginate(query, page=_page_arg(), per_page=PER_PAGE, error_out=False)
@@ -257,7 +257,8 @@ def series_edit(series_id: int):  # type: ignore[no-untyped-def]
     form = _series_form(series)
     if request.method == "GET":
         form.fill_from(series)
-        return _render_series_form(form, series, _preview_of(series))
+        preview = None if form.unexpressed_rule else _preview_of(series)
+        return _render_series_form(form, series, preview)
     return _save_series(form, series)
 
 
@@ -293,6 +294,14 @@ def series_preview():  # type: ignore[no-untyped-def]
 
 # --- series page and status ---------------------------------------------------------------------
 
+def _summary_or_none(series: EventSeries) -> str | None:
+    """A rule the form model cannot express (imported later, say) shows no summary rather than failing."""
+    try:
+        return _summary_of(series)
+    except RecurrenceError:
+        return None
+
+
 def _load_series(series_id: int) -> EventSeries:
     series = service.get_series(series_id)
     require_series_manager(current_user, series)
@@ -308,7 +317,7 @@ def series_detail(series_id: int):  # type: ignore[no-untyped-def]
     past = db.paginate(service.occurrences_query(series, now=moment, past=True),
                        page=_page_arg("past"), per_page=OCCURRENCES_PER_PAGE, error_out=False)
     return render_template("events/series_detail.html", series=series, upcoming=upcoming, past=past,
-                           summary=_summary_of(series), cancel_form=CancelForm())
+                           summary=_summary_or_none(series), cancel_form=CancelForm())
 
 
 @bp.post("/series/<int:series_id>/publish")

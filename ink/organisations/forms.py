@@ -51,7 +51,20 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class OrganisationForm(FlaskForm):
+class SafeForm(FlaskForm):
+    """Turns NUL characters (PostgreSQL cannot store them) into a field error rather than a 500."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if any("\x00" in str(value) for value in (field.raw_data or [])):
+                field.errors = [*field.errors, _l("Remove the invisible control characters.")]
+                valid = False
+        self._errors = None
+        return valid
+
+
+class OrganisationForm(SafeForm):
     """The profile. Editors get it without ``slug`` (the view deletes that field for them)."""
 
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=160)])
@@ -78,7 +91,7 @@ class OrganisationForm(FlaskForm):
             raise ValidationError(_l("Enter a web address starting with http:// or https://."))
 
 
-class AddEditorForm(FlaskForm):
+class AddEditorForm(SafeForm):
     email = EmailField(_l("Email of an existing account"), filters=[_strip], validators=[
         InputRequired(), Length(max=254), Email(check_deliverability=False, message=_l("Enter a valid email address.")),
     ])

@@ -78,3 +78,30 @@ def test_series_and_occurrence_queries(app, factory, clock):
     assert len(past) == 4 and len(upcoming) == 6
     assert past[0].start_at > past[-1].start_at and upcoming[0].start_at < upcoming[-1].start_at
     assert service.get_occurrence_by_id(upcoming[0].id) is upcoming[0]
+
+
+def test_rule_the_form_cannot_express_is_shown_not_a_500(client, editor, factory):
+    series = factory.series(organisation=editor, title="Odd", recurrence=Recurrence(freq="weekly"))
+    series.rrule = "FREQ=WEEKLY;BYDAY=TU;BYHOUR=10,12"
+    db.session.commit()
+    page = client.get(f"/manage/series/{series.id}")
+    assert page.status_code == 200 and "BYHOUR=10,12" in page.get_data(as_text=True)
+    edit = client.get(f"/manage/series/{series.id}/edit")
+    assert edit.status_code == 200
+    assert "Saving replaces it" in edit.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field", ["title", "audience", "description", "registration_url"])
+def test_nul_characters_are_a_field_error(client, editor, field):
+    value = "https://a.example/\x00" if field == "registration_url" else "Caf\x00é"
+    response = client.post("/manage/series/new", data=series_form(editor, **{field: value}))
+    assert response.status_code == 422
+    assert f'id="{field}-errors"' in response.get_data(as_text=True)
+
+
+def test_nul_in_organisation_and_venue_forms(client, factory, auth):
+    factory.coordinator()
+    auth.login("coordinator@example.org")
+    assert client.post("/manage/organisations/new", data={"name": "A\x00"}).status_code == 422
+    assert client.post("/manage/venues/new", data={"name": "Hall", "address": "\x00"}).status_code == 422
+    assert client.get("/manage/series/?organisation=99999999999999999999").status_code == 200
