@@ -46,6 +46,7 @@ MAX_ID = 2**31 - 1
 # What slugify produces, and BCP 47-ish language codes: anything else cannot match a row.
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+DAYS = re.compile(r"[0-9]{1,3}")
 
 
 @dataclass
@@ -72,7 +73,7 @@ def _parse_window(today: date) -> tuple[date, int]:
             raise ValidationFailed(gettext("That date is too far from today."), "start")
     days = DEFAULT_DAYS
     if raw_days:
-        if not raw_days.isdigit() or not 1 <= int(raw_days) <= MAX_DAYS:
+        if not DAYS.fullmatch(raw_days) or not 1 <= int(raw_days) <= MAX_DAYS:
             raise ValidationFailed(
                 gettext("The number of days must be between 1 and %(max)d.", max=MAX_DAYS), "days"
             )
@@ -80,11 +81,12 @@ def _parse_window(today: date) -> tuple[date, int]:
     return start, days
 
 
-def group_by_local_day(occurrences: list[Occurrence], tz: str) -> list[ProgrammeDay]:
-    """Occurrences (sorted by start) grouped under the local date on which they start."""
+def group_by_local_day(occurrences: list[Occurrence], tz: str, first_day: date) -> list[ProgrammeDay]:
+    """Occurrences (sorted by start) under the local date on which they start; those that began
+    before ``first_day`` (a multi-day event under way) under ``first_day``."""
     return [
         ProgrammeDay(day, list(items))
-        for day, items in groupby(occurrences, key=lambda occ: local_date(occ.start_at, tz))
+        for day, items in groupby(occurrences, key=lambda occ: max(local_date(occ.start_at, tz), first_day))
     ]
 
 
@@ -99,20 +101,9 @@ def programme():  # type: ignore[no-untyped-def]
     # From today on, what has already ended is no longer "on".
     query_start = max(window_start, moment) if start <= today < start + timedelta(days=days) else window_start
     occurrences = queries.programme_occurrences(query_start, window_end)
-    # Occurrences that began before the window (multi-day) are listed under its first day.
-    groups = group_by_local_day(occurrences, tz)
-    for group in groups:
-        if group.day < start:
-            group.day = start
-    merged: list[ProgrammeDay] = []
-    for group in groups:
-        if merged and merged[-1].day == group.day:
-            merged[-1].occurrences.extend(group.occurrences)
-        else:
-            merged.append(group)
     return render_template(
         "public/programme.html",
-        days=merged,
+        days=group_by_local_day(occurrences, tz, start),
         start=start,
         last=start + timedelta(days=days - 1),
         length=days,
