@@ -110,6 +110,9 @@ def test_monthly_nth_weekday_and_yearly(client, editor_setup):
     series = db.session.scalars(sa.select(EventSeries)).one()
     assert series.rrule == "FREQ=YEARLY;BYMONTH=3;BYDAY=2SA"
     assert (series.age_min, series.age_max) == (3, 11)
+    page = client.get(f"/manage/series/{series.id}").get_data(as_text=True)
+    assert "3 to 11 years" in page
+    assert "Every year on the second Saturday of March" in page
 
 
 def test_all_day_series(client, editor_setup):
