@@ -54,20 +54,25 @@ def next_occurrences_of_series(series: EventSeries, *, now: datetime, limit: int
     )
 
 
-def organisation_occurrences(organisation: Organisation, *, now: datetime, limit: int = 20) -> list[Occurrence]:
-    """Upcoming public occurrences the organisation organises or co-organises."""
+def organisation_occurrences(organisation: Organisation, *, now: datetime, limit: int = 30) -> list[Occurrence]:
+    """The next occurrence of each public series the organisation organises or co-organises."""
     coorganised = sa.select(series_coorganiser.c.series_id).where(
         series_coorganiser.c.organisation_id == organisation.id
     )
+    next_start = (
+        sa.select(Occurrence.series_id, sa.func.min(Occurrence.start_at).label("start_at"))
+        .where(Occurrence.end_at > now)
+        .group_by(Occurrence.series_id)
+        .subquery()
+    )
     query = (
         _occurrence_query()
-        .where(
-            Occurrence.end_at > now,
-            sa.or_(EventSeries.organisation_id == organisation.id, EventSeries.id.in_(coorganised)),
-        )
+        .join(next_start, sa.and_(Occurrence.series_id == next_start.c.series_id,
+                                  Occurrence.start_at == next_start.c.start_at))
+        .where(sa.or_(EventSeries.organisation_id == organisation.id, EventSeries.id.in_(coorganised)))
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query).unique())
 
 
 def active_organisations(*, topic: Topic | None = None, language: str | None = None) -> list[Organisation]:

@@ -139,6 +139,8 @@ def test_organisation_profile(client, factory):
     assert "mailto:post@polish.example.org" in html and "Polish" in html
     assert "Saturday school" in html and "Joint concert" in html and partner.title in html
     assert "Hidden draft" not in html
+    assert html.count("Saturday school</a>") == 1  # each series once, at its next date
+    assert "Saturday, June 6, 2026" in html
 
 
 @pytest.mark.parametrize("status", [OrganisationStatus.PENDING, OrganisationStatus.ARCHIVED])
