@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from itertools import groupby
 from urllib.parse import quote
@@ -221,13 +222,18 @@ def set_language():  # type: ignore[no-untyped-def]
     return response
 
 
-def _language_display_name(code: str) -> str:
-    """A language's name in the visitor's interface language ("Polish" / "polsk")."""
+@lru_cache(maxsize=4096)
+def _language_name_in(code: str, locale: str) -> str:
     try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(str(get_locale() or "en"))
+        name = Locale.parse(code.replace("-", "_")).get_display_name(locale)
     except (ValueError, UnknownLocaleError):
         return code
     return name or code
+
+
+def _language_display_name(code: str) -> str:
+    """A language's name in the visitor's interface language ("Polish" / "polsk")."""
+    return _language_name_in(code, str(get_locale() or "en"))
 
 
 @bp.app_template_filter("language_in_locale")
