@@ -221,3 +221,8 @@ def test_removing_a_membership_of_another_organisation_is_404(client, auth, worl
     response = client.post(f"/manage/organisations/{world.org_b.id}/members/{world.membership.id}/remove")
     assert response.status_code == 404
     assert snapshot() == before
+
+
+def test_json_preview_needs_login(client, world):
+    response = client.post("/manage/series/preview", data=series_form(world.org_a))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
