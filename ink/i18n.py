@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel import Locale
+from babel import Locale, dates
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, format_time, get_locale, gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from ink.core.errors import DomainError
@@ -50,21 +50,33 @@ def local(moment: datetime) -> datetime:
     return utc_to_local(moment, current_app.config["TIMEZONE"])
 
 
-# Instants are aware UTC datetimes; Flask-Babel rebases them to the network's time zone.
+def formatting_locale() -> Locale:
+    """Babel's locale for dates and times. Plain English means British English here: a 24-hour
+    clock and the day before the month, as the network's residents read them."""
+    locale = get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if locale.language == "en" and not locale.territory:
+        return Locale("en", "GB")
+    return locale
+
+
+# Instants are aware UTC datetimes, shown on the network's wall clock; plain dates as they are.
 def fmt_date(value: date | datetime, format: str = "full") -> str:
-    return format_date(value, format=format)
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return dates.format_date(value, format=format, locale=formatting_locale())
 
 
 def fmt_time(value: datetime) -> str:
-    return format_time(value, format="HH:mm")
+    return dates.format_time(local(value).time(), format="HH:mm", locale=formatting_locale())
 
 
 def fmt_datetime(value: datetime, format: str = "medium") -> str:
-    return format_datetime(value, format=format)
+    return dates.format_datetime(local(value), format=format, locale=formatting_locale())
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    app.jinja_env.add_extension("jinja2.ext.do")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, language_name=language_name

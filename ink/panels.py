@@ -27,11 +27,16 @@ def register_panel(app: Flask, slot: str, template: str, context: PanelContext) 
     app.extensions.setdefault("ink.panels", {}).setdefault(slot, []).append((template, context))
 
 
-def panels_for(slot: str, user: Any, obj: Any, now: datetime) -> list[tuple[str, dict[str, Any]]]:
-    """The (template, context) pairs to render in ``slot`` for this user and object."""
+def panels_for(slot: str, obj: Any = None) -> list[tuple[str, dict[str, Any]]]:
+    """The (template, context) pairs to render in ``slot`` for the current user and this object."""
+    from flask_login import current_user
+
+    from ink.extensions import now
+
     rendered = []
+    moment = now()
     for template, context in current_app.extensions.get("ink.panels", {}).get(slot, []):
-        values = context(user, obj, now)
+        values = context(current_user, obj, moment)
         if values is not None:
             rendered.append((template, values))
     return rendered

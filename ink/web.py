@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, jsonify, render_template, request
+import flask_babel
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -58,6 +59,8 @@ def init_app(app: Flask) -> None:
         # Each request loads its user afresh. (In production `g` is new per request anyway; tests
         # keep one app context open across requests, and a cached user would hide sign-outs.)
         g.pop("_login_user", None)
+        flask_babel.refresh()  # likewise the cached locale
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # and CSRF token
 
     @app.after_request
     def finish_transaction(response: Response) -> Response:
