@@ -8,13 +8,15 @@ pytestmark = pytest.mark.browser
 
 def test_switching_language_is_remembered(live_server, browser) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     browser.get(live_server.url + "/organisations/")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     Select(browser.find_element(By.ID, "language-select")).select_by_value("nb")
     browser.find_element(By.CSS_SELECTOR, ".language-switch button").click()
+    WebDriverWait(browser, 10).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
+    )
     assert browser.current_url.endswith("/organisations/")
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
     browser.get(live_server.url + "/")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
