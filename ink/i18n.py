@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel import Locale, dates
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
@@ -21,6 +21,9 @@ def supported_languages() -> tuple[str, ...]:
 
 def select_locale() -> str:
     languages = supported_languages()
+    if not has_request_context():
+        # CLI and scheduler: callers that render for someone use flask_babel.force_locale.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

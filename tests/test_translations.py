@@ -62,6 +62,11 @@ def test_compiled_catalogue_matches_the_po_file(language: str) -> None:
         po = read_po(handle, locale=language)
     with open(folder / "messages.mo", "rb") as handle:
         mo = read_mo(handle)
-    expected = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
-    compiled = {m.id: m.string for m in mo if m.id}
+    def entries(catalog):  # type: ignore[no-untyped-def]
+        return {
+            (m.id if isinstance(m.id, str) else tuple(m.id)): (m.string if isinstance(m.string, str) else tuple(m.string))
+            for m in catalog if m.id and m.string and not m.fuzzy
+        }
+
+    expected, compiled = entries(po), entries(mo)
     assert compiled == expected, "messages.mo is stale: run `make translations`"
