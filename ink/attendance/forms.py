@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ink.attendance.models import MAX_COUNT, AttendanceCategory, CountMethod
@@ -22,7 +23,7 @@ def _count_validators(required: bool) -> list:  # type: ignore[type-arg]
 
 class CountForm(FlaskForm):
     total = IntegerField(_l("Total people"), validators=_count_validators(True))
-    method = SelectField(_l("How was it counted?"), choices=[(m.value, label) for m, label in METHOD_LABELS.items()],
+    method = SelectField(_l("How was it counted?"), choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()],
                          default=CountMethod.HEAD_COUNT.value)
     note = TextAreaField(_l("Note (no names or personal details)"), validators=[Length(max=1000)])
     confirm_over_capacity = BooleanField(_l("I have checked: more people came than the venue's capacity"))
