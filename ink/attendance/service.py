@@ -322,8 +322,10 @@ def _insert_ignore(table: sa.Table, values: dict[str, Any]) -> int:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # RETURNING rather than rowcount: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
+    key = next(iter(table.primary_key.columns))
+    inserted = db.session.execute(insert(table).values(**values).on_conflict_do_nothing().returning(key))
+    return len(inserted.all())
 
 
 def _ensure_count_row(occurrence_id: int, category_id: int) -> None:
