@@ -33,10 +33,12 @@ def door_link_command(series_id: int, day: str) -> None:
                                     Occurrence.start_at < end).order_by(Occurrence.start_at).limit(1))
     if occurrence is None:
         raise click.ClickException(f"{series.title!r} has no occurrence on {local_day.isoformat()}.")
-    try:
-        link = create_door_link(occurrence, user=None, now=now())
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    url = door_link_url(link)
+    # A request context so translated messages work outside a web request (the locale selector reads it).
+    with current_app.test_request_context():
+        try:
+            link = create_door_link(occurrence, user=None, now=now())
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        url = door_link_url(link)
     db.session.commit()
     click.echo(url)

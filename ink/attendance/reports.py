@@ -239,7 +239,7 @@ def missing_in_period(start_at: datetime, held_by: datetime, organisation_id: in
             Occurrence.status == OccurrenceStatus.SCHEDULED,
             AttendanceRecord.id.is_(None),
         )
-        .options(sa.orm.contains_eager(Occurrence.series))
+        .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))
         .order_by(Occurrence.start_at, Occurrence.id)
         .limit(limit)
     )

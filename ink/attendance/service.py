@@ -393,7 +393,7 @@ def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = 
             Occurrence.end_at < cutoff,
             AttendanceRecord.id.is_(None),
         )
-        .options(sa.orm.contains_eager(Occurrence.series))
+        .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))
         .order_by(Occurrence.start_at, Occurrence.id)
     )
     if organisation_ids is not None:
