@@ -175,17 +175,18 @@ def record_attendance(occurrence: Occurrence, *, total: int, breakdown: Mapping[
         raise ValidationFailed(
             _("%(total)d is more than the venue's capacity of %(capacity)d. Check the number, "
               "or tick the box to confirm it.", total=total, capacity=capacity), "confirm_over_capacity")
+    user_id = getattr(user, "id", None)
     record = get_record(occurrence.id)
     if record is None:
         record = AttendanceRecord(occurrence_id=occurrence.id)
-        db.session.add(record)
     record.total = total
     record.breakdown = by_name
     record.method = CountMethod(method)
     record.note = note
     record.is_over_capacity = over
-    record.updated_by_id = getattr(user, "id", None)
+    record.updated_by_id = user_id
     record.updated_at = now
+    db.session.add(record)
     db.session.flush()
     db.session.add(AttendanceRevision(
         record_id=record.id, total=total, breakdown=by_name, method=record.method, note=note,
