@@ -271,7 +271,9 @@ def load_door_link(token: str) -> DoorLink:
         link_id = int(link_id)
     except (BadSignature, ValueError, TypeError):
         raise NotFound(_("This counting link is not valid. Ask the organiser for a new one.")) from None
-    link = db.session.get(DoorLink, link_id)
+    # One query for the link, its occurrence and series (every tap needs all three).
+    link = db.session.get(DoorLink, link_id, options=[
+        sa.orm.joinedload(DoorLink.occurrence).joinedload(Occurrence.series)])
     if link is None or not hmac.compare_digest(str(nonce), link.nonce):
         raise NotFound(_("This counting link is not valid. Ask the organiser for a new one."))
     return link
