@@ -4,11 +4,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import segno
 from flask import url_for
+from flask_babel import gettext as _
 
 from ink.attendance import service
 from ink.events.models import EventSeries, Occurrence
 from ink.organisations.access import editor_organisation_ids, is_coordinator
+
+
+def qr_svg(url: str) -> str:
+    """The link as an inline SVG QR code (no external request, no inline style)."""
+    return str(segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff",
+                                                     title=_("QR code of the counting link")))
 
 
 def missing_by_organisation(user: Any, now: datetime, *, limit: int = 50) -> list[tuple[str, list[Occurrence]]]:
@@ -45,7 +53,7 @@ def occurrence_panel(user: Any, occurrence: Occurrence, now: datetime) -> dict[s
         "occ": occurrence,
         "record": service.get_record(occurrence.id),
         "door": service.door_state(occurrence.id),
-        "live_links": [(link, service.door_link_url(link)) for link in live],
+        "live_links": [(link, url, qr_svg(url)) for link in live for url in [service.door_link_url(link)]],
         "page_url": url_for("attendance.occurrence", occurrence_id=occurrence.id),
         "is_countable": not occurrence.is_cancelled and occurrence.start_at <= now,
         "can_link": not occurrence.is_cancelled and service.door_link_window(occurrence)[1] > now,

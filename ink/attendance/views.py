@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import segno
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ink.attendance import reports, service, svg
+from ink.attendance.panels import qr_svg
 from ink.attendance.forms import METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
 from ink.attendance.models import AttendanceCategory, CountMethod, DoorLink
 from ink.core.errors import DomainError, NotFound, ValidationFailed
@@ -102,8 +102,7 @@ def _link_view(link: DoorLink, moment: Any) -> dict[str, Any]:
     url = service.door_link_url(link)
     view = {"link": link, "url": url, "is_live": link.is_usable_later(moment)}
     if view["is_live"]:
-        qr = segno.make(url, error="m")
-        view["qr"] = qr.svg_inline(scale=4, dark="#000", light="#fff", title=_("QR code of the counting link"))
+        view["qr"] = qr_svg(url)
     return view
 
 

@@ -7,7 +7,7 @@ from flask import g, render_template_string
 from flask_login import login_user
 
 from ink.attendance.models import CountMethod
-from ink.attendance.service import occurrences_missing_count, record_attendance
+from ink.attendance.service import create_door_link, occurrences_missing_count, record_attendance
 from ink.events.models import SeriesStatus
 from ink.events.service import cancel_occurrence
 from ink.extensions import db
@@ -61,6 +61,11 @@ def test_occurrence_and_series_panels(app, network, clock):  # type: ignore[no-u
     panel = render_panels(app, network.editor, "occurrence", occ)
     assert "Create a counting link" in panel and f"/manage/attendance/occurrences/{occ.id}" in panel
     assert render_panels(app, network.outsider, "occurrence", occ).strip() == ""
+    create_door_link(occ, user=network.editor, now=clock.now())
+    db.session.commit()
+    with_link = render_panels(app, network.editor, "occurrence", occ)
+    assert 'class="segno"' in with_link and "https://ink.example.org/door/" in with_link
+    assert "Switch this link off" in with_link
     series_panel = render_panels(app, network.partner_editor, "series", network.series)
     assert "Attendance report" in series_panel and "Breakdown categories" in series_panel
     assert render_panels(app, network.outsider, "series", network.series).strip() == ""
