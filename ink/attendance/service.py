@@ -335,15 +335,16 @@ def _ensure_count_row(occurrence_id: int, category_id: int) -> None:
     _insert_ignore(DoorCount.__table__, {"occurrence_id": occurrence_id, "category_id": category_id, "n": 0})
 
 
-def _add_to_count(occurrence_id: int, category_id: int, delta: int) -> bool:
-    result = db.session.execute(
+def _add_to_count(occurrence_id: int, category_id: int, delta: int) -> int | None:
+    """The one atomic change of a count; returns the new value, or None if refused (or no row)."""
+    return db.session.execute(
         sa.update(DoorCount)
         .where(DoorCount.occurrence_id == occurrence_id, DoorCount.category_id == category_id,
                DoorCount.n + delta >= 0)
         .values(n=DoorCount.n + delta)
+        .returning(DoorCount.n)
         .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
 
 
 def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: str, now: datetime) -> DoorState:
@@ -366,15 +367,18 @@ def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: st
         state = door_state(occurrence_id)
         state.is_duplicate = True
         return state
-    applied = _add_to_count(occurrence_id, category_id, delta)
-    if not applied and delta > 0:
+    # Read the other categories first, so the row lock the UPDATE takes is held only until the commit.
+    others = {k: v for k, v in door_state(occurrence_id).categories.items() if k != category_id}
+    value = _add_to_count(occurrence_id, category_id, delta)
+    if value is None and delta > 0:
         _ensure_count_row(occurrence_id, category_id)
-        applied = _add_to_count(occurrence_id, category_id, delta)
-    if not applied:
+        value = _add_to_count(occurrence_id, category_id, delta)
+    applied = value is not None
+    if value is None:
         db.session.execute(sa.update(DoorTap).where(DoorTap.tap_id == tap_id).values(is_applied=False))
-    state = door_state(occurrence_id)
-    state.is_applied = applied
-    return state
+        value = door_state(occurrence_id).categories.get(category_id, 0)
+    return DoorState(total=sum(others.values()) + value, categories={**others, category_id: value},
+                     is_applied=applied)
 
 
 # --- missing counts (used by the reminders domain) ------------------------------------------------
