@@ -18,13 +18,13 @@ from ink.extensions import db, now
 @click.argument("day", metavar="YYYY-MM-DD")
 def door_link_command(series_id: int, day: str) -> None:
     """Create a door-counter link for the occurrence of SERIES_ID on local date DAY and print it."""
-    from ink.attendance.service import create_door_link, door_link_url
+    from ink.attendance.service import create_door_link, door_link_url, get_by_id
 
     try:
         local_day = date.fromisoformat(day)
     except ValueError:
         raise click.BadParameter("use the form YYYY-MM-DD", param_hint="DAY") from None
-    series = db.session.get(EventSeries, series_id)
+    series = get_by_id(EventSeries, series_id)
     if series is None:
         raise click.ClickException(f"No series with id {series_id}.")
     start, end = local_day_bounds(local_day, series.timezone or current_app.config["TIMEZONE"])

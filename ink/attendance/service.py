@@ -66,15 +66,24 @@ def require_counter(user: Any, series: EventSeries) -> None:
         raise Forbidden(_("You are not an editor of an organisation that runs this event."))
 
 
+MAX_ID = 2**31 - 1  # beyond a 32-bit key nothing exists (and PostgreSQL would refuse the query)
+
+
+def get_by_id(model: type[Any], object_id: int, *options: Any) -> Any:
+    if not 0 < object_id <= MAX_ID:
+        return None
+    return db.session.get(model, object_id, options=list(options))
+
+
 def get_occurrence(occurrence_id: int) -> Occurrence:
-    occurrence = db.session.get(Occurrence, occurrence_id)
+    occurrence = get_by_id(Occurrence, occurrence_id)
     if occurrence is None:
         raise NotFound(_("No such occurrence."))
     return occurrence
 
 
 def get_series(series_id: int) -> EventSeries:
-    series = db.session.get(EventSeries, series_id)
+    series = get_by_id(EventSeries, series_id)
     if series is None:
         raise NotFound(_("No such event."))
     return series
@@ -272,8 +281,7 @@ def load_door_link(token: str) -> DoorLink:
     except (BadSignature, ValueError, TypeError):
         raise NotFound(_("This counting link is not valid. Ask the organiser for a new one.")) from None
     # One query for the link, its occurrence and series (every tap needs all three).
-    link = db.session.get(DoorLink, link_id, options=[
-        sa.orm.joinedload(DoorLink.occurrence).joinedload(Occurrence.series)])
+    link = get_by_id(DoorLink, link_id, sa.orm.joinedload(DoorLink.occurrence).joinedload(Occurrence.series))
     if link is None or not hmac.compare_digest(str(nonce), link.nonce):
         raise NotFound(_("This counting link is not valid. Ask the organiser for a new one."))
     return link

@@ -147,7 +147,7 @@ def create_door_link(occurrence_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/manage/attendance/door-links/<int:link_id>/revoke")
 @login_required
 def revoke_door_link(link_id: int):  # type: ignore[no-untyped-def]
-    link = db.session.get(DoorLink, link_id)
+    link = service.get_by_id(DoorLink, link_id)
     if link is None:
         raise NotFound(_("No such counting link."))
     service.require_counter(current_user, link.occurrence.series)
@@ -186,7 +186,7 @@ def categories(series_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def delete_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
     series = service.get_series(series_id)
-    category = db.session.get(AttendanceCategory, category_id)
+    category = service.get_by_id(AttendanceCategory, category_id)
     if category is None or category.series_id != series.id:
         raise NotFound(_("No such category."))
     service.require_counter(current_user, series)
@@ -346,7 +346,7 @@ def network_report():  # type: ignore[no-untyped-def]
 @bp.get("/manage/attendance/reports/organisations/<int:organisation_id>")
 @login_required
 def organisation_report(organisation_id: int):  # type: ignore[no-untyped-def]
-    organisation = db.session.get(Organisation, organisation_id)
+    organisation = service.get_by_id(Organisation, organisation_id)
     if organisation is None:
         raise NotFound(_("No such organisation."))
     require_organisation_manager(current_user, organisation)
@@ -359,7 +359,8 @@ def annual_report():  # type: ignore[no-untyped-def]
     """The printable page for funders: a calendar year, network-wide or for one organisation."""
     organisation = None
     if request.args.get("organisation"):
-        organisation = db.session.get(Organisation, request.args.get("organisation", type=int) or 0)
+        organisation_id = request.args.get("organisation", type=int) or 0
+        organisation = service.get_by_id(Organisation, organisation_id)
         if organisation is None:
             raise NotFound(_("No such organisation."))
         require_organisation_manager(current_user, organisation)

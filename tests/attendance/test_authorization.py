@@ -104,3 +104,9 @@ def test_missing_objects_are_404(client, auth, setup):  # type: ignore[no-untype
     assert client.get("/manage/attendance/series/999999/report").status_code == 404
     assert client.get("/manage/attendance/reports/organisations/999999").status_code == 404
     assert client.post(f"/manage/attendance/series/{setup['series']}/categories/999999/delete").status_code == 404
+    for huge in ("2147483648", "99999999999999999999"):  # beyond a 32-bit key: 404, not a database error
+        assert client.get(f"/manage/attendance/occurrences/{huge}").status_code == 404
+        assert client.get(f"/manage/attendance/series/{huge}/report").status_code == 404
+        assert client.get(f"/manage/attendance/reports/organisations/{huge}").status_code == 404
+        assert client.get(f"/manage/attendance/reports/annual?organisation={huge}").status_code == 404
+        assert client.post(f"/manage/attendance/door-links/{huge}/revoke").status_code == 404
