@@ -1,0 +1,18 @@
+"""Drop-in attendance: counts per occurrence, the door counter for volunteers, and reports."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from ink.attendance import panels
+    from ink.attendance.cli import door_link_command
+    from ink.attendance.views import bp
+    from ink.panels import register_panel
+
+    app.config.setdefault("DOOR_LINK_GRACE_HOURS", 4)
+    app.register_blueprint(bp)
+    app.cli.add_command(door_link_command)
+    register_panel(app, "occurrence", "attendance/_occurrence_panel.html", panels.occurrence_panel)
+    register_panel(app, "series", "attendance/_series_panel.html", panels.series_panel)
+    register_panel(app, "dashboard", "attendance/_dashboard_panel.html", panels.dashboard_panel)

@@ -1,0 +1,420 @@
+"""Attendance services: counts with history, categories, door-counter links and atomic taps.
+
+Services take plain arguments (and ``now``), raise domain errors and never commit.
+How the door counter feeds the record: taps change the occurrence's live door count (DoorCount rows).
+An editor then accepts it with one click (``accept_door_count``), which records it as the occurrence's
+attendance with method "door counter" (and its breakdown by category); it can be corrected like any count.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ink.attendance.models import (
+    MAX_COUNT,
+    AttendanceCategory,
+    AttendanceRecord,
+    AttendanceRevision,
+    CountMethod,
+    DoorCount,
+    DoorLink,
+    DoorTap,
+)
+from ink.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ink.core.time import local_day_bounds, local_date
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, series_coorganiser
+from ink.extensions import db
+from ink.organisations.access import editor_organisation_ids, is_coordinator
+
+DOOR_LINK_SALT = "ink.attendance.door-link"
+NO_CATEGORY = 0
+MAX_CATEGORIES = 12
+
+
+class Gone(DomainError):
+    """A door link that was revoked or has expired: a clear page, status 410."""
+
+    status_code = 410
+
+
+class NotYetOpen(DomainError):
+    status_code = 409
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+def organiser_ids(series: EventSeries) -> set[int]:
+    return {series.organisation_id, *(o.id for o in series.coorganisers)}
+
+
+def can_count(user: Any, series: EventSeries) -> bool:
+    """Coordinators, and editors of the organiser or of a co-organiser, may enter counts."""
+    return is_coordinator(user) or bool(organiser_ids(series) & editor_organisation_ids(user))
+
+
+def require_counter(user: Any, series: EventSeries) -> None:
+    if not can_count(user, series):
+        raise Forbidden(_("You are not an editor of an organisation that runs this event."))
+
+
+MAX_ID = 2**31 - 1  # beyond a 32-bit key nothing exists (and PostgreSQL would refuse the query)
+
+
+def get_by_id(model: type[Any], object_id: int, *options: Any) -> Any:
+    if not 0 < object_id <= MAX_ID:
+        return None
+    return db.session.get(model, object_id, options=list(options))
+
+
+def get_occurrence(occurrence_id: int) -> Occurrence:
+    occurrence = get_by_id(Occurrence, occurrence_id)
+    if occurrence is None:
+        raise NotFound(_("No such occurrence."))
+    return occurrence
+
+
+def get_series(series_id: int) -> EventSeries:
+    series = get_by_id(EventSeries, series_id)
+    if series is None:
+        raise NotFound(_("No such event."))
+    return series
+
+
+# --- categories -----------------------------------------------------------------------------------
+
+def series_categories(series_id: int) -> list[AttendanceCategory]:
+    return list(db.session.scalars(
+        sa.select(AttendanceCategory).where(AttendanceCategory.series_id == series_id)
+        .order_by(AttendanceCategory.position, AttendanceCategory.id)
+    ))
+
+
+def add_category(series: EventSeries, name: str) -> AttendanceCategory:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed(_("A category needs a name."), "name")
+    if len(name) > 80:
+        raise ValidationFailed(_("Keep the name to 80 characters."), "name")
+    existing = series_categories(series.id)
+    if any(c.name.casefold() == name.casefold() for c in existing):
+        raise ValidationFailed(_("This event already has that category."), "name")
+    if len(existing) >= MAX_CATEGORIES:
+        raise ValidationFailed(_("An event can have at most %(n)d categories.", n=MAX_CATEGORIES), "name")
+    category = AttendanceCategory(series_id=series.id, name=name,
+                                  position=max((c.position for c in existing), default=0) + 1)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def remove_category(category: AttendanceCategory) -> None:
+    counted = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(DoorCount.n), 0)).where(
+        DoorCount.category_id == category.id))
+    if counted:
+        raise Conflict(_("The door counter has counted people in this category; it cannot be removed."))
+    db.session.execute(sa.delete(DoorCount).where(DoorCount.category_id == category.id))
+    db.session.delete(category)
+
+
+# --- counts ---------------------------------------------------------------------------------------
+
+def check_countable(occurrence: Occurrence, *, now: datetime) -> None:
+    if occurrence.is_cancelled:
+        raise ValidationFailed(_("This occurrence was cancelled, so it has no attendance."), "total")
+    if occurrence.start_at > now:
+        raise ValidationFailed(_("This occurrence has not started yet; enter the count once it has."), "total")
+
+
+def get_record(occurrence_id: int) -> AttendanceRecord | None:
+    return db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.occurrence_id == occurrence_id))
+
+
+def _check_number(value: Any, field_name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(_("Enter a whole number."), field_name)
+    if value < 0:
+        raise ValidationFailed(_("A count cannot be negative."), field_name)
+    if value > MAX_COUNT:
+        raise ValidationFailed(_("That is more than %(max)d; please check the number.", max=MAX_COUNT), field_name)
+    return value
+
+
+def record_attendance(occurrence: Occurrence, *, total: int, breakdown: Mapping[int, int | None] | None = None,
+                      method: CountMethod, note: str = "", confirm_over_capacity: bool = False,
+                      user: Any, now: datetime) -> AttendanceRecord:
+    """Enter or correct the count of a held occurrence; every call appends a revision.
+
+    ``breakdown`` maps category ids to counts; all blank means no breakdown, otherwise every
+    category must be given and they must add up to the total.
+    """
+    check_countable(occurrence, now=now)
+    total = _check_number(total, "total")
+    categories = series_categories(occurrence.series_id)
+    given = {k: v for k, v in (breakdown or {}).items() if v is not None}
+    known = {c.id for c in categories}
+    for category_id in given:
+        if category_id not in known:
+            raise ValidationFailed(_("Unknown category."), f"category_{category_id}")
+    by_name: dict[str, int] = {}
+    if given:
+        for category in categories:
+            if category.id not in given:
+                raise ValidationFailed(_("Fill in every category, or leave them all blank."),
+                                       f"category_{category.id}")
+            by_name[category.name] = _check_number(given[category.id], f"category_{category.id}")
+        if sum(by_name.values()) != total:
+            raise ValidationFailed(
+                _("The categories add up to %(sum)d, but the total is %(total)d.",
+                  sum=sum(by_name.values()), total=total), "total")
+    note = note.strip()
+    if len(note) > 1000:
+        raise ValidationFailed(_("Keep the note to 1000 characters."), "note")
+    capacity = occurrence.venue.capacity if occurrence.venue else None
+    over = capacity is not None and total > capacity
+    if over and not confirm_over_capacity:
+        raise ValidationFailed(
+            _("%(total)d is more than the venue's capacity of %(capacity)d. Check the number, "
+              "or tick the box to confirm it.", total=total, capacity=capacity), "confirm_over_capacity")
+    user_id = getattr(user, "id", None)
+    record = get_record(occurrence.id)
+    if record is None:
+        record = AttendanceRecord(occurrence_id=occurrence.id)
+    record.total = total
+    record.breakdown = by_name
+    record.method = CountMethod(method)
+    record.note = note
+    record.is_over_capacity = over
+    record.updated_by_id = user_id
+    record.updated_at = now
+    db.session.add(record)
+    db.session.flush()
+    db.session.add(AttendanceRevision(
+        record_id=record.id, total=total, breakdown=by_name, method=record.method, note=note,
+        changed_by_id=record.updated_by_id, changed_at=now,
+    ))
+    db.session.flush()
+    return record
+
+
+def accept_door_count(occurrence: Occurrence, *, user: Any, now: datetime,
+                      confirm_over_capacity: bool = False) -> AttendanceRecord:
+    """Make the live door count the occurrence's record (method: door counter)."""
+    state = door_state(occurrence.id)
+    breakdown: dict[int, int | None] = {k: v for k, v in state.categories.items() if k != NO_CATEGORY}
+    if state.categories.get(NO_CATEGORY):
+        breakdown = {}  # counted without categories: no breakdown to keep
+    record = get_record(occurrence.id)
+    note = record.note if record else ""
+    return record_attendance(occurrence, total=state.total, breakdown=breakdown or None,
+                             method=CountMethod.DOOR_COUNTER, note=note,
+                             confirm_over_capacity=confirm_over_capacity, user=user, now=now)
+
+
+def revisions(record: AttendanceRecord) -> list[AttendanceRevision]:
+    return list(db.session.scalars(
+        sa.select(AttendanceRevision).where(AttendanceRevision.record_id == record.id)
+        .order_by(AttendanceRevision.id.desc())
+    ))
+
+
+# --- door links -----------------------------------------------------------------------------------
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=DOOR_LINK_SALT)
+
+
+def door_link_token(link: DoorLink) -> str:
+    return str(_serializer().dumps([link.id, link.nonce]))
+
+
+def door_link_url(link: DoorLink) -> str:
+    return f"{current_app.config['BASE_URL']}/door/{door_link_token(link)}"
+
+
+def door_link_window(occurrence: Occurrence) -> tuple[datetime, datetime]:
+    """From the start of the occurrence's local day until some hours after its end."""
+    tz = occurrence.series.timezone
+    day_start, _next = local_day_bounds(local_date(occurrence.start_at, tz), tz)
+    grace = timedelta(hours=float(current_app.config.get("DOOR_LINK_GRACE_HOURS", 4)))
+    return day_start, occurrence.end_at + grace
+
+
+def create_door_link(occurrence: Occurrence, *, user: Any, now: datetime) -> DoorLink:
+    if occurrence.is_cancelled:
+        raise ValidationFailed(_("This occurrence was cancelled; there is nothing to count."))
+    valid_from, expires_at = door_link_window(occurrence)
+    if expires_at <= now:
+        raise ValidationFailed(_("This occurrence is over; a counting link would no longer work."))
+    link = DoorLink(occurrence_id=occurrence.id, nonce=secrets.token_hex(16), created_by_id=getattr(user, "id", None),
+                    created_at=now, valid_from=valid_from, expires_at=expires_at)
+    db.session.add(link)
+    db.session.flush()
+    for category_id in _count_keys(occurrence.series_id):
+        _ensure_count_row(occurrence.id, category_id)
+    return link
+
+
+def revoke_door_link(link: DoorLink, *, now: datetime) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = now
+
+
+def door_links(occurrence_id: int) -> list[DoorLink]:
+    return list(db.session.scalars(
+        sa.select(DoorLink).where(DoorLink.occurrence_id == occurrence_id).order_by(DoorLink.id.desc())))
+
+
+def load_door_link(token: str) -> DoorLink:
+    """The link a token names (404 for anything forged or unknown)."""
+    try:
+        link_id, nonce = _serializer().loads(token)
+        link_id = int(link_id)
+    except (BadSignature, ValueError, TypeError):
+        raise NotFound(_("This counting link is not valid. Ask the organiser for a new one.")) from None
+    # One query for the link, its occurrence and series (every tap needs all three).
+    link = get_by_id(DoorLink, link_id, sa.orm.joinedload(DoorLink.occurrence).joinedload(Occurrence.series))
+    if link is None or not hmac.compare_digest(str(nonce), link.nonce):
+        raise NotFound(_("This counting link is not valid. Ask the organiser for a new one."))
+    return link
+
+
+def check_door_link(link: DoorLink, *, now: datetime) -> None:
+    if link.revoked_at is not None:
+        raise Gone(_("This counting link has been switched off by the organiser."))
+    if now >= link.expires_at:
+        raise Gone(_("This counting link has expired: counting closed a few hours after the event ended."))
+    if link.occurrence.is_cancelled:
+        raise Gone(_("This event was cancelled, so there is nothing to count."))
+    if now < link.valid_from:
+        raise NotYetOpen(_("This counting link opens on the day of the event."))
+
+
+@dataclass
+class DoorState:
+    total: int
+    categories: dict[int, int] = field(default_factory=dict)
+    is_applied: bool = True
+    is_duplicate: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "categories": {str(k): v for k, v in self.categories.items() if k != NO_CATEGORY},
+            "applied": self.is_applied,
+            "duplicate": self.is_duplicate,
+        }
+
+
+def door_state(occurrence_id: int) -> DoorState:
+    rows = db.session.execute(
+        sa.select(DoorCount.category_id, DoorCount.n).where(DoorCount.occurrence_id == occurrence_id)
+    ).all()
+    categories = {row.category_id: row.n for row in rows}
+    return DoorState(total=sum(categories.values()), categories=categories)
+
+
+def _count_keys(series_id: int) -> list[int]:
+    return [c.id for c in series_categories(series_id)] or [NO_CATEGORY]
+
+
+def _insert_ignore(table: sa.Table, values: dict[str, Any]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL); returns the rows inserted."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # RETURNING rather than rowcount: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
+    key = next(iter(table.primary_key.columns))
+    inserted = db.session.execute(insert(table).values(**values).on_conflict_do_nothing().returning(key))
+    return len(inserted.all())
+
+
+def _ensure_count_row(occurrence_id: int, category_id: int) -> None:
+    _insert_ignore(DoorCount.__table__, {"occurrence_id": occurrence_id, "category_id": category_id, "n": 0})
+
+
+def _add_to_count(occurrence_id: int, category_id: int, delta: int) -> int | None:
+    """The one atomic change of a count; returns the new value, or None if refused (or no row)."""
+    return db.session.execute(
+        sa.update(DoorCount)
+        .where(DoorCount.occurrence_id == occurrence_id, DoorCount.category_id == category_id,
+               DoorCount.n + delta >= 0)
+        .values(n=DoorCount.n + delta)
+        .returning(DoorCount.n)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+
+
+def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: str, now: datetime) -> DoorState:
+    """Count one tap atomically. The tap row goes in first: if its tap_id exists this is a retry,
+    and the current state is returned without counting again. The count never goes below zero."""
+    check_door_link(link, now=now)
+    occurrence_id = link.occurrence_id
+    keys = _count_keys(link.occurrence.series_id)
+    if keys == [NO_CATEGORY]:
+        if category_id not in (None, NO_CATEGORY):
+            raise ValidationFailed(_("This event has no categories."), "category")
+        category_id = NO_CATEGORY
+    elif category_id not in keys:
+        raise ValidationFailed(_("Choose one of the event's categories."), "category")
+    inserted = _insert_ignore(DoorTap.__table__, {
+        "tap_id": tap_id, "door_link_id": link.id, "category_id": category_id, "delta": delta,
+        "is_applied": True, "created_at": now,
+    })
+    if not inserted:
+        state = door_state(occurrence_id)
+        state.is_duplicate = True
+        return state
+    # Read the other categories first, so the row lock the UPDATE takes is held only until the commit.
+    others = {k: v for k, v in door_state(occurrence_id).categories.items() if k != category_id}
+    value = _add_to_count(occurrence_id, category_id, delta)
+    if value is None and delta > 0:
+        _ensure_count_row(occurrence_id, category_id)
+        value = _add_to_count(occurrence_id, category_id, delta)
+    applied = value is not None
+    if value is None:
+        db.session.execute(sa.update(DoorTap).where(DoorTap.tap_id == tap_id).values(is_applied=False))
+        value = door_state(occurrence_id).categories.get(category_id, 0)
+    return DoorState(total=sum(others.values()) + value, categories={**others, category_id: value},
+                     is_applied=applied)
+
+
+# --- missing counts (used by the reminders domain) ------------------------------------------------
+
+def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = None,
+                              organisation_ids: Collection[int] | None = None,
+                              limit: int | None = None) -> list[Occurrence]:
+    """Occurrences of published series that ended before ``ended_before or now``, are not cancelled
+    and have no attendance record, oldest first. ``organisation_ids`` keeps those organised or
+    co-organised by one of them."""
+    cutoff = ended_before or now
+    query = (
+        sa.select(Occurrence)
+        .join(Occurrence.series)
+        .outerjoin(AttendanceRecord, AttendanceRecord.occurrence_id == Occurrence.id)
+        .where(
+            EventSeries.status == SeriesStatus.PUBLISHED,
+            Occurrence.status == OccurrenceStatus.SCHEDULED,
+            Occurrence.end_at < cutoff,
+            AttendanceRecord.id.is_(None),
+        )
+        .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))
+        .order_by(Occurrence.start_at, Occurrence.id)
+    )
+    if organisation_ids is not None:
+        ids = list(organisation_ids)
+        coorganised = sa.select(series_coorganiser.c.series_id).where(series_coorganiser.c.organisation_id.in_(ids))
+        query = query.where(sa.or_(EventSeries.organisation_id.in_(ids), EventSeries.id.in_(coorganised)))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))

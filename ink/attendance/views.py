@@ -1,0 +1,392 @@
+"""Attendance pages: counts per occurrence, categories, door links, the door counter, reports.
+
+The door counter's JSON endpoints are exempt from CSRF on purpose: volunteers have no session,
+and the unguessable signed token in the URL is the credential (listed in the README).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ink.attendance import reports, service, svg
+from ink.attendance.panels import qr_svg
+from ink.attendance.forms import METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
+from ink.attendance.models import AttendanceCategory, CountMethod, DoorLink
+from ink.core.errors import DomainError, NotFound, ValidationFailed
+from ink.core.time import local_date
+from ink.extensions import csrf, db, now
+from ink.organisations.access import require_coordinator, require_organisation_manager
+from ink.organisations.models import Organisation
+
+bp = Blueprint("attendance", __name__)
+
+TAP_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+TAP_KEYS = {"delta", "category", "tap_id"}
+
+
+def _tz() -> str:
+    return str(current_app.config["TIMEZONE"])
+
+
+def _occurrence_for_counter(occurrence_id: int):  # type: ignore[no-untyped-def]
+    occurrence = service.get_occurrence(occurrence_id)
+    service.require_counter(current_user, occurrence.series)
+    return occurrence
+
+
+# --- counts ---------------------------------------------------------------------------------------
+
+@bp.route("/manage/attendance/occurrences/<int:occurrence_id>", methods=["GET", "POST"])
+@login_required
+def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
+    occ = _occurrence_for_counter(occurrence_id)
+    categories = service.series_categories(occ.series_id)
+    record = service.get_record(occ.id)
+    form = CountForm.for_categories(categories)
+    if request.method == "GET" and record is not None:
+        form.total.data = record.total
+        form.method.data = record.method.value
+        form.note.data = record.note
+        by_name = record.breakdown or {}
+        for category in categories:
+            form[f"category_{category.id}"].data = by_name.get(category.name)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.record_attendance(
+                occ, total=form.total.data, method=CountMethod(form.method.data), note=form.note.data or "",
+                breakdown={c.id: form[f"category_{c.id}"].data for c in categories},
+                confirm_over_capacity=form.confirm_over_capacity.data, user=current_user, now=now(),
+            )
+        except ValidationFailed as error:
+            _field_error(form, error)
+            status = 422
+        else:
+            flash(_("Attendance saved."), "success")
+            return redirect(url_for("attendance.occurrence", occurrence_id=occ.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("attendance/occurrence.html", **_occurrence_context(occ, form, categories)), status
+
+
+def _field_error(form: Any, error: DomainError) -> None:
+    name = error.field if error.field and error.field in form else "total"
+    form[name].errors = [*form[name].errors, error.message]
+
+
+def _occurrence_context(occ: Any, form: Any, categories: list[AttendanceCategory]) -> dict[str, Any]:
+    record = service.get_record(occ.id)
+    moment = now()
+    return {
+        "occ": occ,
+        "form": form,
+        "categories": categories,
+        "category_fields": form.category_fields(categories),
+        "record": record,
+        "history": service.revisions(record) if record else [],
+        "door": service.door_state(occ.id),
+        "links": [_link_view(link, moment) for link in service.door_links(occ.id)],
+        "confirm_form": ConfirmForm(),
+        "method_labels": METHOD_LABELS,
+        "can_link": not occ.is_cancelled and service.door_link_window(occ)[1] > moment,
+        "is_countable": not occ.is_cancelled and occ.start_at <= moment,
+    }
+
+
+def _link_view(link: DoorLink, moment: Any) -> dict[str, Any]:
+    url = service.door_link_url(link)
+    view = {"link": link, "url": url, "is_live": link.is_usable_later(moment)}
+    if view["is_live"]:
+        view["qr"] = qr_svg(url)
+    return view
+
+
+@bp.post("/manage/attendance/occurrences/<int:occurrence_id>/accept-door-count")
+@login_required
+def accept_door_count(occurrence_id: int):  # type: ignore[no-untyped-def]
+    occ = _occurrence_for_counter(occurrence_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _back_with_error(occ.id, _("The form expired. Please try again."))
+    try:
+        service.accept_door_count(occ, user=current_user, now=now(),
+                                  confirm_over_capacity=form.confirm_over_capacity.data)
+    except ValidationFailed as error:
+        return _back_with_error(occ.id, error.message)
+    flash(_("The door count is now the attendance of this occurrence."), "success")
+    return redirect(url_for("attendance.occurrence", occurrence_id=occ.id))
+
+
+def _back_with_error(occurrence_id: int, message: str) -> tuple[str, int]:
+    occ = service.get_occurrence(occurrence_id)
+    categories = service.series_categories(occ.series_id)
+    context = _occurrence_context(occ, CountForm.for_categories(categories, formdata=None), categories)
+    context["page_error"] = message
+    return render_template("attendance/occurrence.html", **context), 422
+
+
+@bp.post("/manage/attendance/occurrences/<int:occurrence_id>/door-links")
+@login_required
+def create_door_link(occurrence_id: int):  # type: ignore[no-untyped-def]
+    occ = _occurrence_for_counter(occurrence_id)
+    if not ConfirmForm().validate_on_submit():
+        return _back_with_error(occ.id, _("The form expired. Please try again."))
+    try:
+        service.create_door_link(occ, user=current_user, now=now())
+    except ValidationFailed as error:
+        return _back_with_error(occ.id, error.message)
+    flash(_("Counting link created. Show the QR code to the volunteers at the door."), "success")
+    return redirect(url_for("attendance.occurrence", occurrence_id=occ.id) + "#door-links")
+
+
+@bp.post("/manage/attendance/door-links/<int:link_id>/revoke")
+@login_required
+def revoke_door_link(link_id: int):  # type: ignore[no-untyped-def]
+    link = service.get_by_id(DoorLink, link_id)
+    if link is None:
+        raise NotFound(_("No such counting link."))
+    service.require_counter(current_user, link.occurrence.series)
+    if not ConfirmForm().validate_on_submit():
+        return _back_with_error(link.occurrence_id, _("The form expired. Please try again."))
+    service.revoke_door_link(link, now=now())
+    flash(_("The counting link no longer works."), "success")
+    return redirect(url_for("attendance.occurrence", occurrence_id=link.occurrence_id) + "#door-links")
+
+
+# --- categories -----------------------------------------------------------------------------------
+
+@bp.route("/manage/attendance/series/<int:series_id>/categories", methods=["GET", "POST"])
+@login_required
+def categories(series_id: int):  # type: ignore[no-untyped-def]
+    series = service.get_series(series_id)
+    service.require_counter(current_user, series)
+    form = CategoryForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.add_category(series, form.name.data or "")
+        except ValidationFailed as error:
+            form.name.errors = [error.message]
+            status = 422
+        else:
+            flash(_("Category added."), "success")
+            return redirect(url_for("attendance.categories", series_id=series.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("attendance/categories.html", series=series, form=form,
+                           categories=service.series_categories(series.id), confirm_form=ConfirmForm()), status
+
+
+@bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/delete")
+@login_required
+def delete_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
+    series = service.get_series(series_id)
+    category = service.get_by_id(AttendanceCategory, category_id)
+    if category is None or category.series_id != series.id:
+        raise NotFound(_("No such category."))
+    service.require_counter(current_user, series)
+    if ConfirmForm().validate_on_submit():
+        service.remove_category(category)
+        flash(_("Category removed."), "success")
+    return redirect(url_for("attendance.categories", series_id=series.id))
+
+
+# --- door counter (no account; the token is the credential) ---------------------------------------
+
+def _door_json_error(message: str, status: int, field: str | None = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": message, "status": status}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+@bp.get("/door/<token>")
+def door(token: str):  # type: ignore[no-untyped-def]
+    try:
+        link = service.load_door_link(token)
+        service.check_door_link(link, now=now())
+    except DomainError as error:
+        return render_template("attendance/door_closed.html", message=error.message,
+                               status=error.status_code), error.status_code
+    occ = link.occurrence
+    response = Response(render_template(
+        "attendance/door.html", link=link, occ=occ, token=token,
+        categories=service.series_categories(occ.series_id), state=service.door_state(occ.id),
+        local_day=format_date(local_date(occ.start_at, _tz()), "full"),
+        local_time=format_datetime(occ.start_at, "HH:mm"),
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/door/<token>/state")
+def door_state(token: str):  # type: ignore[no-untyped-def]
+    try:
+        link = service.load_door_link(token)
+        service.check_door_link(link, now=now())
+    except DomainError as error:
+        return _door_json_error(error.message, error.status_code)
+    response = jsonify(service.door_state(link.occurrence_id).as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/door/<token>/tap")
+@csrf.exempt
+def door_tap(token: str):  # type: ignore[no-untyped-def]
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _door_json_error(_("Send a JSON object."), 400, "body")
+    unknown = sorted(set(payload) - TAP_KEYS)
+    if unknown:
+        return _door_json_error(_("Unexpected field."), 400, unknown[0])
+    delta = payload.get("delta")
+    if isinstance(delta, bool) or delta not in (1, -1):
+        return _door_json_error(_("delta must be 1 or -1."), 400, "delta")
+    category = payload.get("category")
+    if category is not None and (isinstance(category, bool) or not isinstance(category, int)):
+        return _door_json_error(_("category must be a category id (a whole number) or null."), 400, "category")
+    tap_id = payload.get("tap_id")
+    if not isinstance(tap_id, str) or not TAP_ID.match(tap_id):
+        return _door_json_error(_("tap_id must be 8 to 64 letters, digits, '-' or '_'."), 400, "tap_id")
+    try:
+        link = service.load_door_link(token)
+        state = service.apply_tap(link, delta=delta, category_id=category, tap_id=tap_id, now=now())
+    except DomainError as error:
+        return _door_json_error(error.message, error.status_code, error.field)
+    return jsonify(state.as_json())
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+@bp.get("/manage/attendance/series/<int:series_id>/report")
+@login_required
+def series_report(series_id: int):  # type: ignore[no-untyped-def]
+    series = service.get_series(series_id)
+    service.require_counter(current_user, series)
+    report = reports.series_report(series, now=now())
+    if request.args.get("format") == "csv":
+        rows = [[format_datetime(line.occurrence.start_at, "yyyy-MM-dd HH:mm"),
+                 _("cancelled") if line.is_cancelled else "",
+                 "" if line.total is None else line.total,
+                 METHOD_LABELS[CountMethod(line.method)] if line.method else ""] for line in report.lines]
+        return _csv(f"attendance-series-{series.id}.csv", [_("Date"), _("Status"), _("Attendance"), _("Method")], rows)
+    counted = report.counted
+    chart = svg.line_chart(
+        _("Attendance at %(title)s over time", title=series.title),
+        _("%(n)d occurrences counted; average %(avg)s people.", n=len(counted),
+          avg=reports.format_average(report.average) or "0"),
+        [format_date(local_date(line.occurrence.start_at, _tz()), "d MMM yy") for line in counted],
+        [line.total for line in counted],
+    )
+    return render_template("attendance/series_report.html", series=series, report=report, chart=chart,
+                           method_labels=METHOD_LABELS, format_average=reports.format_average)
+
+
+def _period() -> reports.Period:
+    return reports.parse_period(request.args.get("start"), request.args.get("end"), now=now(), tz=_tz())
+
+
+def _range_report(organisation: Organisation | None, template: str, csv_base: str):  # type: ignore[no-untyped-def]
+    try:
+        period = _period()
+    except ValidationFailed as error:
+        return render_template("errors/error.html", status=422, message=error.message), 422
+    report = reports.range_report(period, now=now(), tz=_tz(), organisation=organisation,
+                                  month_label=lambda d: format_date(d, "MMM yyyy"))
+    table = request.args.get("table")
+    if request.args.get("format") == "csv":
+        return _report_csv(report, table, csv_base)
+    chart = svg.bar_chart(
+        _("Attendance by month"),
+        _("Total attendance per month from %(start)s to %(end)s; %(total)d people in all.",
+          start=format_date(period.start), end=format_date(period.end), total=report.totals.total),
+        [row.label for row in report.months], [row.total for row in report.months],
+    )
+    return render_template(template, report=report, chart=chart, period=period, organisation=organisation,
+                           format_average=reports.format_average, csv_base=csv_base)
+
+
+TABLES = ("totals", "months", "topics", "organisations", "formats", "missing")
+
+
+def _report_csv(report: reports.RangeReport, table: str | None, base: str) -> Response | tuple[Response, int]:
+    if table not in TABLES:
+        return _door_json_error(_("Unknown table."), 400, "table")
+    period = f"{report.period.start.isoformat()}_{report.period.end.isoformat()}"
+    if table == "missing":
+        rows = [[format_datetime(o.start_at, "yyyy-MM-dd HH:mm"), o.series.title, o.series.organisation.name]
+                for o in report.missing]
+        return _csv(f"{base}-missing-{period}.csv", [_("Date"), _("Event"), _("Organisation")], rows)
+    data = {"totals": [report.totals], "months": report.months, "topics": report.topics,
+            "organisations": report.organisations, "formats": report.formats}[table]
+    return _csv(f"{base}-{table}-{period}.csv", reports.table_header(), reports.table_rows(data))
+
+
+def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
+    response = Response(reports.rows_to_csv(header, rows), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/manage/attendance/reports/")
+@login_required
+def network_report():  # type: ignore[no-untyped-def]
+    require_coordinator(current_user)
+    return _range_report(None, "attendance/report.html", "attendance-network")
+
+
+@bp.get("/manage/attendance/reports/organisations/<int:organisation_id>")
+@login_required
+def organisation_report(organisation_id: int):  # type: ignore[no-untyped-def]
+    organisation = service.get_by_id(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(_("No such organisation."))
+    require_organisation_manager(current_user, organisation)
+    return _range_report(organisation, "attendance/report.html", f"attendance-{organisation.slug}")
+
+
+@bp.get("/manage/attendance/reports/annual")
+@login_required
+def annual_report():  # type: ignore[no-untyped-def]
+    """The printable page for funders: a calendar year, network-wide or for one organisation."""
+    organisation = None
+    if request.args.get("organisation"):
+        organisation_id = request.args.get("organisation", type=int) or 0
+        organisation = service.get_by_id(Organisation, organisation_id)
+        if organisation is None:
+            raise NotFound(_("No such organisation."))
+        require_organisation_manager(current_user, organisation)
+    else:
+        require_coordinator(current_user)
+    year = request.args.get("year", type=int) or local_date(now(), _tz()).year
+    if not 2000 <= year <= 2100:
+        return render_template("errors/error.html", status=422, message=_("Choose a year from 2000 to 2100.")), 422
+    period = reports.calendar_year(year)
+    report = reports.range_report(period, now=now(), tz=_tz(), organisation=organisation,
+                                  month_label=lambda d: format_date(d, "MMMM"))
+    chart = svg.bar_chart(
+        _("Attendance by month, %(year)d", year=year),
+        _("Total attendance per month in %(year)d; %(total)d people in all.", year=year, total=report.totals.total),
+        [format_date(row.key, "MMM") for row in report.months], [row.total for row in report.months],
+    )
+    return render_template("attendance/annual.html", report=report, chart=chart, year=year,
+                           organisation=organisation, format_average=reports.format_average,
+                           generated=now())
+
+
+@bp.get("/manage/attendance/missing")
+@login_required
+def missing():  # type: ignore[no-untyped-def]
+    from ink.attendance.panels import missing_by_organisation
+
+    groups = missing_by_organisation(current_user, now(), limit=500)
+    return render_template("attendance/missing.html", groups=groups)
+

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import g, render_template_string
+from flask_login import login_user
+
+from ink.attendance.models import CountMethod
+from ink.attendance.service import create_door_link, occurrences_missing_count, record_attendance
+from ink.events.models import SeriesStatus
+from ink.events.service import cancel_occurrence
+from ink.extensions import db
+
+PANELS = '{% from "_macros.html" import panels with context %}{{ panels(slot, obj) }}'
+
+
+def test_occurrences_missing_count(factory, network, clock):  # type: ignore[no-untyped-def]
+    occs = network.occurrences()  # May 5, 12, 19, 26 held; Jun 2 today (not ended); later ones future
+    record_attendance(occs[1], total=3, method=CountMethod.ESTIMATE, user=None, now=clock.now())
+    cancel_occurrence(occs[2], reason="Holiday", now=clock.now())
+    draft = factory.series(organisation=network.org, status=SeriesStatus.DRAFT, start_local=datetime(2026, 5, 1, 12, 0))
+    other = factory.series(organisation=network.other, start_local=datetime(2026, 4, 1, 12, 0))
+    db.session.commit()
+    missing = occurrences_missing_count(now=clock.now())
+    assert [o.id for o in missing] == [other.occurrences[0].id, occs[0].id, occs[3].id]  # oldest first
+    assert draft.occurrences[0].id not in {o.id for o in missing}
+    # The partner co-organises the café: its missing counts are the café's.
+    assert [o.id for o in occurrences_missing_count(now=clock.now(), organisation_ids=[network.partner.id])] == [occs[0].id, occs[3].id]
+    assert [o.id for o in occurrences_missing_count(now=clock.now(), organisation_ids=[network.other.id])] == [other.occurrences[0].id]
+    assert occurrences_missing_count(now=clock.now(), organisation_ids=[]) == []
+    assert len(occurrences_missing_count(now=clock.now(), limit=1)) == 1
+    ended_before = datetime(2026, 5, 20, tzinfo=timezone.utc)
+    assert [o.id for o in occurrences_missing_count(now=clock.now(), ended_before=ended_before)] == [other.occurrences[0].id, occs[0].id]
+    clock.set(occs[4].end_at + timedelta(minutes=1))
+    assert occs[4].id in {o.id for o in occurrences_missing_count(now=clock.now())}
+
+
+def render_panels(app, user, slot, obj=None):  # type: ignore[no-untyped-def]
+    with app.test_request_context():
+        g.pop("_login_user", None)  # the fixture's app context (and so g) outlives each request context
+        if user is not None:
+            login_user(user)
+        return render_template_string(PANELS, slot=slot, obj=obj)
+
+
+def test_dashboard_panel_lists_missing_counts_per_organisation(app, factory, network, clock):  # type: ignore[no-untyped-def]
+    factory.series(organisation=network.other, title="Chess club", start_local=datetime(2026, 4, 1, 12, 0))
+    coordinator_view = render_panels(app, network.coordinator, "dashboard")
+    assert "Attendance still to count" in coordinator_view
+    assert coordinator_view.index("Other Club") < coordinator_view.index("Kafé Verden")  # oldest first
+    assert "Chess club" in coordinator_view and "Language café" in coordinator_view
+    editor_view = render_panels(app, network.editor, "dashboard")
+    assert "Language café" in editor_view and "Chess club" not in editor_view
+    assert "Network attendance report" not in editor_view
+    assert render_panels(app, None, "dashboard").strip() == ""
+
+
+def test_occurrence_and_series_panels(app, network, clock):  # type: ignore[no-untyped-def]
+    occ = network.today()
+    panel = render_panels(app, network.editor, "occurrence", occ)
+    assert "Create a counting link" in panel and f"/manage/attendance/occurrences/{occ.id}" in panel
+    assert render_panels(app, network.outsider, "occurrence", occ).strip() == ""
+    create_door_link(occ, user=network.editor, now=clock.now())
+    db.session.commit()
+    with_link = render_panels(app, network.editor, "occurrence", occ)
+    assert 'class="segno"' in with_link and "https://ink.example.org/door/" in with_link
+    assert "Switch this link off" in with_link
+    series_panel = render_panels(app, network.partner_editor, "series", network.series)
+    assert "Attendance report" in series_panel and "Breakdown categories" in series_panel
+    assert render_panels(app, network.outsider, "series", network.series).strip() == ""
+
+
+def test_missing_page(client, auth, network):  # type: ignore[no-untyped-def]
+    auth.login("editor@example.org")
+    html = client.get("/manage/attendance/missing").get_data(as_text=True)
+    assert html.count("Language café") == 4  # four Tuesdays in May
+    auth.logout()
+    auth.login("outsider@example.org")
+    assert "Every past occurrence has a count." in client.get("/manage/attendance/missing").get_data(as_text=True)
+
+
+def test_categories_page(client, auth, network):  # type: ignore[no-untyped-def]
+    auth.login("editor@example.org")
+    url = f"/manage/attendance/series/{network.series.id}/categories"
+    assert client.post(url, data={"name": "  Children "}).status_code == 302
+    again = client.post(url, data={"name": "children"})
+    assert again.status_code == 422 and "already has that category" in again.get_data(as_text=True)
+    assert client.post(url, data={"name": ""}).status_code == 422
+    assert "Children" in client.get(url).get_data(as_text=True)
+    from ink.attendance.models import AttendanceCategory
+
+    category = db.session.scalar(sa.select(AttendanceCategory))
+    assert client.post(f"{url}/{category.id}/delete").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceCategory)) == 0
