@@ -14,9 +14,8 @@ def test_switching_language_is_remembered(live_server, browser) -> None:  # type
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     Select(browser.find_element(By.ID, "language-select")).select_by_value("nb")
     browser.find_element(By.CSS_SELECTOR, ".language-switch button").click()
-    WebDriverWait(browser, 10).until(
-        lambda driver: driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
-    )
+    # Read the attribute by script: an element found before the navigation would go stale.
+    WebDriverWait(browser, 10).until(lambda driver: driver.execute_script("return document.documentElement.lang") == "nb")
     assert browser.current_url.endswith("/organisations/")
     browser.get(live_server.url + "/")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
