@@ -72,9 +72,9 @@ def test_volunteer_counts_on_a_phone(app, client, network, clock, door_server, p
     for button in (plus, plus, plus):
         button.click()
     # Taps go one after another, so the total only reaches 3 once all three are in.
-    WebDriverWait(phone, 5).until(lambda d: d.find_element(By.ID, "door-total").text == "3")
+    WebDriverWait(phone, 15).until(lambda d: d.find_element(By.ID, "door-total").text == "3")
     minus.click()
-    WebDriverWait(phone, 5).until(lambda d: d.find_element(By.ID, "door-total").text == "2")
+    WebDriverWait(phone, 15).until(lambda d: d.find_element(By.ID, "door-total").text == "2")
     assert client.get(f"{path}/state").get_json()["total"] == 2
     # Another volunteer at another door: the phone shows it within a few seconds.
     client.post(f"{path}/tap", json={"delta": 1, "tap_id": str(uuid.uuid4())})

@@ -24,7 +24,7 @@ def test_live_preview_and_repeat_options(live_server, browser, factory):  # noqa
     browser.find_element(By.ID, "email").send_keys("editor@example.org")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
-    WebDriverWait(browser, 5).until(lambda _: "/login" not in browser.current_url)
+    WebDriverWait(browser, 15).until(lambda _: "/login" not in browser.current_url)
     browser.get(live_server.url + "/manage/series/new")
 
     weekdays = browser.find_element(By.ID, "weekdays")
@@ -39,10 +39,10 @@ def test_live_preview_and_repeat_options(live_server, browser, factory):  # noqa
     browser.find_element(By.CSS_SELECTOR, "label[for=weekdays-3]").click()  # Thursday
 
     summary = browser.find_element(By.ID, "preview-summary")
-    WebDriverWait(browser, 5).until(lambda _: "Every Tuesday and Thursday, 17:00–19:00" in summary.text)
+    WebDriverWait(browser, 15).until(lambda _: "Every Tuesday and Thursday, 17:00–19:00" in summary.text)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#preview-dates li")) == 8
 
     browser.execute_script("document.getElementById('end_time').value = '16:00';"
                            "document.getElementById('end_time').dispatchEvent(new Event('change', {bubbles: true}));")
-    WebDriverWait(browser, 5).until(lambda _: "after the start" in summary.text)
+    WebDriverWait(browser, 15).until(lambda _: "after the start" in summary.text)
     assert browser.find_elements(By.CSS_SELECTOR, "#preview-dates li") == []
