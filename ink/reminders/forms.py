@@ -3,18 +3,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ink.reminders.service import DEFAULT_OFFSET_MINUTES
 
-OFFSET_LABELS = (
-    (60, _l("1 hour before")),
-    (180, _l("3 hours before")),
-    (1440, _l("1 day before")),
-    (2880, _l("2 days before")),
-    (10080, _l("1 week before")),
-)
-LOCALE_LABELS = (("en", "English"), ("nb", "Norsk bokmål"))
+OFFSET_LABELS = [
+    SelectChoice(60, _l("1 hour before")),  # type: ignore[arg-type]
+    SelectChoice(180, _l("3 hours before")),  # type: ignore[arg-type]
+    SelectChoice(1440, _l("1 day before")),  # type: ignore[arg-type]
+    SelectChoice(2880, _l("2 days before")),  # type: ignore[arg-type]
+    SelectChoice(10080, _l("1 week before")),  # type: ignore[arg-type]
+]
+LOCALE_LABELS = [SelectChoice("en", "English"), SelectChoice("nb", "Norsk bokmål")]
 
 
 class SubscribeForm(FlaskForm):

@@ -59,7 +59,7 @@ def insert_ignore() -> Any:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(OutboxMessage).on_conflict_do_nothing(index_elements=["kind", "ref", "recipient"])
+    return insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["kind", "ref", "recipient"])
 
 
 def _row(kind: MessageKind, ref: str, recipient: str, *, locale: str, due_at: datetime, now: datetime,
@@ -75,8 +75,8 @@ def _row(kind: MessageKind, ref: str, recipient: str, *, locale: str, due_at: da
 def enqueue(rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    result = db.session.execute(insert_ignore(), rows)
-    return max(result.rowcount or 0, 0)
+    result = db.session.connection().execute(insert_ignore(), rows)
+    return result.rowcount if result.rowcount >= 0 else len(rows)
 
 
 def occ_ref(occurrence_id: int) -> str:
