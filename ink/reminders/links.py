@@ -87,5 +87,5 @@ def attendance_entry_url(occurrence_id: int) -> str:
 
 
 def door_counter_url(occurrence_id: int) -> str:
-    """Where an editor makes a door-counter link (attendance domain)."""
-    return absolute(f"/manage/attendance/occurrences/{occurrence_id}/door")
+    """Where an editor makes a door-counter link (attendance domain: the same page, its door-links part)."""
+    return absolute(f"/manage/attendance/occurrences/{occurrence_id}#door-links")
