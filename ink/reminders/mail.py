@@ -24,6 +24,11 @@ from flask import Flask, current_app
 from icalendar import Calendar, Event
 
 
+# SMTP's CRLF policy, but long headers are not folded into RFC 2047 encoded words: a List-Unsubscribe
+# URL longer than 78 characters must stay a plain <https://...> for mail clients to act on it.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 class HeaderInjection(ValueError):
     """A header value contained a line break."""
 
@@ -67,7 +72,7 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str | 
                   headers: dict[str, str] | None = None, attachments: list[Attachment] | None = None,
                   message_id: str | None = None, date: datetime | None = None) -> EmailMessage:
     """An RFC 5322 message built by the email package's SMTP policy; every header value is checked."""
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = check_header(sender)
     message["To"] = check_header(to)
     message["Subject"] = check_header(subject)
@@ -194,7 +199,7 @@ class _FileConnection:
         # Write then rename, so the outbox page never shows half a message.
         handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         with os.fdopen(handle, "wb") as file:
-            file.write(message.as_bytes(policy=policy.SMTP))
+            file.write(message.as_bytes(policy=MAIL_POLICY))
         os.replace(temporary, self.directory / name)
 
 

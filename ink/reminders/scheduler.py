@@ -174,13 +174,14 @@ def build_scheduler(app: Flask) -> Any:
     )
     # A late minute tick is pointless once the next is near; a daily or weekly job is still worth running hours late.
     scheduler.add_job(tick, "interval", minutes=1, args=[app], id="dispatch-due", name="plan and send due messages",
-                      replace_existing=True, misfire_grace_time=50, next_run_time=datetime.now().astimezone())
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=50, next_run_time=datetime.now().astimezone())
     scheduler.add_job(extend_horizon_job, "cron", hour=3, minute=17, args=[app], id="extend-horizon",
-                      name="extend the occurrence horizon", replace_existing=True, misfire_grace_time=6 * 3600)
+                      name="extend the occurrence horizon", replace_existing=True, coalesce=True, max_instances=1,
+                      misfire_grace_time=6 * 3600)
     hour = int(app.config.get("DIGEST_HOUR", 7))
     scheduler.add_job(weekly_job, "cron", day_of_week="mon", hour=hour, minute=0, args=[app], id="weekly-digests",
-                      name="weekly digests and coordinators' summary", replace_existing=True,
-                      misfire_grace_time=12 * 3600)
+                      name="weekly digests and coordinators' summary", replace_existing=True, coalesce=True,
+                      max_instances=1, misfire_grace_time=12 * 3600)
     return scheduler
 
 
