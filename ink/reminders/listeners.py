@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ink.core import signals
-from ink.events.models import EventSeries, Occurrence
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
 from ink.reminders import outbox
 
 
@@ -36,9 +36,19 @@ def on_removing(series: EventSeries, *, occurrences: list[Occurrence], now: date
     outbox.drop_reminders([occ.id for occ in occurrences], "occurrence removed")
 
 
+def on_series_changed(series: EventSeries, *, now: datetime, **_: Any) -> None:
+    """A whole series cancelled: its coming occurrences' subscribers hear of it (once per occurrence)."""
+    if series.status != SeriesStatus.CANCELLED:
+        return
+    for occ in series.occurrences:
+        if now < occ.start_at <= now + outbox.PLAN_AHEAD and occ.status != OccurrenceStatus.CANCELLED:
+            outbox.enqueue_change_notices(occ, "cancelled", now=now, ref=f"{outbox.occ_ref(occ.id)}:series-cancelled")
+
+
 def connect() -> None:
     """Connect once per process (blinker keeps one connection per receiver, so repeats are harmless)."""
     signals.occurrence_cancelled.connect(on_cancelled)
     signals.occurrence_restored.connect(on_restored)
     signals.occurrence_moved.connect(on_moved)
     signals.occurrences_removing.connect(on_removing)
+    signals.series_changed.connect(on_series_changed)

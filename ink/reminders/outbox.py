@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -281,12 +282,13 @@ def snapshot(occ: Occurrence) -> dict[str, Any]:
     return {
         "series_id": occ.series_id, "title": occ.series.title, "start_at": occ.start_at.isoformat(),
         "end_at": occ.end_at.isoformat(), "venue": venue.name if venue else "",
-        "address": venue.address if venue else "", "reason": occ.cancel_reason, "note": occ.note,
+        "address": venue.address if venue else "", "note": occ.note,
+        "reason": occ.cancel_reason or (occ.series.cancel_reason if occ.series.status == SeriesStatus.CANCELLED else ""),
     }
 
 
 def enqueue_change_notices(occ: Occurrence, change: str, *, now: datetime,
-                           previous_start_at: datetime | None = None) -> int:
+                           previous_start_at: datetime | None = None, ref: str | None = None) -> int:
     """Tell an occurrence's subscribers about a change, soon. A newer change supersedes a pending notice."""
     series = occ.series
     if series.status not in (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED):
@@ -317,7 +319,7 @@ def enqueue_change_notices(occ: Occurrence, change: str, *, now: datetime,
             if change == "restored" and earlier.payload.get("change") == "cancelled":
                 continue  # cancelled then restored before anyone heard: no news
         rows.append(_row(
-            MessageKind.CHANGE_NOTICE, f"{occ_ref(occ.id)}:s{series.sequence}:{change}", email,
+            MessageKind.CHANGE_NOTICE, ref or f"{occ_ref(occ.id)}:s{series.sequence}:{change}", email,
             locale=subscription.subscriber.locale, due_at=now, expires_at=max(starts), now=now,
             subscription_id=subscription.id, occurrence_id=occ.id, payload=payload,
         ))
@@ -441,17 +443,27 @@ def _retry_later(row: OutboxMessage, now: datetime, error: str) -> bool:
 
 
 def dispatch_due(now: datetime, mailer: Mailer | None = None, *, batch_size: int = 500,
-                 worker: str | None = None) -> DispatchResult:
-    """Send what is due, over one mail connection, re-checking each message just before it goes."""
-    from ink.reminders.compose import Batch, Skip, compose
-
+                 worker: str | None = None, max_seconds: float = 50.0) -> DispatchResult:
+    """Send what is due, batch after batch (one mail connection each), re-checking every message just
+    before it goes. Stops when nothing is due or after ``max_seconds`` (the next tick carries on)."""
     mailer = mailer or mailer_from_config()
     worker = worker or _worker_id()
     result = DispatchResult()
     release_stale_claims(now)
-    ids = due_ids(now, batch_size)
-    if not ids:
-        return result
+    deadline = time.monotonic() + max_seconds
+    while True:
+        ids = due_ids(now, batch_size)
+        if not ids:
+            break
+        if not _dispatch_batch(ids, now, mailer, worker, result) or time.monotonic() > deadline:
+            break
+    return result
+
+
+def _dispatch_batch(ids: list[int], now: datetime, mailer: Mailer, worker: str, result: DispatchResult) -> bool:
+    """Send one batch over one connection. False when the connection failed (stop for this tick)."""
+    from ink.reminders.compose import Batch, Skip, compose
+
     batch = Batch(now=now)
     with contextlib.ExitStack() as stack:
         connection = None
@@ -486,14 +498,14 @@ def dispatch_due(now: datetime, mailer: Mailer | None = None, *, batch_size: int
                 else:
                     result.failed += 1
                 if error.connection_lost:
-                    break  # the rest stay pending (unclaimed) for the next tick
+                    return False  # the rest stay pending (unclaimed) for the next tick
             except PermanentMailError as error:
                 _finish(row, MessageStatus.FAILED, error=str(error))
                 result.failed += 1
             else:
                 _finish(row, MessageStatus.SENT, sent_at=now)
                 result.sent += 1
-    return result
+    return True
 
 
 def is_erased_recipient(email: str) -> bool:

@@ -139,12 +139,16 @@ def tick(app: Flask) -> str:
             db.session.remove()
 
 
-def extend_horizon_job(app: Flask) -> int:
+def daily_job(app: Flask) -> int:
+    """Extend the occurrence horizon; forget addresses that never confirmed."""
     from ink.events.service import extend_horizon
+    from ink.reminders.service import purge_unconfirmed
 
     with app.app_context():
         try:
             added = extend_horizon(now=clock_now(), horizon=timedelta(days=current_app.config["OCCURRENCE_HORIZON_DAYS"]))
+            db.session.commit()
+            purge_unconfirmed(now=clock_now())
             db.session.commit()
             return added
         finally:
@@ -175,7 +179,7 @@ def build_scheduler(app: Flask) -> Any:
     # A late minute tick is pointless once the next is near; a daily or weekly job is still worth running hours late.
     scheduler.add_job(tick, "interval", minutes=1, args=[app], id="dispatch-due", name="plan and send due messages",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=50, next_run_time=datetime.now().astimezone())
-    scheduler.add_job(extend_horizon_job, "cron", hour=3, minute=17, args=[app], id="extend-horizon",
+    scheduler.add_job(daily_job, "cron", hour=3, minute=17, args=[app], id="extend-horizon",
                       name="extend the occurrence horizon", replace_existing=True, coalesce=True, max_instances=1,
                       misfire_grace_time=6 * 3600)
     hour = int(app.config.get("DIGEST_HOUR", 7))

@@ -357,3 +357,18 @@ def erase_subscriber(subscriber: Subscriber, *, now: datetime) -> None:
         db.session.add(ErasedAddress(address_hash=digest, erased_at=now))
     db.session.delete(subscriber)
     db.session.flush()
+
+
+def purge_unconfirmed(*, now: datetime, older_than: timedelta = timedelta(days=30)) -> int:
+    """Forget addresses that never confirmed anything: we may not keep them. Returns how many."""
+    confirmed_any = sa.select(Subscription.id).where(
+        Subscription.subscriber_id == Subscriber.id, Subscription.confirmed_at.is_not(None)
+    )
+    stale = list(db.session.scalars(
+        sa.select(Subscriber).where(Subscriber.created_at < now - older_than, ~sa.exists(confirmed_any))
+    ))
+    for subscriber in stale:
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == subscriber.email))
+        db.session.delete(subscriber)
+    db.session.flush()
+    return len(stale)

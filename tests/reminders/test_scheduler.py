@@ -158,3 +158,36 @@ def test_the_disabled_backend_refuses_to_send(app_config, app, factory, clock) -
         dispatch_due(clock.now())
     assert subscription.id
     _ = timedelta, UTC
+
+
+def test_daily_job_extends_the_horizon_and_forgets_unconfirmed_addresses(app, factory, clock) -> None:  # type: ignore[no-untyped-def]
+    from ink.events.models import Occurrence
+    from ink.events.recurrence import Recurrence
+    from ink.reminders.models import Subscriber
+    from ink.reminders.scheduler import daily_job
+
+    series = factory.series(title="Weekly", recurrence=Recurrence(freq="weekly"))
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
+    service.subscribe("never@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    confirmed = service.subscribe("yes@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(confirmed, now=clock.now())
+    db.session.commit()
+    clock.advance(days=31)
+    daily_job(app)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence)) > before
+    assert db.session.scalars(sa.select(Subscriber.email)).all() == ["yes@example.org"]
+
+
+def test_cancelling_a_whole_series_notifies_subscribers(app, client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    from ink.events import service as events
+
+    series = factory.series(title="Choir", start_local=datetime(2026, 6, 4, 18, 0))
+    subscription = service.subscribe("wu@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    db.session.commit()
+    events.cancel_series(series, reason="Season over", now=clock.now())
+    db.session.commit()
+    run_outbox(clock.now())
+    clock.set(datetime(2026, 6, 3, 16, 0, tzinfo=UTC))
+    run_outbox(clock.now())
+    assert [r.subject for r in smtp_server.received] == ["Cancelled: Choir"]
