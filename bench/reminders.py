@@ -117,6 +117,7 @@ def main() -> None:
                 pending = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                             .where(OutboxMessage.status != "sent"))
                 dialect = db.engine.dialect.name
+                db.session.remove()  # end the read transaction before dropping tables
                 db.drop_all()
                 db.engine.dispose()
         finally:
