@@ -169,7 +169,13 @@ def weekly_job(app: Flask) -> str:
             db.session.remove()
 
 
-def build_scheduler(app: Flask) -> Any:
+def _tick_and_report(app: Flask, echo: Any = print) -> None:
+    summary = tick(app)
+    if not summary.startswith("planned 0; sent 0, skipped 0, retry later 0, failed 0"):
+        echo(f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {summary}")
+
+
+def build_scheduler(app: Flask, echo: Any = print) -> Any:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     timezone = app.config["TIMEZONE"]
@@ -177,7 +183,7 @@ def build_scheduler(app: Flask) -> Any:
         timezone=timezone, job_defaults={"coalesce": True, "max_instances": 1},
     )
     # A late minute tick is pointless once the next is near; a daily or weekly job is still worth running hours late.
-    scheduler.add_job(tick, "interval", minutes=1, args=[app], id="dispatch-due", name="plan and send due messages",
+    scheduler.add_job(_tick_and_report, "interval", minutes=1, args=[app, echo], id="dispatch-due", name="plan and send due messages",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=50, next_run_time=datetime.now().astimezone())
     scheduler.add_job(daily_job, "cron", hour=3, minute=17, args=[app], id="extend-horizon",
                       name="extend the occurrence horizon", replace_existing=True, coalesce=True, max_instances=1,
@@ -200,7 +206,7 @@ def run(app: Flask, *, wait: bool = False, once: bool = False, echo: Any = print
         with app.app_context():
             beat(clock_now(), "started", started_at=clock_now())
             db.session.remove()
-        scheduler = build_scheduler(app)
+        scheduler = build_scheduler(app, echo)
         # `make run` stops us with SIGTERM: leave through the same door as Ctrl+C, releasing the lock.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         echo(f"Scheduler running (jobs: {', '.join(job.id for job in scheduler.get_jobs())}); Ctrl+C stops it.")

@@ -191,3 +191,37 @@ def test_cancelling_a_whole_series_notifies_subscribers(app, client, factory, cl
     clock.set(datetime(2026, 6, 3, 16, 0, tzinfo=UTC))
     run_outbox(clock.now())
     assert [r.subject for r in smtp_server.received] == ["Cancelled: Choir"]
+
+
+def test_mail_settings_choose_the_backend(app) -> None:  # type: ignore[no-untyped-def]
+    from ink.reminders.mail import DisabledMailer, FileMailer, SMTPMailer, mailer_from_config
+
+    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="smtp.example.org", MAIL_PORT=587, MAIL_SECURITY="starttls",
+                      MAIL_USERNAME="ink", MAIL_PASSWORD="secret")
+    mailer = mailer_from_config()
+    assert isinstance(mailer, SMTPMailer)
+    assert (mailer.host, mailer.port, mailer.security, mailer.username) == ("smtp.example.org", 587, "starttls", "ink")
+    app.config["MAIL_SECURITY"] = "ssl3"
+    with pytest.raises(ValueError):
+        mailer_from_config()
+    app.config["MAIL_BACKEND"] = "file"
+    assert isinstance(mailer_from_config(), FileMailer)
+    app.config["MAIL_BACKEND"] = "disabled"
+    assert isinstance(mailer_from_config(), DisabledMailer)
+
+
+def test_unreachable_smtp_server_is_a_temporary_failure(app, factory, clock) -> None:  # type: ignore[no-untyped-def]
+    from ink.reminders.outbox import dispatch_due
+    from tests.reminders.conftest import _free_port
+
+    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=_free_port())
+    series = factory.series(title="Café", start_local=datetime(2026, 6, 2, 18, 0))
+    subscription = service.subscribe("xu@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    db.session.commit()
+    plan = run_outbox  # plan + dispatch
+    result = plan(clock.now())
+    assert result.retried == 1 and result.sent == 0
+    row = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "reminder"))
+    assert row.status == MessageStatus.PENDING and "cannot connect" in row.last_error
+    assert dispatch_due(clock.now()).sent == 0  # not retried before its backoff
