@@ -55,13 +55,14 @@ class Batch:
     """What one dispatch run computes once and shares between messages."""
 
     now: datetime
-    _digest: list[Occurrence] | None = None
+    _digest: list[dict[str, Any]] | None = None
     _missing: dict[int, set[int]] = field(default_factory=dict)
 
-    def digest_occurrences(self) -> list[Occurrence]:
+    def digest_items(self) -> list[dict[str, Any]]:
+        # Plain values, not ORM objects: each message's commit expires loaded objects.
         if self._digest is None:
             self._digest = [
-                occ for occ in occurrences_between(self.now, self.now + timedelta(days=7))
+                _occurrence_context(occ) for occ in occurrences_between(self.now, self.now + timedelta(days=7))
                 if not occ.is_cancelled and occ.series.status == SeriesStatus.PUBLISHED
             ]
         return self._digest
@@ -268,8 +269,7 @@ def _digest(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     subscription = _active_subscription(row)
     if isinstance(subscription, Skip):
         return subscription
-    occurrences = batch.digest_occurrences()
-    items = [_occurrence_context(occ) for occ in occurrences]
+    items = batch.digest_items()
     return Draft(
         "digest", lambda: _("The coming week at INK Events"), {"items": items, "what": lambda: describe(subscription)},
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
