@@ -3,3 +3,4 @@ from ink.auth.models import User  # noqa: F401
 from ink.events.models import EventSeries, Occurrence, SeriesLanguage, Venue  # noqa: F401
 from ink.organisations.models import Membership, Organisation, OrganisationLanguage, Topic  # noqa: F401
 from ink.attendance.models import AttendanceCategory, AttendanceRecord, DoorLink  # noqa: F401
+import ink.reminders.models  # noqa: F401,E402

@@ -7,6 +7,7 @@ every test starts from empty tables.
 from __future__ import annotations
 
 import os
+import smtplib
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -139,3 +140,17 @@ def factory(app: Flask, clock: FrozenClock):  # type: ignore[no-untyped-def]
     from tests.factories import Factory
 
     return Factory(clock)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_mail(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail a test that sends mail unexpectedly. Tests that mean to send use the ``smtp_server``
+    fixture (tests/reminders/conftest.py); with MAIL_BACKEND "disabled" (the default here) the
+    mailer itself refuses to send."""
+    if "smtp_server" in request.fixturenames:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("This test tried to send an email over SMTP without the smtp_server fixture.")
+
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", refuse)

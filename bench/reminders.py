@@ -1,0 +1,138 @@
+"""Benchmark: dispatch a weekly digest to 10,000 confirmed subscribers through a local SMTP sink.
+
+    .venv/bin/python bench/reminders.py [--subscribers 10000] [--database-url URL]
+
+Default database: a temporary SQLite file. The SMTP sink is aiosmtpd on 127.0.0.1 (accepts and counts).
+Prints planning time, dispatch time and messages per second.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import socket
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from ink import create_app  # noqa: E402
+from ink.core.clock import FrozenClock  # noqa: E402
+from ink.events.recurrence import Recurrence  # noqa: E402
+from ink.events.service import SeriesData, create_series  # noqa: E402
+from ink.extensions import db  # noqa: E402
+from ink.organisations.models import OrganisationStatus  # noqa: E402
+from ink.organisations.service import OrganisationData, create_organisation  # noqa: E402
+from ink.reminders.models import OutboxMessage, Subscriber, Subscription, TargetKind  # noqa: E402
+from ink.reminders.outbox import dispatch_due, plan_weekly  # noqa: E402
+
+# Monday 8 June 2026, 07:00 in Oslo: digest time.
+DIGEST_AT = datetime(2026, 6, 8, 5, 0, tzinfo=timezone.utc)
+
+
+class Sink:
+    def __init__(self, count, size) -> None:  # type: ignore[no-untyped-def]
+        self.count, self.size = count, size
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.count.value += 1
+        self.size.value += len(envelope.original_content or envelope.content)
+        return "250 2.0.0 OK"
+
+
+def run_sink(port: int, count, size, ready, stop) -> None:  # type: ignore[no-untyped-def]
+    """The SMTP sink in its own process, so it does not compete with the dispatcher for the GIL."""
+    controller = Controller(Sink(count, size), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def seed(subscribers: int, now: datetime) -> None:
+    organisation = create_organisation(OrganisationData(name="Bench organisation"), now=now,
+                                       status=OrganisationStatus.ACTIVE)
+    for hour, title in ((10, "Language café"), (17, "Drop-in football"), (18, "Homework help")):
+        create_series(SeriesData(title=title, organisation=organisation, start_local=datetime(2026, 6, 8, hour, 0),
+                                 recurrence=Recurrence(freq="daily"), duration_minutes=90),
+                      now=now, horizon=timedelta(days=30))
+    db.session.flush()
+    db.session.execute(sa.insert(Subscriber), [
+        {"email": f"resident{n:05d}@example.org", "locale": "nb" if n % 2 else "en", "created_at": now,
+         "confirmed_at": now, "consent_version": "bench"} for n in range(subscribers)
+    ])
+    ids = db.session.scalars(sa.select(Subscriber.id)).all()
+    db.session.execute(sa.insert(Subscription), [
+        {"subscriber_id": sid, "target_kind": TargetKind.DIGEST, "target_id": 0, "offset_minutes": 1440,
+         "created_at": now, "confirmed_at": now, "consent_version": "bench"} for sid in ids
+    ])
+    db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="ink-bench-") as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        port = free_port()
+        count, size = multiprocessing.Value("i", 0), multiprocessing.Value("q", 0)
+        ready, stop = multiprocessing.Event(), multiprocessing.Event()
+        sink_process = multiprocessing.Process(target=run_sink, args=(port, count, size, ready, stop), daemon=True)
+        sink_process.start()
+        ready.wait(30)
+        app = create_app({
+            "TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "https://ink.example.org",
+            "CLOCK": FrozenClock(DIGEST_AT), "MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1", "MAIL_PORT": port,
+            "MAIL_FROM": "INK Events <no-reply@ink.example.org>",
+        })
+        try:
+            with app.app_context():
+                db.drop_all()
+                db.create_all()
+                seed(args.subscribers, DIGEST_AT - timedelta(days=7))
+
+                started = time.perf_counter()
+                planned = plan_weekly(DIGEST_AT)
+                db.session.commit()
+                plan_seconds = time.perf_counter() - started
+
+                started = time.perf_counter()
+                result = dispatch_due(DIGEST_AT, batch_size=args.batch_size, max_seconds=3600)
+                dispatch_seconds = time.perf_counter() - started
+                pending = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                            .where(OutboxMessage.status != "sent"))
+                dialect = db.engine.dialect.name
+                db.session.remove()  # end the read transaction before dropping tables
+                db.drop_all()
+                db.engine.dispose()
+        finally:
+            stop.set()
+            sink_process.join(30)
+
+    print(f"database: {dialect}; subscribers: {args.subscribers}; batch size: {args.batch_size}")
+    print(f"planned {planned} digest rows in {plan_seconds:.2f} s")
+    accepted = count.value
+    print(f"dispatched: {result}; SMTP sink accepted {accepted} messages ({size.value / accepted / 1024:.1f} KiB each)"
+          if accepted else f"dispatched: {result}")
+    print(f"dispatch time {dispatch_seconds:.2f} s -> {result.sent / dispatch_seconds:.0f} messages/second")
+    if pending:
+        print(f"WARNING: {pending} rows not sent")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Reminders: resident subscriptions (double opt-in), the outbox, mail, and the scheduler process."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from ink.extensions import csrf
+    from ink.panels import register_panel
+    from ink.reminders import cli, listeners, panels, views
+
+    app.config.setdefault("MAIL_DIRECTORY", os.path.join(app.instance_path, "mail"))
+    app.config.setdefault("SCHEDULER_LOCK_FILE", os.path.join(app.instance_path, "scheduler.lock"))
+    app.config.setdefault("DIGEST_HOUR", 7)
+    app.register_blueprint(views.bp)
+    # RFC 8058: mail clients POST the one-click unsubscribe without our CSRF token. The signed
+    # token in the URL is the proof; nothing else is exempt.
+    csrf.exempt(views.one_click_unsubscribe)
+    listeners.connect()
+    register_panel(app, "public_event", "reminders/_subscribe_panel.html", panels.event_panel)
+    register_panel(app, "public_organisation", "reminders/_subscribe_panel.html", panels.organisation_panel)
+    register_panel(app, "dashboard", "reminders/_dashboard_panel.html", panels.dashboard_panel)
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)

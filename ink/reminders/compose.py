@@ -1,0 +1,356 @@
+"""Turning an outbox row into an email, just before it is sent — or deciding it must not go.
+
+Every check that can change between planning and sending is made here: the address was erased,
+the subscription ended, the occurrence was cancelled, moved, removed or has already started.
+Messages are rendered in the recipient's language from templates/emails/ (plain text and HTML).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ink.auth.models import User
+from ink.core.html import html_to_text
+from ink.core.time import as_utc
+from ink.events.models import EventSeries, Occurrence, SeriesStatus
+from ink.events.service import occurrences_between
+from ink.extensions import db
+from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.reminders import links
+from ink.reminders.mail import (
+    Attachment,
+    build_message,
+    occurrence_ics,
+    one_line,
+    recipient_header,
+    sender_address,
+    sender_domain,
+)
+from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage, Subscriber, Subscription, TargetKind
+from ink.reminders.outbox import is_erased_recipient, missing_count_occurrences
+from ink.reminders.service import (
+    confirm_token,
+    manage_token,
+    staff_opted_out,
+    staff_unsubscribe_token,
+    unsubscribe_token,
+)
+
+
+@dataclass
+class Skip:
+    reason: str
+
+
+@dataclass
+class Batch:
+    """What one dispatch run computes once and shares between messages."""
+
+    now: datetime
+    _digest: list[dict[str, Any]] | None = None
+    _missing: dict[int, set[int]] = field(default_factory=dict)
+
+    def digest_items(self) -> list[dict[str, Any]]:
+        # Plain values, not ORM objects: each message's commit expires loaded objects.
+        if self._digest is None:
+            self._digest = [
+                _occurrence_context(occ) for occ in occurrences_between(self.now, self.now + timedelta(days=7))
+                if not occ.is_cancelled and occ.series.status == SeriesStatus.PUBLISHED
+            ]
+        return self._digest
+
+    def missing_count_ids(self, organisation_id: int) -> set[int] | None:
+        if organisation_id not in self._missing:
+            missing = missing_count_occurrences(self.now, organisation_ids=[organisation_id])
+            if missing is None:
+                return None
+            self._missing[organisation_id] = {occ.id for occ in missing}
+        return self._missing[organisation_id]
+
+
+@dataclass
+class Draft:
+    template: str
+    subject: Callable[[], str]
+    context: dict[str, Any]
+    unsubscribe: str | None = None
+    manage: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
+    if is_erased_recipient(row.recipient):
+        return Skip("address erased")
+    if row.expires_at is not None and row.expires_at <= batch.now:
+        return Skip("too late to be useful")
+    composer = _COMPOSERS.get(row.kind)
+    if composer is None:
+        return Skip(f"unknown kind {row.kind}")
+    draft = composer(row, batch)
+    if isinstance(draft, Skip):
+        return draft
+    return _render(row, draft, batch.now)
+
+
+def _render(row: OutboxMessage, draft: Draft, now: datetime) -> EmailMessage:
+    headers = {"Auto-Submitted": "auto-generated"}
+    context = dict(draft.context, programme_url=links.programme_url(), unsubscribe_url=None, manage_url=None)
+    if draft.unsubscribe:
+        # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" to this URL.
+        headers["List-Unsubscribe"] = f"<{links.one_click_url(draft.unsubscribe)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        context["unsubscribe_url"] = links.unsubscribe_url(draft.unsubscribe)
+    if draft.manage:
+        context["manage_url"] = links.manage_url(draft.manage)
+    with force_locale(row.locale or "en"):
+        subject = one_line(draft.subject())
+        text = render_template(f"emails/{draft.template}.txt", subject=subject, **context)
+        html = render_template(f"emails/{draft.template}.html", subject=subject, **context)
+    return build_message(
+        sender=sender_address(), to=recipient_header(row.recipient), subject=subject, text=text, html=html,
+        headers=headers, attachments=draft.attachments, date=now,
+        # The same row always has the same Message-ID, so a rare resend after a crash can be recognised.
+        message_id=f"<ink.{row.kind}.{row.id}@{sender_domain()}>",
+    )
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+def _active_subscription(row: OutboxMessage) -> Subscription | Skip:
+    subscription = db.session.get(Subscription, row.subscription_id) if row.subscription_id else None
+    if subscription is None or not subscription.is_active or subscription.subscriber.email != row.recipient:
+        return Skip("no longer subscribed")
+    return subscription
+
+
+def _staff(row: OutboxMessage) -> User | Skip:
+    user = db.session.get(User, row.user_id) if row.user_id else None
+    if user is None or not user.is_active_account or user.email != row.recipient:
+        return Skip("account gone")
+    if staff_opted_out(user.id, row.kind):
+        return Skip("opted out")
+    return user
+
+
+def _live_occurrence(row: OutboxMessage, now: datetime) -> Occurrence | Skip:
+    occ = db.session.get(Occurrence, row.occurrence_id) if row.occurrence_id else None
+    if occ is None:
+        return Skip("occurrence removed")
+    if occ.is_cancelled:
+        return Skip("occurrence cancelled")
+    if occ.series.status != SeriesStatus.PUBLISHED:
+        return Skip("event not published")
+    if occ.start_at <= now:
+        return Skip("occurrence already started")
+    return occ
+
+
+def describe(subscription: Subscription) -> str:
+    """What a subscription is for, in the current locale."""
+    kind = subscription.target_kind
+    if kind == TargetKind.DIGEST:
+        return _("the weekly digest of the programme")
+    if kind == TargetKind.SERIES:
+        series = db.session.get(EventSeries, subscription.target_id)
+        return _("reminders for %(title)s", title=series.title if series else "?")
+    if kind == TargetKind.ORGANISATION:
+        organisation = db.session.get(Organisation, subscription.target_id)
+        return _("reminders for events by %(name)s", name=organisation.name if organisation else "?")
+    topic = db.session.get(Topic, subscription.target_id)
+    return _("reminders for events about %(name)s", name=topic.name if topic else "?")
+
+
+def _ics(occ: Occurrence) -> Attachment:
+    series = occ.series
+    venue = occ.venue
+    content = occurrence_ics(
+        uid=f"{series.uid}-{as_utc(occ.original_start_at):%Y%m%dT%H%M%SZ}",
+        title=series.title, start_at=occ.start_at, end_at=occ.end_at,
+        stamp=occ.updated_at or series.updated_at, sequence=series.sequence,
+        location=", ".join(part for part in (venue.name, venue.address) if part) if venue else "",
+        description=html_to_text(series.description_html)[:2000], url=links.event_url(series.id),
+        cancelled=occ.is_cancelled,
+    )
+    return Attachment("event.ics", content, params={"method": "PUBLISH"})
+
+
+def _occurrence_context(occ: Occurrence) -> dict[str, Any]:
+    venue = occ.venue
+    return {
+        "title": occ.series.title, "start_at": occ.start_at, "end_at": occ.end_at,
+        "venue": venue.name if venue else "", "address": venue.address if venue else "",
+        "note": occ.note, "event_url": links.event_url(occ.series_id),
+        "is_all_day": occ.series.is_all_day,
+    }
+
+
+# --- one composer per kind -----------------------------------------------------------------------
+
+def _confirm(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    subscription = db.session.get(Subscription, row.subscription_id) if row.subscription_id else None
+    if subscription is None or subscription.subscriber.email != row.recipient:
+        return Skip("subscription gone")
+    if subscription.confirmed_at is not None or subscription.unsubscribed_at is not None:
+        return Skip("already confirmed or withdrawn")
+    return Draft(
+        "confirm", lambda: _("Please confirm your subscription"),
+        {"what": lambda: describe(subscription), "confirm_url": links.confirm_url(confirm_token(subscription))},
+    )
+
+
+def _manage_link(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    subscriber = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == row.recipient))
+    if subscriber is None:
+        return Skip("no subscriber")
+    return Draft("manage_link", lambda: _("Your INK Events subscriptions"), {}, manage=manage_token(subscriber))
+
+
+def _reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    subscription = _active_subscription(row)
+    if isinstance(subscription, Skip):
+        return subscription
+    occ = _live_occurrence(row, batch.now)
+    if isinstance(occ, Skip):
+        return occ
+    title = occ.series.title
+    return Draft(
+        "reminder", lambda: _("Reminder: %(title)s", title=title),
+        _occurrence_context(occ) | {"what": lambda: describe(subscription)},
+        unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
+        attachments=[_ics(occ)],
+    )
+
+
+def _change_notice(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    subscription = _active_subscription(row)
+    if isinstance(subscription, Skip):
+        return subscription
+    payload = row.payload or {}
+    change = payload.get("change")
+    occ = db.session.get(Occurrence, row.occurrence_id) if row.occurrence_id else None
+    if change == "cancelled" and (occ is None or not occ.is_cancelled):
+        return Skip("no longer cancelled")
+    if change in ("moved", "restored") and (occ is None or occ.is_cancelled):
+        return Skip("cancelled or removed since")
+    title = str(payload.get("title", ""))
+    context = {
+        "change": change, "title": title, "reason": payload.get("reason", ""), "note": payload.get("note", ""),
+        "start_at": datetime.fromisoformat(payload["start_at"]),
+        "end_at": datetime.fromisoformat(payload["end_at"]),
+        "previous_start_at": datetime.fromisoformat(payload["previous_start_at"]) if payload.get("previous_start_at") else None,
+        "venue": payload.get("venue", ""), "address": payload.get("address", ""),
+        "event_url": links.event_url(int(payload.get("series_id", 0))), "what": lambda: describe(subscription),
+        "is_all_day": False,
+    }
+    subjects = {
+        "cancelled": lambda: _("Cancelled: %(title)s", title=title),
+        "removed": lambda: _("No longer taking place: %(title)s", title=title),
+        "moved": lambda: _("Changed: %(title)s", title=title),
+        "restored": lambda: _("Taking place after all: %(title)s", title=title),
+    }
+    if change not in subjects:
+        return Skip("unknown change")
+    return Draft(
+        "change_notice", subjects[change], context,
+        unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
+        attachments=[_ics(occ)] if occ is not None else [],
+    )
+
+
+def _digest(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    subscription = _active_subscription(row)
+    if isinstance(subscription, Skip):
+        return subscription
+    items = batch.digest_items()
+    return Draft(
+        "digest", lambda: _("The coming week at INK Events"), {"items": items, "what": lambda: describe(subscription)},
+        unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
+    )
+
+
+def _organiser_reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    user = _staff(row)
+    if isinstance(user, Skip):
+        return user
+    occ = _live_occurrence(row, batch.now)
+    if isinstance(occ, Skip):
+        return occ
+    title = occ.series.title
+    return Draft(
+        "organiser_reminder", lambda: _("Tomorrow: %(title)s", title=title),
+        _occurrence_context(occ) | {"dashboard_url": links.dashboard_url()},
+        unsubscribe=staff_unsubscribe_token(user, row.kind), attachments=[_ics(occ)],
+    )
+
+
+def _nudge(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    user = _staff(row)
+    if isinstance(user, Skip):
+        return user
+    occ = db.session.get(Occurrence, row.occurrence_id) if row.occurrence_id else None
+    if occ is None or occ.is_cancelled:
+        return Skip("occurrence cancelled or removed")
+    missing = batch.missing_count_ids(occ.series.organisation_id)
+    if missing is None:
+        return Skip("attendance not installed")
+    if occ.id not in missing:
+        return Skip("count recorded")
+    title = occ.series.title
+    return Draft(
+        "nudge", lambda: _("How many came to %(title)s?", title=title),
+        _occurrence_context(occ) | {
+            "again": row.kind == MessageKind.NUDGE_AGAIN.value,
+            "entry_url": links.attendance_entry_url(occ.id), "door_url": links.door_counter_url(occ.id),
+        },
+        unsubscribe=staff_unsubscribe_token(user, row.kind),
+    )
+
+
+def _coordinator_summary(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    user = _staff(row)
+    if isinstance(user, Skip):
+        return user
+    if not user.is_coordinator:
+        return Skip("no longer a coordinator")
+    now = batch.now
+    pending_organisations = list(db.session.scalars(
+        sa.select(Organisation.name).where(Organisation.status == OrganisationStatus.PENDING).order_by(Organisation.name)
+    ))
+    failed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.FAILED, OutboxMessage.created_at >= now - timedelta(days=7))
+    ) or 0
+    missing = missing_count_occurrences(now, ended_before=now)
+    missing_recent = None if missing is None else [occ for occ in missing if occ.end_at >= now - timedelta(days=30)]
+    from ink.reminders.scheduler import heartbeat_status
+
+    return Draft(
+        "coordinator_summary", lambda: _("What needs attention this week"),
+        {
+            "pending_organisations": pending_organisations, "failed_messages": failed,
+            "missing_counts": missing_recent, "scheduler": heartbeat_status(now),
+            "outbox_url": links.outbox_url(), "dashboard_url": links.dashboard_url(),
+        },
+        unsubscribe=staff_unsubscribe_token(user, row.kind),
+    )
+
+
+_COMPOSERS: dict[str, Callable[[OutboxMessage, Batch], Draft | Skip]] = {
+    MessageKind.CONFIRM.value: _confirm,
+    MessageKind.MANAGE_LINK.value: _manage_link,
+    MessageKind.REMINDER.value: _reminder,
+    MessageKind.CHANGE_NOTICE.value: _change_notice,
+    MessageKind.DIGEST.value: _digest,
+    MessageKind.ORGANISER_REMINDER.value: _organiser_reminder,
+    MessageKind.NUDGE.value: _nudge,
+    MessageKind.NUDGE_AGAIN.value: _nudge,
+    MessageKind.COORDINATOR_SUMMARY.value: _coordinator_summary,
+}

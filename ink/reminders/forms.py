@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from ink.reminders.service import DEFAULT_OFFSET_MINUTES
+
+OFFSET_LABELS = [
+    SelectChoice(60, _l("1 hour before")),  # type: ignore[arg-type]
+    SelectChoice(180, _l("3 hours before")),  # type: ignore[arg-type]
+    SelectChoice(1440, _l("1 day before")),  # type: ignore[arg-type]
+    SelectChoice(2880, _l("2 days before")),  # type: ignore[arg-type]
+    SelectChoice(10080, _l("1 week before")),  # type: ignore[arg-type]
+]
+LOCALE_LABELS = [SelectChoice("en", "English"), SelectChoice("nb", "Norsk bokmål")]
+
+
+class SubscribeForm(FlaskForm):
+    email = EmailField(_l("Your email address"), validators=[DataRequired(), Length(max=254)])
+    offset_minutes = SelectField(_l("Remind me"), choices=OFFSET_LABELS, coerce=int, default=DEFAULT_OFFSET_MINUTES)
+    locale = SelectField(_l("Language of the emails"), choices=LOCALE_LABELS, default="en")
+    consent = BooleanField(
+        _l("I agree that INK Events stores my email address to send me these emails until I unsubscribe."),
+        validators=[DataRequired(_l("Please agree, or we cannot send you anything."))],
+    )
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Language of the emails"), choices=LOCALE_LABELS)
+    offset_minutes = SelectField(_l("Reminders arrive"), choices=OFFSET_LABELS, coerce=int)
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, erase my address and all my subscriptions for good."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField(_l("Your email address"), validators=[DataRequired(), Length(max=254)])
+
+
+class ConfirmForm(FlaskForm):
+    """Just the CSRF token: confirming, unsubscribing and the like are buttons."""

@@ -1,0 +1,261 @@
+"""Building messages (headers checked, .ics attached) and the backends that deliver them.
+
+Backends: "smtp" (INK_MAIL_HOST, _PORT, _SECURITY none/starttls/tls, _USERNAME, _PASSWORD, _FROM),
+"file" (the development default: one .eml file per message under instance/mail/) and "disabled"
+(tests: any send raises).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, current_app
+from icalendar import Calendar, Event
+
+
+# SMTP's CRLF policy, but long headers are not folded into RFC 2047 encoded words: a List-Unsubscribe
+# URL longer than 78 characters must stay a plain <https://...> for mail clients to act on it.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+class HeaderInjection(ValueError):
+    """A header value contained a line break."""
+
+
+class MailDisabled(RuntimeError):
+    """Raised by the "disabled" backend: this process must not send mail."""
+
+
+class TemporaryMailError(Exception):
+    """Worth retrying later (4xx reply, connection trouble). ``connection_lost``: stop this batch."""
+
+    def __init__(self, message: str, *, connection_lost: bool = False) -> None:
+        super().__init__(message)
+        self.connection_lost = connection_lost
+
+
+class PermanentMailError(Exception):
+    """The server refused the message for good (5xx reply)."""
+
+
+def check_header(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise HeaderInjection("Header values must not contain line breaks.")
+    return value
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """User text (an event title) made fit for a subject: whitespace runs, CR and LF become one space."""
+    return " ".join(text.split())[:limit]
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: str
+    subtype: str = "calendar"
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def build_message(*, sender: str, to: str, subject: str, text: str, html: str | None = None,
+                  headers: dict[str, str] | None = None, attachments: list[Attachment] | None = None,
+                  message_id: str | None = None, date: datetime | None = None) -> EmailMessage:
+    """An RFC 5322 message built by the email package's SMTP policy; every header value is checked."""
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = check_header(sender)
+    message["To"] = check_header(to)
+    message["Subject"] = check_header(subject)
+    if message_id:
+        message["Message-ID"] = check_header(message_id)
+    if date is not None:
+        from email.utils import format_datetime
+
+        message["Date"] = format_datetime(date)
+    for name, value in (headers or {}).items():
+        message[check_header(name)] = check_header(value)
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for attachment in attachments or []:
+        message.add_attachment(
+            attachment.content, subtype=attachment.subtype, filename=attachment.filename,
+            params=attachment.params,
+        )
+    return message
+
+
+def occurrence_ics(*, uid: str, title: str, start_at: datetime, end_at: datetime, stamp: datetime,
+                   sequence: int, location: str = "", description: str = "", url: str = "",
+                   cancelled: bool = False) -> str:
+    """A one-event VCALENDAR in UTC times (no VTIMEZONE needed); DTSTAMP comes from the data."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//INK Events//Reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start_at)
+    event.add("dtend", end_at)
+    event.add("summary", title)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if location:
+        event.add("location", location)
+    if description:
+        event.add("description", description)
+    if url:
+        event.add("url", url)
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+# --- backends -----------------------------------------------------------------------------------
+
+class MailConnection(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class Mailer(Protocol):
+    def connect(self) -> contextlib.AbstractContextManager[MailConnection]: ...
+
+
+class _SMTPConnection:
+    def __init__(self, smtp: smtplib.SMTP) -> None:
+        self.smtp = smtp
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            self.smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            _raise_for_code(min(codes) if codes else 550, str(error.recipients))
+        except smtplib.SMTPResponseException as error:
+            _raise_for_code(error.smtp_code, f"{error.smtp_code} {error.smtp_error!r}")
+        except smtplib.SMTPServerDisconnected as error:
+            raise TemporaryMailError(f"disconnected: {error}", connection_lost=True) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise TemporaryMailError(f"{type(error).__name__}: {error}", connection_lost=True) from error
+
+
+def _raise_for_code(code: int, detail: str) -> None:
+    if 400 <= code < 500:
+        raise TemporaryMailError(detail[:400])
+    raise PermanentMailError(detail[:400])
+
+
+@dataclass
+class SMTPMailer:
+    host: str
+    port: int
+    security: str = "none"  # none | starttls | tls
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[MailConnection]:
+        """One connection for a whole batch (login once, many messages, QUIT at the end)."""
+        try:
+            if self.security == "tls":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.security == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except (smtplib.SMTPException, OSError) as error:
+            raise TemporaryMailError(f"cannot connect to {self.host}:{self.port}: {error}",
+                                     connection_lost=True) from error
+        try:
+            yield _SMTPConnection(smtp)
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+
+
+class _FileConnection:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        name = f"{stamp}-{os.getpid()}.eml"
+        # Write then rename, so the outbox page never shows half a message.
+        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(handle, "wb") as file:
+            file.write(message.as_bytes(policy=MAIL_POLICY))
+        os.replace(temporary, self.directory / name)
+
+
+@dataclass
+class FileMailer:
+    directory: Path
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[MailConnection]:
+        yield _FileConnection(self.directory)
+
+
+class _DisabledConnection:
+    def send(self, message: EmailMessage) -> None:
+        raise MailDisabled("Sending mail is disabled here (MAIL_BACKEND = 'disabled').")
+
+
+class DisabledMailer:
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[MailConnection]:
+        yield _DisabledConnection()
+
+
+def mail_directory(app: Flask | None = None) -> Path:
+    app = app or current_app
+    return Path(app.config.get("MAIL_DIRECTORY") or os.path.join(app.instance_path, "mail"))
+
+
+def mailer_from_config(app: Flask | None = None) -> Mailer:
+    app = app or current_app
+    config = app.config
+    backend = config.get("MAIL_BACKEND", "file")
+    if backend == "smtp":
+        security = str(config.get("MAIL_SECURITY", "none")).lower()
+        if security not in ("none", "starttls", "tls"):
+            raise ValueError(f"MAIL_SECURITY must be none, starttls or tls, not {security!r}")
+        return SMTPMailer(
+            host=config["MAIL_HOST"], port=int(config["MAIL_PORT"]), security=security,
+            username=config.get("MAIL_USERNAME") or None, password=config.get("MAIL_PASSWORD") or None,
+        )
+    if backend == "file":
+        return FileMailer(mail_directory(app))
+    if backend == "disabled":
+        return DisabledMailer()
+    raise ValueError(f"Unknown MAIL_BACKEND {backend!r} (smtp, file or disabled)")
+
+
+def sender_address(app: Flask | None = None) -> str:
+    app = app or current_app
+    return check_header(str(app.config["MAIL_FROM"]))
+
+
+def sender_domain(app: Flask | None = None) -> str:
+    address = parseaddr(sender_address(app))[1]
+    return address.rpartition("@")[2] or "ink-events.invalid"
+
+
+def recipient_header(address: str) -> str:
+    return check_header(formataddr(("", address)))

@@ -1,0 +1,512 @@
+"""The outbox: plan messages as rows with unique keys (committed), then send the due ones.
+
+Exactly once: a row is planned at most once per (kind, ref, recipient) (unique constraint, insert that
+ignores conflicts); a dispatcher claims one row at a time with an atomic
+``UPDATE ... SET status='sending' WHERE id=? AND status='pending'`` and commits the claim before talking
+to SMTP, then records the outcome. Two dispatchers therefore never send the same row. The one window
+left: a process killed after the SMTP server accepted a message but before the outcome was committed
+leaves the row in "sending"; after SENDING_LEASE it is sent again (at most one duplicate per crash, and
+the Message-ID is the same, so many mail systems drop it).
+
+These are job functions (scheduler, CLI): unlike services, they commit.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ink.auth.models import User
+from ink.core.time import local_to_utc, utc_to_local
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
+from ink.extensions import db
+from ink.organisations.models import Membership
+from ink.reminders.mail import Mailer, PermanentMailError, TemporaryMailError, mailer_from_config
+from ink.reminders.models import (
+    ErasedAddress,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    Subscriber,
+    Subscription,
+    TargetKind,
+    address_hash,
+)
+
+# How far ahead reminders are planned: beyond the longest reminder offset.
+PLAN_AHEAD = timedelta(days=8)
+SENDING_LEASE = timedelta(minutes=10)
+BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720)
+MAX_ATTEMPTS = 8
+NUDGE_AFTER = timedelta(hours=2)
+NUDGE_AGAIN_AFTER = timedelta(days=3)
+NUDGE_LOOKBACK = timedelta(days=14)
+WEEKLY_WINDOW = timedelta(days=2)
+# Which subscription wins when one address follows an occurrence several ways.
+_PREFERENCE = {TargetKind.SERIES: 0, TargetKind.ORGANISATION: 1, TargetKind.TOPIC: 2}
+
+
+def insert_ignore() -> Any:
+    """INSERT INTO outbox_message ... ON CONFLICT DO NOTHING, for SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["kind", "ref", "recipient"])
+
+
+def _row(kind: MessageKind, ref: str, recipient: str, *, locale: str, due_at: datetime, now: datetime,
+         expires_at: datetime | None = None, subscription_id: int | None = None, user_id: int | None = None,
+         occurrence_id: int | None = None, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    return dict(
+        kind=kind.value, ref=ref, recipient=recipient, locale=locale or "en", subscription_id=subscription_id,
+        user_id=user_id, occurrence_id=occurrence_id, payload=payload or {}, status=MessageStatus.PENDING.value,
+        due_at=due_at, expires_at=expires_at, attempts=0, next_attempt_at=due_at, last_error="", created_at=now,
+    )
+
+
+def enqueue(rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    result = db.session.connection().execute(insert_ignore(), rows)
+    return result.rowcount if result.rowcount >= 0 else len(rows)
+
+
+def occ_ref(occurrence_id: int) -> str:
+    return f"occ:{occurrence_id}"
+
+
+def week_ref(moment_local: datetime) -> str:
+    year, week, _ = moment_local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# --- who follows an occurrence -------------------------------------------------------------------
+
+def subscriptions_for(occurrence: Occurrence) -> dict[str, Subscription]:
+    """Active subscriptions that cover an occurrence, one per address (series beats organisation beats topic)."""
+    series = occurrence.series
+    organisation_ids = [organisation.id for organisation in series.organisations]
+    topic_ids = [topic.id for topic in series.topics]
+    covers = [sa.and_(Subscription.target_kind == TargetKind.SERIES, Subscription.target_id == series.id),
+              sa.and_(Subscription.target_kind == TargetKind.ORGANISATION, Subscription.target_id.in_(organisation_ids))]
+    if topic_ids:
+        covers.append(sa.and_(Subscription.target_kind == TargetKind.TOPIC, Subscription.target_id.in_(topic_ids)))
+    chosen: dict[str, Subscription] = {}
+    for subscription in db.session.scalars(
+        sa.select(Subscription).join(Subscription.subscriber)
+        .where(Subscription.confirmed_at.is_not(None), Subscription.unsubscribed_at.is_(None), sa.or_(*covers))
+        .options(sa.orm.contains_eager(Subscription.subscriber))
+    ):
+        email = subscription.subscriber.email
+        current = chosen.get(email)
+        if current is None or _PREFERENCE[subscription.target_kind] < _PREFERENCE[current.target_kind]:
+            chosen[email] = subscription
+    return chosen
+
+
+def editors_of(organisation_id: int) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.is_active_account.is_(True))
+        .order_by(User.id)
+    ))
+
+
+def _live_occurrences(start: datetime, end: datetime) -> list[Occurrence]:
+    return list(db.session.scalars(
+        sa.select(Occurrence).join(Occurrence.series)
+        .where(Occurrence.start_at > start, Occurrence.start_at <= end,
+               Occurrence.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED)
+        .options(sa.orm.contains_eager(Occurrence.series))
+        .order_by(Occurrence.start_at)
+    ))
+
+
+def _existing(kind: MessageKind, refs: list[str]) -> set[tuple[str, str]]:
+    if not refs:
+        return set()
+    return set(db.session.execute(
+        sa.select(OutboxMessage.ref, OutboxMessage.recipient)
+        .where(OutboxMessage.kind == kind.value, OutboxMessage.ref.in_(refs))
+    ).tuples())
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+def plan_due_messages(now: datetime) -> int:
+    """Write every message that should exist by ``now`` to the outbox and commit. Idempotent."""
+    planned = plan_reminders(now) + plan_organiser_reminders(now) + plan_weekly(now) + plan_nudges(now)
+    db.session.commit()
+    return planned
+
+
+def plan_reminders(now: datetime) -> int:
+    rows = []
+    occurrences = _live_occurrences(now, now + PLAN_AHEAD)
+    existing = _existing(MessageKind.REMINDER, [occ_ref(occ.id) for occ in occurrences])
+    for occ in occurrences:
+        for email, subscription in subscriptions_for(occ).items():
+            if (occ_ref(occ.id), email) in existing:
+                continue
+            offset = subscription.offset_minutes
+            rows.append(_row(
+                MessageKind.REMINDER, occ_ref(occ.id), email, locale=subscription.subscriber.locale,
+                due_at=occ.start_at - timedelta(minutes=offset), expires_at=occ.start_at, now=now,
+                subscription_id=subscription.id, occurrence_id=occ.id, payload={"offset": offset},
+            ))
+    return enqueue(rows)
+
+
+def organiser_reminder_due(occurrence: Occurrence) -> datetime:
+    """10:00 (network time) the day before the occurrence."""
+    tz = current_app.config["TIMEZONE"]
+    day_before = utc_to_local(occurrence.start_at, tz).date() - timedelta(days=1)
+    return local_to_utc(datetime.combine(day_before, datetime.min.time()).replace(hour=10), tz)
+
+
+def plan_organiser_reminders(now: datetime) -> int:
+    from ink.reminders.service import staff_opted_out
+
+    rows = []
+    occurrences = _live_occurrences(now, now + timedelta(days=2))
+    existing = _existing(MessageKind.ORGANISER_REMINDER, [occ_ref(occ.id) for occ in occurrences])
+    for occ in occurrences:
+        for user in editors_of(occ.series.organisation_id):
+            if (occ_ref(occ.id), user.email) in existing or staff_opted_out(user.id, MessageKind.ORGANISER_REMINDER.value):
+                continue
+            rows.append(_row(
+                MessageKind.ORGANISER_REMINDER, occ_ref(occ.id), user.email, locale=user.locale or "en",
+                due_at=organiser_reminder_due(occ), expires_at=occ.start_at, now=now, user_id=user.id,
+                occurrence_id=occ.id,
+            ))
+    return enqueue(rows)
+
+
+def weekly_moment(now: datetime) -> datetime:
+    """This week's digest time: Monday at DIGEST_HOUR, network time (UTC instant)."""
+    tz = current_app.config["TIMEZONE"]
+    local_now = utc_to_local(now, tz)
+    monday = local_now.date() - timedelta(days=local_now.weekday())
+    hour = int(current_app.config.get("DIGEST_HOUR", 7))
+    return local_to_utc(datetime.combine(monday, datetime.min.time()).replace(hour=hour), tz)
+
+
+def plan_weekly(now: datetime) -> int:
+    """Digests and coordinators' summaries, from Monday morning until two days later (after downtime too)."""
+    moment = weekly_moment(now)
+    if not moment <= now < moment + WEEKLY_WINDOW:
+        return 0
+    ref = week_ref(utc_to_local(moment, current_app.config["TIMEZONE"]))
+    expires = moment + WEEKLY_WINDOW
+    already = sa.select(OutboxMessage.id).where(
+        OutboxMessage.kind == MessageKind.DIGEST.value, OutboxMessage.ref == ref,
+        OutboxMessage.recipient == Subscriber.email,
+    )
+    digest_rows = [
+        _row(MessageKind.DIGEST, ref, email, locale=locale, due_at=now, expires_at=expires, now=now,
+             subscription_id=subscription_id)
+        for subscription_id, email, locale in db.session.execute(
+            sa.select(Subscription.id, Subscriber.email, Subscriber.locale).join(Subscription.subscriber)
+            .where(Subscription.target_kind == TargetKind.DIGEST, Subscription.confirmed_at.is_not(None),
+                   Subscription.unsubscribed_at.is_(None), ~sa.exists(already))
+        ).tuples()
+    ]
+    from ink.reminders.service import staff_opted_out
+
+    existing = _existing(MessageKind.COORDINATOR_SUMMARY, [ref])
+    summary_rows = [
+        _row(MessageKind.COORDINATOR_SUMMARY, ref, user.email, locale=user.locale or "en", due_at=now,
+             expires_at=expires, now=now, user_id=user.id)
+        for user in db.session.scalars(
+            sa.select(User).where(User.is_coordinator.is_(True), User.is_active_account.is_(True)))
+        if (ref, user.email) not in existing and not staff_opted_out(user.id, MessageKind.COORDINATOR_SUMMARY.value)
+    ]
+    return enqueue(digest_rows) + enqueue(summary_rows)
+
+
+def missing_count_occurrences(now: datetime, **kwargs: Any) -> list[Occurrence] | None:
+    """Occurrences lacking an attendance count, or None when the attendance domain is not installed."""
+    try:
+        from ink.attendance.service import occurrences_missing_count
+    except ImportError:
+        return None
+    return occurrences_missing_count(now=now, **kwargs)
+
+
+def plan_nudges(now: datetime) -> int:
+    """Editors hear once when a count is missing, once more a few days later, then never."""
+    missing = missing_count_occurrences(now, ended_before=now - NUDGE_AFTER)
+    if not missing:
+        return 0
+    recent = [occ for occ in missing if occ.end_at >= now - NUDGE_LOOKBACK]
+    refs = [occ_ref(occ.id) for occ in recent]
+    first_sent = {
+        (ref, recipient) for ref, recipient, status in db.session.execute(
+            sa.select(OutboxMessage.ref, OutboxMessage.recipient, OutboxMessage.status)
+            .where(OutboxMessage.kind == MessageKind.NUDGE.value, OutboxMessage.ref.in_(refs))
+        ).tuples() if status == MessageStatus.SENT
+    }
+    existing_first = _existing(MessageKind.NUDGE, refs)
+    existing_again = _existing(MessageKind.NUDGE_AGAIN, refs)
+    from ink.reminders.service import staff_opted_out
+
+    rows = []
+    for occ in recent:
+        ref = occ_ref(occ.id)
+        for user in editors_of(occ.series.organisation_id):
+            if staff_opted_out(user.id, MessageKind.NUDGE.value):
+                continue
+            key = (ref, user.email)
+            if key not in existing_first:
+                rows.append(_row(MessageKind.NUDGE, ref, user.email, locale=user.locale or "en", due_at=now,
+                                 now=now, user_id=user.id, occurrence_id=occ.id))
+            elif key in first_sent and key not in existing_again and occ.end_at <= now - NUDGE_AGAIN_AFTER:
+                rows.append(_row(MessageKind.NUDGE_AGAIN, ref, user.email, locale=user.locale or "en", due_at=now,
+                                 now=now, user_id=user.id, occurrence_id=occ.id))
+    return enqueue(rows)
+
+
+# --- reacting to changes (signal listeners call these; the caller's transaction commits) ----------
+
+def snapshot(occ: Occurrence) -> dict[str, Any]:
+    venue = occ.venue
+    return {
+        "series_id": occ.series_id, "title": occ.series.title, "start_at": occ.start_at.isoformat(),
+        "end_at": occ.end_at.isoformat(), "venue": venue.name if venue else "",
+        "address": venue.address if venue else "", "note": occ.note,
+        "reason": occ.cancel_reason or (occ.series.cancel_reason if occ.series.status == SeriesStatus.CANCELLED else ""),
+    }
+
+
+def enqueue_change_notices(occ: Occurrence, change: str, *, now: datetime,
+                           previous_start_at: datetime | None = None, ref: str | None = None) -> int:
+    """Tell an occurrence's subscribers about a change, soon. A newer change supersedes a pending notice."""
+    series = occ.series
+    if series.status not in (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED):
+        return 0
+    starts = [occ.start_at] + ([previous_start_at] if previous_start_at else [])
+    if max(starts) <= now:
+        return 0  # it is over: news about it helps nobody
+    recipients = subscriptions_for(occ)
+    if not recipients:
+        return 0
+    pending = {
+        row.recipient: row for row in db.session.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.kind == MessageKind.CHANGE_NOTICE.value, OutboxMessage.occurrence_id == occ.id,
+                OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.recipient.in_(list(recipients)),
+            )
+        )
+    }
+    payload = snapshot(occ) | {"change": change}
+    if previous_start_at is not None:
+        payload["previous_start_at"] = previous_start_at.isoformat()
+    rows = []
+    for email, subscription in recipients.items():
+        earlier = pending.get(email)
+        if earlier is not None:
+            earlier.status = MessageStatus.SKIPPED
+            earlier.last_error = "superseded by a later change"
+            if change == "restored" and earlier.payload.get("change") == "cancelled":
+                continue  # cancelled then restored before anyone heard: no news
+        rows.append(_row(
+            MessageKind.CHANGE_NOTICE, ref or f"{occ_ref(occ.id)}:s{series.sequence}:{change}", email,
+            locale=subscription.subscriber.locale, due_at=now, expires_at=max(starts), now=now,
+            subscription_id=subscription.id, occurrence_id=occ.id, payload=payload,
+        ))
+    db.session.flush()
+    return enqueue(rows)
+
+
+def follow_move(occ: Occurrence) -> None:
+    """Pending reminders keep their offset before the occurrence's new start."""
+    for row in db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.kind.in_([MessageKind.REMINDER.value, MessageKind.ORGANISER_REMINDER.value]),
+            OutboxMessage.occurrence_id == occ.id, OutboxMessage.status == MessageStatus.PENDING,
+        )
+    ):
+        if row.kind == MessageKind.REMINDER.value:
+            row.due_at = occ.start_at - timedelta(minutes=int(row.payload.get("offset", 24 * 60)))
+        else:
+            row.due_at = organiser_reminder_due(occ)
+        row.next_attempt_at = row.due_at
+        row.expires_at = occ.start_at
+
+
+def reopen_reminders(occ: Occurrence, *, now: datetime) -> None:
+    """A restored occurrence gets back the reminders skipped while it was cancelled."""
+    db.session.execute(
+        sa.update(OutboxMessage).where(
+            OutboxMessage.kind.in_([MessageKind.REMINDER.value, MessageKind.ORGANISER_REMINDER.value]),
+            OutboxMessage.occurrence_id == occ.id, OutboxMessage.status == MessageStatus.SKIPPED,
+            OutboxMessage.expires_at > now,
+        ).values(status=MessageStatus.PENDING, last_error="", next_attempt_at=now)
+    )
+
+
+def drop_reminders(occurrence_ids: list[int], reason: str) -> None:
+    if not occurrence_ids:
+        return
+    db.session.execute(
+        sa.update(OutboxMessage).where(
+            OutboxMessage.occurrence_id.in_(occurrence_ids), OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.kind != MessageKind.CHANGE_NOTICE.value,
+        ).values(status=MessageStatus.SKIPPED, last_error=reason)
+    )
+
+
+# --- dispatching ---------------------------------------------------------------------------------
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost_claims: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (f"sent {self.sent}, skipped {self.skipped}, retry later {self.retried}, "
+                f"failed {self.failed}")
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def release_stale_claims(now: datetime) -> int:
+    """Rows left in "sending" by a process that died: send them again (see the module docstring)."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.claimed_at < now - SENDING_LEASE)
+        .values(status=MessageStatus.PENDING, claimed_by=None, next_attempt_at=now,
+                last_error="interrupted while sending; sending again")
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def due_ids(now: datetime, limit: int) -> list[int]:
+    ids = list(db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.due_at <= now,
+               sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    ))
+    db.session.commit()
+    return ids
+
+
+def claim(row_id: int, worker: str, now: datetime) -> bool:
+    """Atomically take one pending row; False when another dispatcher took it first."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.SENDING, claimed_by=worker, claimed_at=now,
+                attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _finish(row: OutboxMessage, status: MessageStatus, *, error: str = "", sent_at: datetime | None = None) -> None:
+    row.status = status
+    row.last_error = error[:500]
+    row.sent_at = sent_at
+    db.session.commit()
+
+
+def _retry_later(row: OutboxMessage, now: datetime, error: str) -> bool:
+    """Back off; give up (failed) after MAX_ATTEMPTS or when it would arrive too late. True if retrying."""
+    delay = timedelta(minutes=BACKOFF_MINUTES[min(row.attempts, len(BACKOFF_MINUTES)) - 1])
+    if row.attempts >= MAX_ATTEMPTS or (row.expires_at is not None and now + delay >= row.expires_at):
+        _finish(row, MessageStatus.FAILED, error=f"gave up after {row.attempts} attempts: {error}")
+        return False
+    row.status = MessageStatus.PENDING
+    row.next_attempt_at = now + delay
+    row.claimed_by = None
+    _finish(row, MessageStatus.PENDING, error=error)
+    return True
+
+
+def dispatch_due(now: datetime, mailer: Mailer | None = None, *, batch_size: int = 500,
+                 worker: str | None = None, max_seconds: float = 50.0) -> DispatchResult:
+    """Send what is due, batch after batch (one mail connection each), re-checking every message just
+    before it goes. Stops when nothing is due or after ``max_seconds`` (the next tick carries on)."""
+    mailer = mailer or mailer_from_config()
+    worker = worker or _worker_id()
+    result = DispatchResult()
+    release_stale_claims(now)
+    deadline = time.monotonic() + max_seconds
+    while True:
+        ids = due_ids(now, batch_size)
+        if not ids:
+            break
+        if not _dispatch_batch(ids, now, mailer, worker, result) or time.monotonic() > deadline:
+            break
+    return result
+
+
+def _dispatch_batch(ids: list[int], now: datetime, mailer: Mailer, worker: str, result: DispatchResult) -> bool:
+    """Send one batch over one connection. False when the connection failed (stop for this tick)."""
+    from ink.reminders.compose import Batch, Skip, compose
+
+    batch = Batch(now=now)
+    with contextlib.ExitStack() as stack:
+        connection = None
+        for row_id in ids:
+            if not claim(row_id, worker, now):
+                result.lost_claims += 1
+                continue
+            row = db.session.get(OutboxMessage, row_id)
+            assert row is not None
+            try:
+                built = compose(row, batch)
+            except Exception as error:  # a rendering bug must not stop the batch
+                current_app.logger.exception("Could not compose outbox message %s", row_id)
+                db.session.rollback()
+                row = db.session.get(OutboxMessage, row_id)
+                assert row is not None
+                _finish(row, MessageStatus.FAILED, error=f"could not compose: {type(error).__name__}: {error}")
+                result.failed += 1
+                continue
+            if isinstance(built, Skip):
+                _finish(row, MessageStatus.SKIPPED, error=built.reason)
+                result.skipped += 1
+                result.reasons[built.reason] = result.reasons.get(built.reason, 0) + 1
+                continue
+            try:
+                if connection is None:
+                    connection = stack.enter_context(mailer.connect())
+                connection.send(built)
+            except TemporaryMailError as error:
+                if _retry_later(row, now, str(error)):
+                    result.retried += 1
+                else:
+                    result.failed += 1
+                if error.connection_lost:
+                    return False  # the rest stay pending (unclaimed) for the next tick
+            except PermanentMailError as error:
+                _finish(row, MessageStatus.FAILED, error=str(error))
+                result.failed += 1
+            else:
+                _finish(row, MessageStatus.SENT, sent_at=now)
+                result.sent += 1
+    return True
+
+
+def is_erased_recipient(email: str) -> bool:
+    return db.session.get(ErasedAddress, address_hash(email)) is not None

@@ -1,0 +1,259 @@
+"""Subscribing, confirming, unsubscribing, managing one's data; the coordinators' outbox page."""
+from __future__ import annotations
+
+import json
+import re
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ink.core.errors import NotFound, ValidationFailed
+from ink.extensions import db, now
+from ink.organisations.access import require_coordinator
+from ink.organisations.models import Organisation, Topic
+from ink.reminders import service
+from ink.reminders.forms import ConfirmForm, EmailOnlyForm, EraseForm, PreferencesForm, SubscribeForm
+from ink.reminders.mail import mail_directory
+from ink.reminders.models import MessageStatus, OutboxMessage, Subscription, TargetKind
+
+bp = Blueprint("reminders", __name__)
+
+
+def _private(response: Response) -> Response:
+    """Pages reached by a secret link: never cached, never leak the link as a referrer."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    return _private(response)
+
+
+# --- subscribing ---------------------------------------------------------------------------------
+
+def _subscribe(kind: TargetKind, target_id: int, heading: str, with_offset: bool = True):  # type: ignore[no-untyped-def]
+    form = SubscribeForm()
+    if request.method == "GET":
+        form.locale.data = str(get_locale() or "en")
+    if form.validate_on_submit():
+        try:
+            service.subscribe(
+                form.email.data or "", kind=kind, target_id=target_id, locale=form.locale.data or "en",
+                offset_minutes=form.offset_minutes.data if with_offset else service.DEFAULT_OFFSET_MINUTES,
+                now=now(),
+            )
+        except ValidationFailed as error:
+            getattr(form, error.field or "email").errors.append(_(error.message))
+        else:
+            return redirect(url_for("reminders.subscribe_sent"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("reminders/subscribe.html", form=form, heading=heading, with_offset=with_offset), status
+
+
+@bp.route("/subscribe/series/<int:series_id>", methods=["GET", "POST"])
+def subscribe_series(series_id: int):  # type: ignore[no-untyped-def]
+    series = service.resolve_target(TargetKind.SERIES, series_id)
+    return _subscribe(TargetKind.SERIES, series.id, _("Reminders for %(title)s", title=series.title))
+
+
+@bp.route("/subscribe/organisation/<slug>", methods=["GET", "POST"])
+def subscribe_organisation(slug: str):  # type: ignore[no-untyped-def]
+    organisation = db.first_or_404(sa.select(Organisation).where(Organisation.slug == slug))
+    service.resolve_target(TargetKind.ORGANISATION, organisation.id)
+    return _subscribe(TargetKind.ORGANISATION, organisation.id,
+                      _("Reminders for events by %(name)s", name=organisation.name))
+
+
+@bp.route("/subscribe/topic/<slug>", methods=["GET", "POST"])
+def subscribe_topic(slug: str):  # type: ignore[no-untyped-def]
+    topic = db.first_or_404(sa.select(Topic).where(Topic.slug == slug))
+    return _subscribe(TargetKind.TOPIC, topic.id, _("Reminders for events about %(name)s", name=topic.name))
+
+
+@bp.route("/subscribe/digest", methods=["GET", "POST"])
+def subscribe_digest():  # type: ignore[no-untyped-def]
+    return _subscribe(TargetKind.DIGEST, 0, _("The weekly digest of the programme"), with_offset=False)
+
+
+@bp.get("/subscribe/sent")
+def subscribe_sent():  # type: ignore[no-untyped-def]
+    return render_template("reminders/sent.html")
+
+
+@bp.route("/subscriptions/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):  # type: ignore[no-untyped-def]
+    # GET only shows a button: mail scanners that fetch links must not confirm on anyone's behalf.
+    subscription = service.subscription_from_confirm_token(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        service.confirm_subscription(subscription, now=now())
+        flash(_("Thank you: your subscription is confirmed."), "success")
+        return redirect(url_for("reminders.manage", token=service.manage_token(subscription.subscriber)))
+    return _page("reminders/confirm.html", form=form, subscription=subscription,
+                 what=service.target_name(subscription), kind=subscription.target_kind.value)
+
+
+# --- unsubscribing -------------------------------------------------------------------------------
+
+def _perform_unsubscribe(token: str) -> None:
+    target = service.read_unsubscribe_token(token)
+    if isinstance(target, Subscription):
+        service.unsubscribe(target, now=now())
+    else:
+        user, group = target
+        service.staff_opt_out(user, group, now=now())
+
+
+@bp.route("/subscriptions/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    # GET shows a confirmation button (scanners fetch links); the POST below carries our CSRF token.
+    target = service.read_unsubscribe_token(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        _perform_unsubscribe(token)
+        return _page("reminders/unsubscribed.html", manage_token=_manage_token_for(target))
+    what = service.target_name(target) if isinstance(target, Subscription) else ""
+    kind = target.target_kind.value if isinstance(target, Subscription) else "staff"
+    return _page("reminders/unsubscribe.html", form=form, what=what, kind=kind)
+
+
+def _manage_token_for(target: Any) -> str | None:
+    return service.manage_token(target.subscriber) if isinstance(target, Subscription) else None
+
+
+@bp.route("/subscriptions/unsubscribe/<token>/one-click", methods=["GET", "POST"])
+def one_click_unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    """RFC 8058 one-click: the List-Unsubscribe URL. Exempt from CSRF (see ink/reminders/__init__.py)."""
+    if request.method == "GET":
+        # An older mail client opening the header's link: show the confirmation page, change nothing.
+        return redirect(url_for("reminders.unsubscribe", token=token))
+    _perform_unsubscribe(token)
+    return _private(Response(_("You are unsubscribed."), mimetype="text/plain"))
+
+
+# --- managing one's subscriptions and data -------------------------------------------------------
+
+@bp.route("/subscriptions/", methods=["GET", "POST"])
+def request_link():  # type: ignore[no-untyped-def]
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        try:
+            service.request_manage_link(form.email.data or "", now=now())
+        except ValidationFailed as error:
+            form.email.errors.append(_(error.message))
+        else:
+            return redirect(url_for("reminders.subscribe_sent"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("reminders/request_link.html", form=form), status
+
+
+@bp.route("/subscriptions/manage/<token>", methods=["GET", "POST"])
+def manage(token: str):  # type: ignore[no-untyped-def]
+    subscriber = service.subscriber_from_manage_token(token)
+    form = PreferencesForm()
+    status = 200
+    if request.method == "GET":
+        form.locale.data = subscriber.locale
+        offsets = {sub.offset_minutes for sub in subscriber.subscriptions}
+        form.offset_minutes.data = offsets.pop() if len(offsets) == 1 else service.DEFAULT_OFFSET_MINUTES
+    elif form.validate_on_submit():
+        service.update_preferences(subscriber, locale=form.locale.data or "en", offset_minutes=form.offset_minutes.data)
+        flash(_("Your preferences are saved."), "success")
+        return redirect(url_for("reminders.manage", token=token))
+    else:
+        status = 422
+    rows = [(sub, service.target_name(sub)) for sub in subscriber.subscriptions]
+    return _page("reminders/manage.html", status, subscriber=subscriber, rows=rows, form=form,
+                 action_form=ConfirmForm(), erase_form=EraseForm(), token=token)
+
+
+@bp.post("/subscriptions/manage/<token>/unsubscribe/<int:subscription_id>")
+def manage_unsubscribe(token: str, subscription_id: int):  # type: ignore[no-untyped-def]
+    subscriber = service.subscriber_from_manage_token(token)
+    subscription = service.get_subscription_of(subscriber, subscription_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.unsubscribe(subscription, now=now())
+    flash(_("You are unsubscribed from that."), "success")
+    return redirect(url_for("reminders.manage", token=token))
+
+
+@bp.post("/subscriptions/manage/<token>/unsubscribe-all")
+def manage_unsubscribe_all(token: str):  # type: ignore[no-untyped-def]
+    subscriber = service.subscriber_from_manage_token(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.unsubscribe_all(subscriber, now=now())
+    flash(_("You are unsubscribed from everything."), "success")
+    return redirect(url_for("reminders.manage", token=token))
+
+
+@bp.get("/subscriptions/manage/<token>/data.json")
+def download_data(token: str):  # type: ignore[no-untyped-def]
+    subscriber = service.subscriber_from_manage_token(token)
+    body = json.dumps(service.export_data(subscriber), indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="ink-events-my-data.json"'
+    return _private(response)
+
+
+@bp.post("/subscriptions/manage/<token>/erase")
+def erase(token: str):  # type: ignore[no-untyped-def]
+    subscriber = service.subscriber_from_manage_token(token)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        rows = [(sub, service.target_name(sub)) for sub in subscriber.subscriptions]
+        return _page("reminders/manage.html", 422, subscriber=subscriber, rows=rows, form=PreferencesForm(),
+                     action_form=ConfirmForm(), erase_form=form, token=token)
+    service.erase_subscriber(subscriber, now=now())
+    return _page("reminders/erased.html")
+
+
+# --- coordinators: the outbox ---------------------------------------------------------------------
+
+_EML_NAME = re.compile(r"^[0-9T]+-[0-9]+\.eml$")
+
+
+@bp.get("/manage/outbox")
+@login_required
+def outbox():  # type: ignore[no-untyped-def]
+    require_coordinator(current_user)
+    status = request.args.get("status", "")
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
+    if status in {s.value for s in MessageStatus}:
+        query = query.where(OutboxMessage.status == MessageStatus(status))
+    counts = dict(db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    ).tuples().all())
+    directory = mail_directory()
+    files = sorted((p.name for p in directory.glob("*.eml")), reverse=True)[:100] if directory.is_dir() else []
+    from ink.reminders.scheduler import heartbeat_status
+
+    return render_template(
+        "reminders/outbox.html", messages=db.session.scalars(query).all(), counts=counts, status=status,
+        statuses=[s.value for s in MessageStatus], files=files, heartbeat=heartbeat_status(now()),
+    )
+
+
+@bp.get("/manage/outbox/files/<name>")
+@login_required
+def outbox_file(name: str):  # type: ignore[no-untyped-def]
+    require_coordinator(current_user)
+    path = mail_directory() / name
+    if not _EML_NAME.match(name) or not path.is_file():
+        raise NotFound("No such message file.")
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    text_part = message.get_body(preferencelist=("plain",))
+    return render_template(
+        "reminders/outbox_file.html", name=name, headers=list(message.items()),
+        text=text_part.get_content() if text_part is not None else "",
+        attachments=[part.get_filename() or part.get_content_type() for part in message.iter_attachments()],
+    )

@@ -1,0 +1,227 @@
+"""The scheduler process: one at a time, fixed jobs, heartbeat, dashboard warning; the dev file backend."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask import render_template_string
+
+from ink.extensions import db
+from ink.reminders import service
+from ink.reminders.models import MessageStatus, OutboxMessage, SchedulerHeartbeat, TargetKind
+from ink.reminders.scheduler import SchedulerLocked, build_scheduler, scheduler_lock, tick
+from tests.reminders.conftest import run_outbox
+
+UTC = timezone.utc
+
+
+def test_a_second_scheduler_cannot_take_the_lock(app) -> None:  # type: ignore[no-untyped-def]
+    with scheduler_lock(app):
+        with pytest.raises(SchedulerLocked):
+            with scheduler_lock(app):
+                pass
+    with scheduler_lock(app):  # released: the next one may start
+        pass
+
+
+def test_second_scheduler_command_exits_with_a_clear_message(app, runner) -> None:  # type: ignore[no-untyped-def]
+    with scheduler_lock(app):
+        result = runner.invoke(args=["scheduler", "--once"])
+    assert result.exit_code == 1
+    assert "Only one scheduler may run" in result.output
+
+
+def test_scheduler_once_sends_due_mail_and_writes_a_heartbeat(app, runner, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    series = factory.series(title="Café", start_local=datetime(2026, 6, 2, 18, 0))
+    subscription = service.subscribe("ro@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    db.session.commit()
+    result = runner.invoke(args=["scheduler", "--once"])
+    assert result.exit_code == 0, result.output
+    assert [r.subject for r in smtp_server.received] == ["Reminder: Café"]
+    heartbeat = db.session.get(SchedulerHeartbeat, "scheduler")
+    assert heartbeat.last_tick_at == clock.now() and "sent 1" in heartbeat.last_summary
+
+
+def test_jobs_have_fixed_ids_coalesce_one_instance_and_a_misfire_grace(app) -> None:  # type: ignore[no-untyped-def]
+    scheduler = build_scheduler(app)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"dispatch-due", "extend-horizon", "weekly-digests"}
+    for job in jobs.values():
+        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 50
+    # Building twice (a restart) does not multiply jobs.
+    assert len(build_scheduler(app).get_jobs()) == 3
+
+
+def test_tick_plans_sends_and_beats(app, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    summary = tick(app)
+    assert summary.startswith("planned 0")
+    assert db.session.get(SchedulerHeartbeat, "scheduler") is not None
+
+
+def _dashboard_panel(app, client, auth) -> str:  # type: ignore[no-untyped-def]
+    auth.login("coordinator@example.org")
+    with app.test_request_context("/manage/"):
+        from flask_login import login_user
+
+        from ink.auth.service import find_user_by_email
+
+        login_user(find_user_by_email("coordinator@example.org"))
+        return render_template_string('{% from "_macros.html" import panels with context %}{{ panels("dashboard") }}')
+
+
+def test_dashboard_warns_when_the_scheduler_is_stale(app, client, auth, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    factory.coordinator()
+    assert "never run" in _dashboard_panel(app, client, auth)
+    tick(app)
+    assert "The scheduler last ran" in _dashboard_panel(app, client, auth)
+    assert "more than 5 minutes ago" not in _dashboard_panel(app, client, auth)
+    clock.advance(minutes=6)
+    assert "more than 5 minutes ago" in _dashboard_panel(app, client, auth)
+
+
+def test_public_panels_offer_subscription_forms(app, factory) -> None:  # type: ignore[no-untyped-def]
+    organisation = factory.organisation("Library")
+    series = factory.series(title="Story time", organisation=organisation)
+    with app.test_request_context("/"):
+        html = render_template_string('{% from "_macros.html" import panels with context %}{{ panels("public_event", series) }}{{ panels("public_organisation", org) }}',
+                                      series=series, org=organisation)
+    assert f'action="/subscribe/series/{series.id}"' in html
+    assert f'action="/subscribe/organisation/{organisation.slug}"' in html
+
+
+@pytest.fixture
+def file_backend(app_config, tmp_path):  # type: ignore[no-untyped-def]
+    app_config["MAIL_BACKEND"] = "file"
+    return tmp_path / "mail"
+
+
+def test_file_backend_writes_eml_files_that_coordinators_can_read(file_backend, app, client, auth, factory, clock) -> None:  # type: ignore[no-untyped-def]
+    factory.coordinator()
+    series = factory.series(title="Carnival", start_local=datetime(2026, 6, 2, 18, 0))
+    subscription = service.subscribe("su@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    db.session.commit()
+    run_outbox(clock.now())
+    # (The coordinator's weekly summary goes too: its window runs from Monday morning to Wednesday.)
+    [path] = [p for p in file_backend.glob("*.eml") if b"Subject: Reminder: Carnival" in p.read_bytes()]
+    raw = path.read_bytes()
+    # RFC 8058 headers stay plain, unfolded and unencoded, however long the token.
+    assert b"\r\nList-Unsubscribe: <https://ink.example.org/subscriptions/unsubscribe/" in raw
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+    files = [path]
+    assert client.get("/manage/outbox").status_code == 302  # sign in first
+    factory.user("editor@example.org")
+    auth.login("editor@example.org")
+    assert client.get("/manage/outbox").status_code == 403
+    auth.logout()
+    auth.login("coordinator@example.org")
+    page = client.get("/manage/outbox")
+    assert page.status_code == 200 and files[0].name.encode() in page.data
+    message = client.get(f"/manage/outbox/files/{files[0].name}")
+    assert message.status_code == 200 and b"Reminder: Carnival" in message.data and b"event.ics" in message.data
+    assert client.get("/manage/outbox/files/..%2Fscheduler.lock").status_code == 404
+
+
+@pytest.fixture
+def csrf_on(app_config):  # type: ignore[no-untyped-def]
+    app_config["WTF_CSRF_ENABLED"] = True
+
+
+def test_forms_need_csrf_but_one_click_unsubscribe_is_exempt(csrf_on, app, client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    series = factory.series(title="Café", start_local=datetime(2026, 6, 2, 18, 0))
+    form = {"email": "tu@example.org", "offset_minutes": "1440", "locale": "en", "consent": "y"}
+    assert client.post(f"/subscribe/series/{series.id}", data=form).status_code == 400
+    subscription = service.subscribe("tu@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    token = service.unsubscribe_token(subscription)
+    db.session.commit()
+    assert client.post(f"/subscriptions/unsubscribe/{token}").status_code == 400  # the page's button needs its token
+    response = client.post(f"/subscriptions/unsubscribe/{token}/one-click", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert subscription.unsubscribed_at is not None
+    page = client.get(f"/subscribe/series/{series.id}")
+    assert b'name="csrf_token"' in page.data
+
+
+def test_the_disabled_backend_refuses_to_send(app_config, app, factory, clock) -> None:  # type: ignore[no-untyped-def]
+    app.config["MAIL_BACKEND"] = "disabled"
+    from ink.reminders.mail import MailDisabled
+    from ink.reminders.outbox import dispatch_due
+
+    series = factory.series(title="Café", start_local=datetime(2026, 6, 2, 18, 0))
+    subscription = service.subscribe("vu@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    db.session.commit()
+    with pytest.raises(MailDisabled):
+        dispatch_due(clock.now())
+    assert subscription.id
+    _ = timedelta, UTC
+
+
+def test_daily_job_extends_the_horizon_and_forgets_unconfirmed_addresses(app, factory, clock) -> None:  # type: ignore[no-untyped-def]
+    from ink.events.models import Occurrence
+    from ink.events.recurrence import Recurrence
+    from ink.reminders.models import Subscriber
+    from ink.reminders.scheduler import daily_job
+
+    series = factory.series(title="Weekly", recurrence=Recurrence(freq="weekly"))
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
+    service.subscribe("never@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    confirmed = service.subscribe("yes@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(confirmed, now=clock.now())
+    db.session.commit()
+    clock.advance(days=31)
+    daily_job(app)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence)) > before
+    assert db.session.scalars(sa.select(Subscriber.email)).all() == ["yes@example.org"]
+
+
+def test_cancelling_a_whole_series_notifies_subscribers(app, client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    from ink.events import service as events
+
+    series = factory.series(title="Choir", start_local=datetime(2026, 6, 4, 18, 0))
+    subscription = service.subscribe("wu@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    db.session.commit()
+    events.cancel_series(series, reason="Season over", now=clock.now())
+    db.session.commit()
+    run_outbox(clock.now())
+    clock.set(datetime(2026, 6, 3, 16, 0, tzinfo=UTC))
+    run_outbox(clock.now())
+    assert [r.subject for r in smtp_server.received] == ["Cancelled: Choir"]
+
+
+def test_mail_settings_choose_the_backend(app) -> None:  # type: ignore[no-untyped-def]
+    from ink.reminders.mail import DisabledMailer, FileMailer, SMTPMailer, mailer_from_config
+
+    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="smtp.example.org", MAIL_PORT=587, MAIL_SECURITY="starttls",
+                      MAIL_USERNAME="ink", MAIL_PASSWORD="secret")
+    mailer = mailer_from_config()
+    assert isinstance(mailer, SMTPMailer)
+    assert (mailer.host, mailer.port, mailer.security, mailer.username) == ("smtp.example.org", 587, "starttls", "ink")
+    app.config["MAIL_SECURITY"] = "ssl3"
+    with pytest.raises(ValueError):
+        mailer_from_config()
+    app.config["MAIL_BACKEND"] = "file"
+    assert isinstance(mailer_from_config(), FileMailer)
+    app.config["MAIL_BACKEND"] = "disabled"
+    assert isinstance(mailer_from_config(), DisabledMailer)
+
+
+def test_unreachable_smtp_server_is_a_temporary_failure(app, factory, clock) -> None:  # type: ignore[no-untyped-def]
+    from ink.reminders.outbox import dispatch_due
+    from tests.reminders.conftest import _free_port
+
+    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=_free_port())
+    series = factory.series(title="Café", start_local=datetime(2026, 6, 2, 18, 0))
+    subscription = service.subscribe("xu@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    db.session.commit()
+    plan = run_outbox  # plan + dispatch
+    result = plan(clock.now())
+    assert result.retried == 1 and result.sent == 0
+    row = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "reminder"))
+    assert row.status == MessageStatus.PENDING and "cannot connect" in row.last_error
+    assert dispatch_due(clock.now()).sent == 0  # not retried before its backoff
