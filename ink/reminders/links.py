@@ -1,8 +1,6 @@
 """Signed tokens (one salt per purpose) and the absolute links put in emails.
 
-Links are built from BASE_URL, never from the request's Host header. Paths of pages owned by other
-domains (the public event page, attendance entry) are written here, in one place, so they can be
-switched to url_for when those endpoints exist in this tree.
+Links are built from BASE_URL and the URL map, never from the request's Host header.
 """
 from __future__ import annotations
 
@@ -41,51 +39,53 @@ def read_token(purpose: str, token: str, max_age: int | None = None) -> dict[str
     return payload
 
 
-def absolute(path: str) -> str:
-    return current_app.config["BASE_URL"] + path
+def absolute(endpoint: str, _anchor: str = "", **values: Any) -> str:
+    """The absolute URL of an endpoint, from BASE_URL (works outside requests, e.g. in the scheduler)."""
+    path = current_app.url_map.bind("ink.invalid").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path + (f"#{_anchor}" if _anchor else "")
 
 
 # --- this domain's pages -----------------------------------------------------------------------
 
 def confirm_url(token: str) -> str:
-    return absolute(f"/subscriptions/confirm/{token}")
+    return absolute("reminders.confirm", token=token)
 
 
 def unsubscribe_url(token: str) -> str:
-    return absolute(f"/subscriptions/unsubscribe/{token}")
+    return absolute("reminders.unsubscribe", token=token)
 
 
 def one_click_url(token: str) -> str:
-    return absolute(f"/subscriptions/unsubscribe/{token}/one-click")
+    return absolute("reminders.one_click_unsubscribe", token=token)
 
 
 def manage_url(token: str) -> str:
-    return absolute(f"/subscriptions/manage/{token}")
+    return absolute("reminders.manage", token=token)
 
 
 def outbox_url() -> str:
-    return absolute("/manage/outbox")
+    return absolute("reminders.outbox")
 
 
-# --- other domains' pages (switch to url_for at merge) ------------------------------------------
+# --- other domains' pages ------------------------------------------------------------------------
 
 def event_url(series_id: int) -> str:
-    return absolute(f"/events/{series_id}")
+    return absolute("public.event", series_id=series_id)
 
 
 def programme_url() -> str:
-    return absolute("/")
+    return absolute("public.programme")
 
 
 def dashboard_url() -> str:
-    return absolute("/manage/")
+    return absolute("events.dashboard")
 
 
 def attendance_entry_url(occurrence_id: int) -> str:
     """Where an editor types in a count (attendance domain)."""
-    return absolute(f"/manage/attendance/occurrences/{occurrence_id}")
+    return absolute("attendance.occurrence", occurrence_id=occurrence_id)
 
 
 def door_counter_url(occurrence_id: int) -> str:
-    """Where an editor makes a door-counter link (attendance domain: the same page, its door-links part)."""
-    return absolute(f"/manage/attendance/occurrences/{occurrence_id}#door-links")
+    """Where an editor makes a door-counter link (the same page, its door-links part)."""
+    return absolute("attendance.occurrence", _anchor="door-links", occurrence_id=occurrence_id)
