@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 
@@ -14,6 +15,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
     app = create_app()
+    # SIGTERM (say, from a process manager) ends us like Ctrl+C, so the scheduler is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheduler = None
     if "scheduler" in app.cli.commands:
         # The scheduler runs in its own process, never inside the web server.
