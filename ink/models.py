@@ -2,3 +2,4 @@
 from ink.auth.models import User  # noqa: F401
 from ink.events.models import EventSeries, Occurrence, SeriesLanguage, Venue  # noqa: F401
 from ink.organisations.models import Membership, Organisation, OrganisationLanguage, Topic  # noqa: F401
+from ink.feeds.models import FeedState  # noqa: F401

@@ -1,0 +1,44 @@
+"""Calendar feeds (iCalendar), the occurrences API and the subscribe page."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ink.core import signals
+from ink.extensions import now as app_now
+
+DEFAULT_PAST_WINDOW_DAYS = 183
+
+
+def _feeds_changed(sender: Any, **kwargs: Any) -> None:
+    from ink.feeds.service import bump_feed_state
+
+    bump_feed_state(now=kwargs.get("now") or app_now())
+
+
+_SIGNALS = (
+    signals.series_changed,
+    signals.occurrence_cancelled,
+    signals.occurrence_restored,
+    signals.occurrence_moved,
+    signals.occurrences_removing,
+)
+
+
+def init_app(app: Flask) -> None:
+    from ink.feeds.panels import register_panels
+    from ink.feeds.service import FeedCache
+    from ink.feeds.views import api_bp, bp
+
+    app.config.setdefault("FEED_PAST_WINDOW_DAYS", DEFAULT_PAST_WINDOW_DAYS)
+    app.config.setdefault("FEED_CACHE_SIZE", 256)
+    app.config.setdefault("FEED_CACHE_SECONDS", 300)
+    app.extensions["ink.feeds.cache"] = FeedCache(
+        size=int(app.config["FEED_CACHE_SIZE"]), ttl_seconds=float(app.config["FEED_CACHE_SECONDS"])
+    )
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    for signal in _SIGNALS:
+        signal.connect(_feeds_changed)  # module-level function: a strong, idempotent connection
+    register_panels(app)

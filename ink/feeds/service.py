@@ -1,0 +1,154 @@
+"""Feed versions, the render cache and conditional-request logic.
+
+The unchanged path costs one small query: the feed state row (version, changed_at) and the latest
+series update, read together. Rendered bytes are kept in an in-process LRU keyed by the feed's
+filter and that version (plus the window's day), so every worker serves the same bytes for the same
+data and a change anywhere is seen by all of them on their next request.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time as _time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from ink.core.time import UTC, local_midnight_utc, local_date
+from ink.events.models import EventSeries
+from ink.extensions import db
+from ink.feeds.models import FeedState
+
+STATE_ID = 1
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def bump_feed_state(*, now: datetime) -> None:
+    """Record that feeds may have changed: version + 1 and changed_at strictly later than before
+    (by at least a second, the resolution of HTTP dates). Joins the caller's transaction."""
+    state = db.session.get(FeedState, STATE_ID, with_for_update=True)
+    moment = _whole_seconds(now)
+    if state is None:
+        db.session.add(FeedState(id=STATE_ID, version=1, changed_at=moment))
+        db.session.flush()
+        return
+    state.version += 1
+    state.changed_at = max(moment, _whole_seconds(state.changed_at) + timedelta(seconds=1))
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    version: int
+    changed_at: datetime
+
+    @property
+    def key(self) -> tuple[int, datetime]:
+        return (self.version, self.changed_at)
+
+
+def current_version() -> FeedVersion:
+    """One query: the state row and the latest series update (covers changes made without signals)."""
+    row = db.session.execute(sa.select(
+        sa.select(FeedState.version).where(FeedState.id == STATE_ID).scalar_subquery().label("version"),
+        sa.select(FeedState.changed_at).where(FeedState.id == STATE_ID).scalar_subquery().label("changed_at"),
+        sa.select(sa.func.max(EventSeries.updated_at)).scalar_subquery().label("latest"),
+    )).one()
+    changed = [moment for moment in (_as_utc(row.changed_at), _as_utc(row.latest)) if moment is not None]
+    return FeedVersion(row.version or 0, _whole_seconds(max(changed)) if changed else EPOCH)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    # A raw aggregate bypasses UTCDateTime on some backends.
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def window_start_at(today: date, tz: str, past_days: int) -> datetime:
+    """Start of the window: local midnight ``past_days`` before today (whole days, so ageing
+    changes a feed at most once a day)."""
+    return local_midnight_utc(today - timedelta(days=past_days), tz)
+
+
+def local_today(now: datetime, tz: str) -> date:
+    return local_date(now, tz)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    etag: str  # quoted strong validator
+    last_modified: datetime
+    version_key: tuple[object, ...]
+    rendered_at: float  # monotonic seconds
+
+
+def make_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+class FeedCache:
+    """A small thread-safe LRU of rendered feeds."""
+
+    def __init__(self, size: int = 256, ttl_seconds: float = 300.0) -> None:
+        self.size = size
+        self.ttl = ttl_seconds
+        self._items: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[object, ...]) -> Rendered | None:
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None:
+                self._items.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple[object, ...], entry: Rendered) -> None:
+        with self._lock:
+            self._items[key] = entry
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def cached_render(cache: FeedCache, key: tuple[object, ...], *, version: FeedVersion, today: date, tz: str,
+                  now: datetime, render: Callable[[], bytes]) -> Rendered:
+    """The feed for ``key`` at ``version``: from the cache when current, else rendered.
+
+    Last-Modified = max(last recorded change, start of the window's day): the window moving by a
+    day can drop old events, and Apple Calendar only revalidates with If-Modified-Since. If a
+    render after the cache's TTL differs from the cached bytes of the same version (an edit that
+    sent no signal, such as a venue's address), the feed state is bumped so Last-Modified moves.
+    """
+    version_key = (version.key, today)
+    entry = cache.get(key)
+    fresh = entry is not None and _time.monotonic() - entry.rendered_at < cache.ttl
+    if entry is not None and entry.version_key == version_key and fresh:
+        cache.hits += 1
+        return entry
+    cache.misses += 1
+    body = render()
+    etag = make_etag(body)
+    changed_at = version.changed_at
+    if entry is not None and entry.version_key == version_key and entry.etag != etag:
+        bump_feed_state(now=now)
+        changed_at = current_version().changed_at
+        version_key = ((version.version + 1, changed_at), today)
+    last_modified = min(max(changed_at, _whole_seconds(local_midnight_utc(today, tz))), _whole_seconds(now))
+    rendered = Rendered(body, etag, last_modified, version_key, _time.monotonic())
+    cache.put(key, rendered)
+    return rendered
