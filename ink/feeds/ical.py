@@ -142,7 +142,18 @@ class _Writer:
         if as_date:
             return local.date()
         self.years.setdefault(series.timezone, []).append(local.year)
-        return local.replace(tzinfo=ZoneInfo(series.timezone), fold=0)
+        wall = local.replace(tzinfo=ZoneInfo(series.timezone), fold=0)
+        if wall.astimezone(UTC) != instant.astimezone(UTC):
+            # The second 02:30 of an autumn night has no TZID form of its own: write it in UTC.
+            return instant.astimezone(UTC)
+        return wall
+
+    def wall(self, series: SeriesLike, wall: datetime, *, as_date: bool) -> date | datetime:
+        """A naive wall-clock time in the series' zone, written with its TZID (or as a DATE)."""
+        if as_date:
+            return wall.date()
+        self.years.setdefault(series.timezone, []).append(wall.year)
+        return wall.replace(tzinfo=ZoneInfo(series.timezone), fold=0)
 
     def calendar(self) -> bytes:
         cal = _new_calendar(self.meta)
@@ -237,6 +248,33 @@ def _rule(series: SeriesLike, dtstart_at: datetime) -> vRecur:
     return rule
 
 
+def _wall_duration(series: SeriesLike) -> timedelta:
+    """DTEND - DTSTART as wall-clock time, which is how clients apply it to every instance."""
+    if series.is_all_day:
+        return timedelta(days=series.all_day_days)
+    return timedelta(minutes=series.duration_minutes or 0)
+
+
+def _to_utc(wall: datetime, tz: str) -> datetime:
+    return wall.replace(tzinfo=ZoneInfo(tz), fold=0).astimezone(UTC)
+
+
+def _rule_wall(series: SeriesLike, instant: datetime) -> datetime:
+    """The naive wall-clock time the rule gives for ``instant`` (02:30 for an instance in the
+    spring gap, which happens at 03:30): RECURRENCE-ID and EXDATE must name it the same way."""
+    local = instant.astimezone(ZoneInfo(series.timezone)).replace(tzinfo=None)
+    if series.is_all_day:
+        return datetime.combine(local.date(), time())
+    candidate = datetime.combine(local.date(), series.start_local.time())
+    return candidate if _to_utc(candidate, series.timezone) == instant else local
+
+
+def _client_span(series: SeriesLike, instant: datetime) -> tuple[datetime, datetime]:
+    """Start and end a client computes for the rule's instance at ``instant``."""
+    wall = _rule_wall(series, instant)
+    return _to_utc(wall, series.timezone), _to_utc(wall + _wall_duration(series), series.timezone)
+
+
 def _recurring(writer: _Writer, series: SeriesLike, rows: Sequence[FeedOccurrence]) -> None:
     meta = writer.meta
     assert series.rrule is not None
@@ -260,27 +298,32 @@ def _recurring(writer: _Writer, series: SeriesLike, rows: Sequence[FeedOccurrenc
         extra_dates = [row.original_start_at for row in rows[1:]]
         exdates = []
     as_date = series.is_all_day
+    wall = _rule_wall(series, dtstart_at)
     master = _new_event(series.uid, series.updated_at)
-    master.add("dtstart", writer.when(series, dtstart_at, as_date=as_date))
-    master.add("dtend", writer.when(series, _series_end(series, dtstart_at), as_date=as_date))
+    master.add("dtstart", writer.wall(series, wall, as_date=as_date))
+    master.add("dtend", writer.wall(series, wall + _wall_duration(series), as_date=as_date))
     if first:
         master.add("rrule", _rule(series, dtstart_at))
     if extra_dates:
-        master.add("rdate", [writer.when(series, start, as_date=as_date) for start in extra_dates])
+        master.add("rdate", [writer.wall(series, _rule_wall(series, start), as_date=as_date)
+                             for start in extra_dates])
     if exdates:
-        master.add("exdate", [writer.when(series, start, as_date=as_date) for start in exdates])
+        master.add("exdate", [writer.wall(series, _rule_wall(series, start), as_date=as_date)
+                              for start in exdates])
     extra = [series.cancel_reason] if cancelled else []
     _common(master, series, meta, cancelled=cancelled, venue=series.venue, extra=extra,
             last_modified=series.updated_at)
     writer.events.append(master)
     for row in rows:
-        if row.has_exception:
+        # Also override instances whose wall-clock span is not their real one (a night event
+        # across a clock change): clients disagree on how DTEND applies there.
+        if row.has_exception or _client_span(series, row.original_start_at) != (row.start_at, row.end_at):
             writer.events.append(_override(writer, series, row, as_date=as_date))
 
 
 def _override(writer: _Writer, series: SeriesLike, row: FeedOccurrence, *, as_date: bool) -> Event:
     event = _new_event(series.uid, series.updated_at)
-    event.add("recurrence-id", writer.when(series, row.original_start_at, as_date=as_date))
+    event.add("recurrence-id", writer.wall(series, _rule_wall(series, row.original_start_at), as_date=as_date))
     _span(writer, series, row.start_at, row.end_at, event)
     cancelled = row.is_cancelled or _series_cancelled(series)
     reason = row.cancel_reason or (series.cancel_reason if _series_cancelled(series) else "")
