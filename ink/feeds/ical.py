@@ -102,6 +102,10 @@ def _text(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
 def _series_cancelled(series: SeriesLike) -> bool:
     return str(series.status) == "cancelled"
 
@@ -112,10 +116,12 @@ def _new_calendar(meta: FeedMeta) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", _text(meta.name))
-    cal.add("x-wr-calname", _text(meta.name))
-    cal.add("description", _text(meta.description))
-    cal.add("x-wr-caldesc", _text(meta.description))
+    # Calendar names are one line; X- properties are not escaped as TEXT by every library.
+    name, description = _one_line(meta.name), _one_line(meta.description)
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    cal.add("description", description)
+    cal.add("x-wr-caldesc", description)
     cal.add("x-wr-timezone", meta.timezone)
     # RFC 7986 wants VALUE=DURATION, which icalendar's refresh_interval setter leaves out.
     cal.add("refresh-interval", _duration(meta.refresh), parameters={"VALUE": "DURATION"})
