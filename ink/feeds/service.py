@@ -1,7 +1,6 @@
 """Feed versions, the render cache and conditional-request logic.
 
-The unchanged path costs one small query: the feed state row (version, changed_at) and the latest
-series update, read together. Rendered bytes are kept in an in-process LRU keyed by the feed's
+The unchanged path costs one small query: the feed state row's version. Rendered bytes are kept in an in-process LRU keyed by the feed's
 filter and that version (plus the window's day), so every worker serves the same bytes for the same
 data and a change anywhere is seen by all of them on their next request.
 """
@@ -14,8 +13,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-import sqlalchemy as sa
 
 from ink.core.time import UTC, local_midnight_utc, local_date
 from ink.events.models import EventSeries
@@ -44,32 +41,23 @@ def bump_feed_state(*, now: datetime) -> None:
     db.session.flush()
 
 
-@dataclass(frozen=True)
-class FeedVersion:
-    version: int
-    changed_at: datetime
-
-    @property
-    def key(self) -> tuple[int, datetime]:
-        return (self.version, self.changed_at)
+_VERSION_SQL = f"SELECT version FROM {FeedState.__tablename__} WHERE id = {STATE_ID}"
 
 
-def current_version() -> FeedVersion:
-    """One query: the state row and the latest series update (covers changes made without signals)."""
-    row = db.session.execute(sa.select(
-        sa.select(FeedState.version).where(FeedState.id == STATE_ID).scalar_subquery().label("version"),
-        sa.select(FeedState.changed_at).where(FeedState.id == STATE_ID).scalar_subquery().label("changed_at"),
-        sa.select(sa.func.max(EventSeries.updated_at)).scalar_subquery().label("latest"),
-    )).one()
-    changed = [moment for moment in (_as_utc(row.changed_at), _as_utc(row.latest)) if moment is not None]
-    return FeedVersion(row.version or 0, _whole_seconds(max(changed)) if changed else EPOCH)
+def current_version() -> int:
+    """The feed version: the hot path's only query, a primary-key lookup on one tiny row, sent
+    as plain SQL (no ORM compilation), on the request's own connection."""
+    value = db.session.connection().exec_driver_sql(_VERSION_SQL).scalar()
+    return int(value or 0)
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    # A raw aggregate bypasses UTCDateTime on some backends.
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def version_details(series: list[EventSeries]) -> datetime:
+    """When the feed last changed (for a render): the recorded change time and the newest of the
+    rendered series' own timestamps (covers rows written without the services' signals)."""
+    state = db.session.get(FeedState, STATE_ID)
+    moments = [state.changed_at] if state is not None else []
+    moments.extend(s.updated_at for s in series)
+    return _whole_seconds(max(moments)) if moments else EPOCH
 
 
 def window_start_at(today: date, tz: str, past_days: int) -> datetime:
@@ -125,29 +113,31 @@ class FeedCache:
             self._items.clear()
 
 
-def cached_render(cache: FeedCache, key: tuple[object, ...], *, version: FeedVersion, today: date, tz: str,
-                  now: datetime, render: Callable[[], bytes]) -> Rendered:
+def cached_render(cache: FeedCache, key: tuple[object, ...], *, version: int, today: date, tz: str,
+                  now: datetime, render: Callable[[], tuple[bytes, datetime]]) -> Rendered:
     """The feed for ``key`` at ``version``: from the cache when current, else rendered.
 
-    Last-Modified = max(last recorded change, start of the window's day): the window moving by a
-    day can drop old events, and Apple Calendar only revalidates with If-Modified-Since. If a
-    render after the cache's TTL differs from the cached bytes of the same version (an edit that
-    sent no signal, such as a venue's address), the feed state is bumped so Last-Modified moves.
+    ``render`` returns the bytes and the time of the last change they reflect.
+    Last-Modified = max(that, start of today): the window moving by a day can drop old events,
+    and Apple Calendar only revalidates with If-Modified-Since. If a render after the cache's TTL
+    differs from the cached bytes of the same version (an edit that sent no signal, such as a
+    venue's address), the feed state is bumped so that Last-Modified moves forward.
     """
-    version_key = (version.key, today)
+    version_key = (version, today)
     entry = cache.get(key)
     fresh = entry is not None and _time.monotonic() - entry.rendered_at < cache.ttl
     if entry is not None and entry.version_key == version_key and fresh:
         cache.hits += 1
         return entry
     cache.misses += 1
-    body = render()
+    body, changed_at = render()
     etag = make_etag(body)
-    changed_at = version.changed_at
     if entry is not None and entry.version_key == version_key and entry.etag != etag:
         bump_feed_state(now=now)
-        changed_at = current_version().changed_at
-        version_key = ((version.version + 1, changed_at), today)
+        state = db.session.get(FeedState, STATE_ID)
+        assert state is not None
+        changed_at = max(changed_at, state.changed_at)
+        version_key = (state.version, today)
     last_modified = min(max(changed_at, _whole_seconds(local_midnight_utc(today, tz))), _whole_seconds(now))
     rendered = Rendered(body, etag, last_modified, version_key, _time.monotonic())
     cache.put(key, rendered)

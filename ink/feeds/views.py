@@ -32,6 +32,7 @@ from ink.feeds.service import (
     Rendered,
     cached_render,
     current_version,
+    version_details,
     local_today,
     make_etag,
     window_start_at,
@@ -122,7 +123,8 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
         window = window_start_at(today, tz, past_window_days())
         series, rows = feed_content(resolved.condition, window_start=window)
         name, description = describe(resolved)
-        return ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
+        body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
+        return body, version_details(series)
 
     key = ("feed", missing, feed_filter.cache_key())
     rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment, render=render)
