@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from ink.core import signals
 from ink.extensions import now as app_now
 
-DEFAULT_PAST_WINDOW_DAYS = 183
 
 
 def _feeds_changed(sender: Any, **kwargs: Any) -> None:
     from ink.feeds.service import bump_feed_state
 
     bump_feed_state(now=kwargs.get("now") or app_now())
+    cache = current_app.extensions.get("ink.feeds.cache")
+    if cache is not None:
+        cache.forget_version()
 
 
 _SIGNALS = (
@@ -31,11 +33,13 @@ def init_app(app: Flask) -> None:
     from ink.feeds.service import FeedCache
     from ink.feeds.views import api_bp, bp
 
-    app.config.setdefault("FEED_PAST_WINDOW_DAYS", DEFAULT_PAST_WINDOW_DAYS)
+    app.config.setdefault("FEED_PAST_WINDOW", 183)  # days (or a timedelta)
     app.config.setdefault("FEED_CACHE_SIZE", 256)
     app.config.setdefault("FEED_CACHE_SECONDS", 300)
+    app.config.setdefault("FEED_VERSION_CHECK_SECONDS", 1.0)
     app.extensions["ink.feeds.cache"] = FeedCache(
-        size=int(app.config["FEED_CACHE_SIZE"]), ttl_seconds=float(app.config["FEED_CACHE_SECONDS"])
+        size=int(app.config["FEED_CACHE_SIZE"]), ttl_seconds=float(app.config["FEED_CACHE_SECONDS"]),
+        version_seconds=float(app.config["FEED_VERSION_CHECK_SECONDS"]),
     )
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)

@@ -86,9 +86,13 @@ def make_etag(body: bytes) -> str:
 class FeedCache:
     """A small thread-safe LRU of rendered feeds."""
 
-    def __init__(self, size: int = 256, ttl_seconds: float = 300.0) -> None:
+    def __init__(self, size: int = 256, ttl_seconds: float = 300.0, version_seconds: float = 1.0) -> None:
         self.size = size
         self.ttl = ttl_seconds
+        # The version read from the database is trusted this long; changes made in this process
+        # forget it at once (the signal listener), changes made by other workers show within it.
+        self.version_seconds = version_seconds
+        self._version: tuple[int, float] | None = None
         self._items: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -111,6 +115,18 @@ class FeedCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._version = None
+
+    def forget_version(self) -> None:
+        self._version = None
+
+    def version(self, read: Callable[[], int]) -> int:
+        remembered = self._version
+        if remembered is not None and _time.monotonic() - remembered[1] < self.version_seconds:
+            return remembered[0]
+        value = read()
+        self._version = (value, _time.monotonic())
+        return value
 
 
 def cached_render(cache: FeedCache, key: tuple[object, ...], *, version: int, today: date, tz: str,
@@ -134,6 +150,7 @@ def cached_render(cache: FeedCache, key: tuple[object, ...], *, version: int, to
     etag = make_etag(body)
     if entry is not None and entry.version_key == version_key and entry.etag != etag:
         bump_feed_state(now=now)
+        cache.forget_version()
         state = db.session.get(FeedState, STATE_ID)
         assert state is not None
         changed_at = max(changed_at, state.changed_at)

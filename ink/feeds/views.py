@@ -116,7 +116,7 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
     moment = now()
     tz = current_app.config["TIMEZONE"]
     today = local_today(moment, tz)
-    version = current_version()
+    version = _cache().version(current_version)
 
     def render() -> bytes:
         resolved = resolve_filter(feed_filter, missing=missing)

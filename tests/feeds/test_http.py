@@ -183,3 +183,19 @@ def test_add_this_date_download(client, factory) -> None:
     assert event["DTSTART"].dt.replace(tzinfo=None) == datetime(2026, 6, 16, 18, 0)
     other = factory.series()
     assert client.get(f"/events/{other.id}/dates/{occ.id}.ics").status_code == 404
+
+
+@pytest.mark.parametrize("app_config", [{"FEED_VERSION_CHECK_SECONDS": 0}])
+def test_change_recorded_by_another_worker_is_seen(client, factory, clock, app_config) -> None:  # type: ignore[no-untyped-def]
+    """Another process's change reaches this one through the feed_state row, not its memory."""
+    from ink.feeds.service import bump_feed_state
+
+    series = factory.series(title="Before")
+    first = client.get("/calendar.ics")
+    series.title = "After"  # written as another worker would: no signal reaches this process
+    clock.advance(minutes=5)
+    bump_feed_state(now=clock.now())
+    db.session.commit()
+    second = client.get("/calendar.ics")
+    assert b"SUMMARY:After" in second.data and second.headers["ETag"] != first.headers["ETag"]
+    assert _last_modified(second) > _last_modified(first)
