@@ -55,14 +55,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_app(url: str):  # type: ignore[no-untyped-def]
+def build_app(url: str, **config: object):  # type: ignore[no-untyped-def]
     from flask import Response
 
     from ink import create_app
     from ink.core.clock import FrozenClock
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-only", "DEBUG": False,
-                      "CLOCK": FrozenClock(NOW), "BASE_URL": "https://ink.example.org"})
+                      "CLOCK": FrozenClock(NOW), "BASE_URL": "https://ink.example.org", **config})
     if "public.healthz" not in app.view_functions:  # this tree has no /healthz yet: a trivial baseline
         app.add_url_rule("/healthz", "bench_healthz", lambda: Response("ok", mimetype="text/plain"))
     return app
@@ -192,8 +192,9 @@ def measure(operations: dict[str, Callable[[], object]], repetitions: int, warmu
     return list(timings.values())
 
 
-def operations(app) -> tuple[dict[str, Callable[[], object]], dict[str, Callable[[], object]], int]:  # type: ignore[no-untyped-def]
+def operations(app, strict_app) -> tuple[dict[str, Callable[[], object]], dict[str, Callable[[], object]], int]:  # type: ignore[no-untyped-def]
     client = app.test_client()
+    strict = strict_app.test_client()
     cache = app.extensions["ink.feeds.cache"]
 
     def get(path: str, status: int = 200, headers: dict[str, str] | None = None) -> Callable[[], object]:
@@ -211,12 +212,23 @@ def operations(app) -> tuple[dict[str, Callable[[], object]], dict[str, Callable
         cache.clear()
         return get("/calendar.ics")()
 
+    def strict_get(path: str, status: int, headers: dict[str, str] | None = None) -> Callable[[], object]:
+        def run() -> object:
+            response = strict.get(path, headers=headers or {})
+            if response.status_code != status:
+                raise RuntimeError(f"{path} answered {response.status_code}")
+            return response.data
+        return run
+
+    strict.get("/calendar.ics")
     fast = {
         "/healthz (trivial baseline)": get("/healthz"),
         "/calendar.ics unchanged (200)": get("/calendar.ics"),
         "/calendar.ics If-None-Match (304)": get("/calendar.ics", 304, {"If-None-Match": etag}),
         "/calendar.ics If-Modified-Since (304)": get(
             "/calendar.ics", 304, {"If-Modified-Since": body.headers["Last-Modified"]}),
+        "  same, version read every request: 200": strict_get("/calendar.ics", 200),
+        "  same, version read every request: 304": strict_get("/calendar.ics", 304, {"If-None-Match": etag}),
     }
     slow = {"/healthz (trivial baseline)": get("/healthz"), "/calendar.ics cold render": cold}
     return fast, slow, len(body.data)
@@ -236,20 +248,24 @@ def run_network(url: str, years: int, args: argparse.Namespace, *, full: bool) -
     facts = prepare(app, years, args)
     print(f"\n== {years} year(s) of history: {facts['series']} series, {facts['occurrences']} occurrences "
           f"({facts['source']}, built in {facts['generate_s']:.1f} s)")
-    fast, slow, size = operations(app)
+    strict_app = build_app(url, FEED_VERSION_CHECK_SECONDS=0)
+    fast, slow, size = operations(app, strict_app)
     cache = app.extensions["ink.feeds.cache"]
     queries_cold = count_queries(app, lambda: (cache.clear(), app.test_client().get("/calendar.ics")))
     queries_warm = count_queries(app, lambda: app.test_client().get("/calendar.ics"))
-    print(f"/calendar.ics: {size / 1024:.1f} KiB; SQL queries per request: cold {queries_cold}, unchanged {queries_warm}")
+    queries_strict = count_queries(strict_app, lambda: strict_app.test_client().get("/calendar.ics"))
+    print(f"/calendar.ics: {size / 1024:.1f} KiB; SQL queries per request: cold {queries_cold}, "
+          f"unchanged {queries_warm} (version remembered ≤1 s) or {queries_strict} (FEED_VERSION_CHECK_SECONDS=0)")
     cold = measure(slow, args.cold, warmup=2)
     print_table(f"Cold render ({args.cold} runs)", cold)
     if full:
         print_table(f"Cached paths ({args.requests} runs, interleaved)", measure(fast, args.requests))
-    with app.app_context():
-        from ink.extensions import db
+    from ink.extensions import db
 
-        db.session.remove()
-        db.engine.dispose()
+    for each in (app, strict_app):
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
     return cold[1].median
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ink.core.errors import NotFound, ValidationFailed
@@ -70,14 +71,15 @@ def parse_filter(args: Mapping[str, Sequence[str]] | object) -> FeedFilter:
         raw = [value.strip() for value in getlist(name)]
         cleaned = tuple(dict.fromkeys(value for value in raw if value))
         if len(cleaned) > MAX_FILTER_VALUES:
-            raise ValidationFailed(f"Too many values for {name} (at most {MAX_FILTER_VALUES}).", name)
+            raise ValidationFailed(_("Too many values for %(name)s (at most %(count)s).", name=name,
+                                     count=MAX_FILTER_VALUES), name)
         if any(len(value) > 200 for value in cleaned):
-            raise ValidationFailed(f"A value for {name} is too long.", name)
+            raise ValidationFailed(_("A value for %(name)s is too long.", name=name), name)
         values[name] = cleaned
     languages = tuple(code.lower() for code in values["language"])
     for code in languages:
         if not _LANGUAGE_CODE.match(code):
-            raise ValidationFailed(f"Unknown language code {code!r} for language.", "language")
+            raise ValidationFailed(_("Unknown language code “%(code)s” for language.", code=code), "language")
     return FeedFilter(
         organisations=tuple(value.lower() for value in values["organisation"]),
         topics=tuple(value.lower() for value in values["topic"]),
@@ -102,8 +104,9 @@ def _resolve(model: type, slugs: tuple[str, ...], parameter: str, *, missing: st
     unknown = sorted(set(slugs) - {row.slug for row in rows})
     if unknown:
         if missing == "404":
-            raise NotFound("No such calendar.")
-        raise ValidationFailed(f"Unknown {parameter}: {', '.join(unknown)}.", parameter)
+            raise NotFound(_("We could not find that calendar."))
+        raise ValidationFailed(_("Unknown %(parameter)s: %(values)s.", parameter=parameter,
+                                 values=", ".join(unknown)), parameter)
     return rows
 
 
@@ -222,5 +225,5 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
         "organisation": [(row.slug, row.name) for row in organisations],
         "topic": [(row.slug, row.name) for row in topics],
         "language": [(code, code) for code in languages],
-        "audience": [(value.lower(), value) for value in audiences],
+        "audience": list({value.lower(): (value.lower(), value) for value in audiences}.values()),
     }
