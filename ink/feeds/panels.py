@@ -34,7 +34,7 @@ def event_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any]
 
 
 def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:
-    if organisation is None:
+    if organisation is None or not organisation.is_public:
         return None
     return {
         "organisation": organisation,

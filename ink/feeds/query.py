@@ -26,7 +26,7 @@ from ink.events.models import (
 )
 from ink.extensions import db
 from ink.feeds.ical import FeedOccurrence
-from ink.organisations.models import Organisation, Topic
+from ink.organisations.models import Organisation, OrganisationStatus, Topic
 
 FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -100,7 +100,10 @@ class ResolvedFilter:
 def _resolve(model: type, slugs: tuple[str, ...], parameter: str, *, missing: str) -> list:  # type: ignore[type-arg]
     if not slugs:
         return []
-    rows = list(db.session.scalars(sa.select(model).where(model.slug.in_(slugs)).order_by(model.slug)))
+    query = sa.select(model).where(model.slug.in_(slugs)).order_by(model.slug)
+    if model is Organisation:  # as on the public site, only active organisations are shown
+        query = query.where(Organisation.status == OrganisationStatus.ACTIVE)
+    rows = list(db.session.scalars(query))
     unknown = sorted(set(slugs) - {row.slug for row in rows})
     if unknown:
         if missing == "404":
@@ -202,7 +205,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for the subscribe form: organisations, topics, languages, audiences in use."""
     visible = sa.select(EventSeries.id).where(EventSeries.status == SeriesStatus.PUBLISHED)
     organisations = db.session.execute(
-        sa.select(Organisation.slug, Organisation.name).where(sa.or_(
+        sa.select(Organisation.slug, Organisation.name).where(Organisation.status == OrganisationStatus.ACTIVE, sa.or_(
             Organisation.id.in_(sa.select(EventSeries.organisation_id).where(EventSeries.id.in_(visible))),
             Organisation.id.in_(sa.select(series_coorganiser.c.organisation_id)
                                 .where(series_coorganiser.c.series_id.in_(visible))),

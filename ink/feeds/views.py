@@ -180,8 +180,11 @@ def venue_feed(slug: str) -> Response:
                       describe=describe)
 
 
+MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to compare them)
+
+
 def _visible_series(series_id: int) -> EventSeries:
-    series = db.session.get(EventSeries, series_id)
+    series = db.session.get(EventSeries, series_id) if series_id <= MAX_ID else None
     if series is None or series.status not in VISIBLE_STATUSES:
         raise NotFound(_("We could not find that event."))
     return series
@@ -203,7 +206,7 @@ def series_feed(series_id: int) -> Response:
 def occurrence_download(series_id: int, occurrence_id: int) -> Response:
     """"Add this date": one occurrence as a standalone event, downloaded as a file."""
     series = _visible_series(series_id)
-    occ = db.session.get(Occurrence, occurrence_id)
+    occ = db.session.get(Occurrence, occurrence_id) if occurrence_id <= MAX_ID else None
     if occ is None or occ.series_id != series.id:
         raise NotFound(_("We could not find that date."))
     meta = feed_meta(series.title, _("One date from the INK network's programme."), None)

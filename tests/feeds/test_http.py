@@ -199,3 +199,14 @@ def test_change_recorded_by_another_worker_is_seen(client, factory, clock, app_c
     second = client.get("/calendar.ics")
     assert b"SUMMARY:After" in second.data and second.headers["ETag"] != first.headers["ETag"]
     assert _last_modified(second) > _last_modified(first)
+
+
+def test_hidden_organisations_and_impossible_ids(client, factory) -> None:
+    from ink.organisations.models import OrganisationStatus
+
+    pending = factory.organisation("Pending", status=OrganisationStatus.PENDING)
+    assert client.get(f"/organisations/{pending.slug}/calendar.ics").status_code == 404
+    assert client.get(f"/calendar.ics?organisation={pending.slug}").status_code == 400
+    assert client.get(f"/events/{2**40}.ics").status_code == 404
+    series = factory.series()
+    assert client.get(f"/events/{series.id}/dates/{2**40}.ics").status_code == 404
