@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from ink.core.time import UTC, local_midnight_utc, local_date
 from ink.events.models import EventSeries
 from ink.extensions import db
@@ -33,9 +35,15 @@ def bump_feed_state(*, now: datetime) -> None:
     state = db.session.get(FeedState, STATE_ID, with_for_update=True)
     moment = _whole_seconds(now)
     if state is None:
-        db.session.add(FeedState(id=STATE_ID, version=1, changed_at=moment))
-        db.session.flush()
-        return
+        # The migration creates the row; this covers schemas made by create_all (tests). A
+        # concurrent first insert loses to the other one and then updates its row.
+        try:
+            with db.session.begin_nested():
+                db.session.add(FeedState(id=STATE_ID, version=1, changed_at=moment))
+            return
+        except IntegrityError:
+            state = db.session.get(FeedState, STATE_ID, with_for_update=True, populate_existing=True)
+            assert state is not None
     state.version += 1
     state.changed_at = max(moment, _whole_seconds(state.changed_at) + timedelta(seconds=1))
     db.session.flush()
