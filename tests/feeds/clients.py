@@ -53,9 +53,13 @@ def rie_instances(body: bytes, start: datetime, end: datetime, recurring_uids: s
     return found
 
 
-def _rid_from_ical(value: str) -> datetime:
+def _rid_from_ical(value: str, zone) -> datetime:  # type: ignore[no-untyped-def]
+    """`ical` gives recurrence ids as floating strings: read them in the event's own zone."""
     if "T" in value:
-        return instant(datetime.strptime(value[:15], "%Y%m%dT%H%M%S"))
+        wall = datetime.strptime(value[:15], "%Y%m%dT%H%M%S")
+        if value.endswith("Z"):
+            return wall.replace(tzinfo=UTC)
+        return instant(wall.replace(tzinfo=zone) if zone is not None else wall)
     return instant(datetime.strptime(value[:8], "%Y%m%d").date())
 
 
@@ -65,7 +69,8 @@ def strict_instances(body: bytes, start: datetime, end: datetime, recurring_uids
     for event in calendar.timeline_tz(ZoneInfo(TZ)).overlapping(start, end):
         if event.status is not None and str(event.status.value if hasattr(event.status, "value") else event.status).upper() == "CANCELLED":
             continue
-        rid = _rid_from_ical(str(event.recurrence_id)) if event.recurrence_id else instant(event.dtstart)
+        zone = getattr(event.dtstart, "tzinfo", None)
+        rid = _rid_from_ical(str(event.recurrence_id), zone) if event.recurrence_id else instant(event.dtstart)
         found.add((event.uid, rid if event.uid in recurring_uids else None,
                    instant(event.dtstart), instant(event.end)))
     return found

@@ -233,3 +233,23 @@ def test_moved_occurrence_of_draft_is_not_published(client, factory) -> None:
     db.session.commit()
     assert series.uid not in client.get("/calendar.ics").data.decode()
     assert client.get(f"/events/{series.id}.ics").status_code == 404
+
+
+def test_one_vtimezone_per_zone_used_and_clients_agree(client, factory) -> None:
+    from tests.feeds.clients import app_instances, rie_instances, strict_instances, year_window
+
+    org = factory.organisation()
+    oslo = factory.series(organisation=org, recurrence=Recurrence(freq="weekly"), duration_minutes=60)
+    london = factory.series(organisation=org, recurrence=Recurrence(freq="weekly"), duration_minutes=60,
+                            timezone="Europe/London", start_local=datetime(2026, 6, 3, 19, 0))
+    new_york = factory.series(organisation=org, recurrence=Recurrence(freq="monthly"), duration_minutes=90,
+                              timezone="America/New_York", start_local=datetime(2026, 6, 4, 12, 0))
+    body = client.get("/calendar.ics").data
+    zones = [str(zone["TZID"]) for zone in Calendar.from_ical(body).walk("VTIMEZONE")]
+    assert sorted(zones) == ["America/New_York", "Europe/London", "Europe/Oslo"]
+    start, end = year_window(2026)
+    expected = app_instances(start, end)
+    uids = {oslo.uid, london.uid, new_york.uid}
+    assert {uid for uid, *_ in expected} == uids
+    assert rie_instances(body, start, end, uids) == expected
+    assert strict_instances(body, start, end, uids) == expected
