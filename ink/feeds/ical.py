@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, vDuration, vRecur
 
 from ink.core.html import html_to_text
 from ink.events import recurrence
@@ -130,8 +130,6 @@ def _new_calendar(meta: FeedMeta) -> Calendar:
 
 
 def _duration(iso: str) -> timedelta:
-    from icalendar import vDuration
-
     return vDuration.from_ical(iso)
 
 
