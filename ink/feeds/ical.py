@@ -11,6 +11,8 @@ An instance is never both EXDATE'd and overridden.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -133,12 +135,16 @@ def _duration(iso: str) -> timedelta:
     return vDuration.from_ical(iso)
 
 
+_END = b"END:VCALENDAR\r\n"
+
+
 class _Writer:
     """Collects VEVENTs and the time zones and years they use."""
 
     def __init__(self, meta: FeedMeta) -> None:
         self.meta = meta
         self.events: list[Event] = []
+        self.chunks: list[bytes] = []  # already serialised VEVENTs
         self.years: dict[str, list[int]] = {}
 
     def when(self, series: SeriesLike, instant: datetime, *, as_date: bool) -> date | datetime:
@@ -159,14 +165,23 @@ class _Writer:
         self.years.setdefault(series.timezone, []).append(wall.year)
         return wall.replace(tzinfo=ZoneInfo(series.timezone), fold=0)
 
+    def serialised(self) -> bytes:
+        """The collected VEVENTs as bytes (exactly what they would be inside the VCALENDAR)."""
+        return b"".join(event.to_ical() for event in self.events)
+
+    def merge(self, chunk: bytes, years: Mapping[str, Sequence[int]]) -> None:
+        self.chunks.append(chunk)
+        for tz, span in years.items():
+            self.years.setdefault(tz, []).extend(span)
+
     def calendar(self) -> bytes:
         cal = _new_calendar(self.meta)
         for tz in sorted(self.years):
             years = self.years[tz]
             cal.add_component(vtimezone(tz, min(years), max(years)))
-        for event in self.events:
-            cal.add_component(event)
-        return cal.to_ical()
+        head = cal.to_ical()
+        assert head.endswith(_END)
+        return head[: -len(_END)] + b"".join(self.chunks) + self.serialised() + _END
 
 
 def _is_local_midnight(instant: datetime, tz: str) -> bool:
@@ -362,11 +377,67 @@ def build_calendar(series_list: Iterable[SeriesLike],
         rows = sorted(occurrences_by_series.get(series.id, ()), key=lambda row: row.original_start_at)
         if not rows:
             continue
-        if series.rrule:
-            _recurring(writer, series, rows)
-        else:
-            _single(writer, series, rows[0])
+        key = _series_key(series, rows, meta)
+        cached = _MEMO.get(key)
+        if cached is None:
+            part = _Writer(meta)
+            if series.rrule:
+                _recurring(part, series, rows)
+            else:
+                _single(part, series, rows[0])
+            spans = {tz: (min(years), max(years)) for tz, years in part.years.items()}
+            cached = (part.serialised(), spans)
+            _MEMO.put(key, cached)
+        writer.merge(*cached)
     return writer.calendar()
+
+
+class _Memo:
+    """Serialised VEVENTs per series, keyed by every input they are made from: serialising is
+    most of a render's cost, and one edit then re-renders one series, not the whole network."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], tuple[bytes, dict[str, tuple[int, int]]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> tuple[bytes, dict[str, tuple[int, int]]] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], value: tuple[bytes, dict[str, tuple[int, int]]]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_MEMO = _Memo(20_000)
+
+
+def _venue_key(venue: VenueLike | None) -> tuple[object, ...] | None:
+    if venue is None:
+        return None
+    return (venue.name, venue.address, venue.latitude, venue.longitude)
+
+
+def _series_key(series: SeriesLike, rows: Sequence[FeedOccurrence], meta: FeedMeta) -> tuple[object, ...]:
+    return (
+        meta.base_url, meta.cancelled_format, meta.window_start,
+        series.id, series.uid, series.title, series.description_html, series.start_local, series.timezone,
+        series.is_all_day, series.all_day_days, series.duration_minutes, series.rrule, series.sequence,
+        series.cancel_reason, series.created_at, series.updated_at, str(series.status),
+        _venue_key(series.venue), tuple(topic.name for topic in series.topics),
+        tuple((row.original_start_at, row.start_at, row.end_at, row.is_cancelled, row.is_moved,
+               _venue_key(row.venue), row.note, row.cancel_reason, row.updated_at) for row in rows),
+    )
 
 
 def build_occurrence_calendar(series: SeriesLike, row: FeedOccurrence, *, meta: FeedMeta) -> bytes:

@@ -152,10 +152,15 @@ def test_window_is_configurable(client, factory, app_config) -> None:  # type: i
 
 
 def test_renders_are_byte_identical(app, client, network, clock) -> None:
+    from ink.feeds import ical
+
     first = client.get("/calendar.ics").data
     app.extensions["ink.feeds.cache"].clear()
     clock.advance(hours=3)
-    assert client.get("/calendar.ics").data == first
+    assert client.get("/calendar.ics").data == first  # from the per-series memo
+    app.extensions["ink.feeds.cache"].clear()
+    ical._MEMO.clear()
+    assert client.get("/calendar.ics").data == first  # rendered from scratch
 
 
 TRICKY = [
@@ -223,6 +228,12 @@ def test_pure_builder_needs_no_app() -> None:
     meta = FeedMeta(name="N", description="D", base_url="https://x.example", cancelled_format="Cancelled: %(title)s")
     body = build_calendar([series], rows, meta=meta)
     assert body == build_calendar([series], rows, meta=meta)
+    from ink.feeds import ical
+
+    ical._MEMO.clear()
+    assert body == build_calendar([series], rows, meta=meta)
+    series.title = "Renamed"  # any input change gives a new render, not a remembered one
+    assert b"SUMMARY:Renamed" in build_calendar([series], rows, meta=meta)
     assert b"DTSTART;TZID=Europe/Oslo:20260602T180000" in body
     assert build_calendar([series], {}, meta=meta).count(b"BEGIN:VEVENT") == 0
 
