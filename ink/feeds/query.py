@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -24,6 +24,7 @@ from ink.events.models import (
     series_coorganiser,
     series_topic,
 )
+from ink.events.service import MAX_ALL_DAY_DAYS
 from ink.extensions import db
 from ink.feeds.ical import FeedOccurrence
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
@@ -32,6 +33,8 @@ FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_FILTER_VALUES = 50
 VISIBLE_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
+# Longest possible occurrence (ink.events.service: 31 all-day days; a moved one is capped alike).
+MAX_OCCURRENCE_SPAN = timedelta(days=MAX_ALL_DAY_DAYS + 1)
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,10 @@ def feed_content(condition: sa.ColumnElement[bool], *, window_start: datetime
                   Occurrence.status, Occurrence.is_moved, Occurrence.venue_id, Occurrence.note,
                   Occurrence.cancel_reason, Occurrence.updated_at)
         .join(EventSeries, EventSeries.id == Occurrence.series_id)
-        .where(condition, Occurrence.end_at > window_start)
+        # The start bound lets the (start_at, end_at) index skip the years before the window:
+        # no occurrence lasts longer than MAX_OCCURRENCE_SPAN.
+        .where(condition, Occurrence.end_at > window_start,
+               Occurrence.start_at > window_start - MAX_OCCURRENCE_SPAN)
     ).all()
     venue_ids = {row.venue_id for row in rows if row.venue_id is not None}
     venues = ({venue.id: venue for venue in db.session.scalars(sa.select(Venue).where(Venue.id.in_(venue_ids)))}
@@ -182,7 +188,8 @@ def occurrences_in(condition: sa.ColumnElement[bool], start: datetime, end: date
     return list(db.session.scalars(
         sa.select(Occurrence)
         .join(Occurrence.series)
-        .where(condition, Occurrence.start_at < end, Occurrence.end_at > start)
+        .where(condition, Occurrence.start_at < end, Occurrence.end_at > start,
+               Occurrence.start_at > start - MAX_OCCURRENCE_SPAN)
         .options(
             sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.organisation),
             sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.venue),
