@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -126,7 +127,8 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
         body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
         return body, version_details(series)
 
-    key = ("feed", missing, feed_filter.cache_key())
+    # The locale is in the key: names and the "Cancelled" prefix are translated.
+    key = ("feed", missing, feed_filter.cache_key(), str(get_locale()))
     rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment, render=render)
     return _calendar_response(rendered, filename)
 

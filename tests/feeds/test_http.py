@@ -210,3 +210,12 @@ def test_hidden_organisations_and_impossible_ids(client, factory) -> None:
     assert client.get(f"/events/{2**40}.ics").status_code == 404
     series = factory.series()
     assert client.get(f"/events/{series.id}/dates/{2**40}.ics").status_code == 404
+
+
+def test_cache_is_per_locale(app, client, factory) -> None:
+    """A Norwegian visitor's render must not be served to an English calendar app: the locale
+    is part of the cache key (this tree has no catalogue yet, so only "en" can be chosen)."""
+    factory.series()
+    assert client.get("/calendar.ics", headers={"Accept-Language": "en"}).status_code == 200
+    [key] = app.extensions["ink.feeds.cache"]._items
+    assert key[-1] == "en"
