@@ -31,6 +31,8 @@ from ink.organisations.models import Organisation, OrganisationStatus, Topic
 
 FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+SLUG = re.compile(r"^[a-z0-9-]{1,80}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; none belongs in a filter
 MAX_FILTER_VALUES = 50
 VISIBLE_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
 # Longest possible occurrence (ink.events.service: 31 all-day days; a moved one is capped alike).
@@ -78,6 +80,8 @@ def parse_filter(args: Mapping[str, Sequence[str]] | object) -> FeedFilter:
                                      count=MAX_FILTER_VALUES), name)
         if any(len(value) > 200 for value in cleaned):
             raise ValidationFailed(_("A value for %(name)s is too long.", name=name), name)
+        if any(_CONTROL.search(value) for value in cleaned):
+            raise ValidationFailed(_("A value for %(name)s contains invalid characters.", name=name), name)
         values[name] = cleaned
     languages = tuple(code.lower() for code in values["language"])
     for code in languages:
@@ -103,6 +107,12 @@ class ResolvedFilter:
 def _resolve(model: type, slugs: tuple[str, ...], parameter: str, *, missing: str) -> list:  # type: ignore[type-arg]
     if not slugs:
         return []
+    malformed = sorted(slug for slug in slugs if not SLUG.match(slug))
+    if malformed:  # cannot exist: answered without asking the database
+        if missing == "404":
+            raise NotFound(_("We could not find that calendar."))
+        raise ValidationFailed(_("Unknown %(parameter)s: %(values)s.", parameter=parameter,
+                                 values=", ".join(malformed)), parameter)
     query = sa.select(model).where(model.slug.in_(slugs)).order_by(model.slug)
     if model is Organisation:  # as on the public site, only active organisations are shown
         query = query.where(Organisation.status == OrganisationStatus.ACTIVE)

@@ -219,3 +219,13 @@ def test_cache_is_per_locale(app, client, factory) -> None:
     assert client.get("/calendar.ics", headers={"Accept-Language": "en"}).status_code == 200
     [key] = app.extensions["ink.feeds.cache"]._items
     assert key[-1] == "en"
+
+
+@pytest.mark.parametrize("path", [
+    "/calendar.ics?organisation=%00", "/calendar.ics?audience=a%00b", "/calendar.ics?topic=%C3%B8",
+    "/organisations/%00/calendar.ics", "/topics/x%00/calendar.ics", "/venues/%00/calendar.ics",
+    "/subscribe?organisation=%00", "/api/v1/occurrences?start=2026-06-01&end=2026-06-02&venue=%00",
+])
+def test_control_characters_and_malformed_slugs_are_4xx(client, factory, path: str) -> None:
+    factory.series()
+    assert 400 <= client.get(path).status_code < 500
