@@ -16,9 +16,10 @@ UPCOMING_DATES = 5
 
 
 def _links(path: str) -> dict[str, str]:
-    from ink.feeds.views import absolute, webcal
+    from ink.feeds.views import absolute, language_query, webcal
 
-    url = absolute(path)
+    language = language_query()
+    url = absolute(path) + (f"?lang={language['lang']}" if language else "")
     return {"feed_url": url, "webcal_url": webcal(url)}
 
 

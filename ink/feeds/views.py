@@ -5,11 +5,12 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -111,24 +112,42 @@ def _calendar_response(rendered: Rendered, filename: str, *, disposition: str = 
     return response
 
 
+def feed_language() -> str:
+    """A feed's language comes from ``?lang=`` (calendar apps send neither cookies nor
+    Accept-Language), else the default: the same URL always gives the same calendar."""
+    languages = current_app.config["LANGUAGES"]
+    language = request.args.get("lang", "").strip() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in languages:
+        raise ValidationFailed(_("Parameter lang must be one of %(codes)s.", codes=", ".join(languages)), "lang")
+    return language
+
+
+def language_query() -> dict[str, str]:
+    """``{"lang": …}`` for feed links made on a page read in another language than the default."""
+    current = str(get_locale())
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return {"lang": current} if current != default and current in current_app.config["LANGUAGES"] else {}
+
+
 def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
                describe: Callable[..., tuple[str, str]]) -> Response:
     """Serve a feed: the version query, then the cache or a render, then conditional handling."""
     moment = now()
     tz = current_app.config["TIMEZONE"]
     today = local_today(moment, tz)
+    language = feed_language()
     version = _cache().version(current_version)
 
-    def render() -> bytes:
-        resolved = resolve_filter(feed_filter, missing=missing)
-        window = window_start_at(today, tz, past_window_days())
-        series, rows = feed_content(resolved.condition, window_start=window)
-        name, description = describe(resolved)
-        body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
+    def render() -> tuple[bytes, datetime]:
+        with force_locale(language):
+            resolved = resolve_filter(feed_filter, missing=missing)
+            window = window_start_at(today, tz, past_window_days())
+            series, rows = feed_content(resolved.condition, window_start=window)
+            name, description = describe(resolved)
+            body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
         return body, version_details(series)
 
-    # The locale is in the key: names and the "Cancelled" prefix are translated.
-    key = ("feed", missing, feed_filter.cache_key(), str(get_locale()))
+    key = ("feed", missing, feed_filter.cache_key(), language)
     rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment, render=render)
     return _calendar_response(rendered, filename)
 
@@ -227,9 +246,7 @@ def _short(slug: str) -> str:
 # --- subscribe page --------------------------------------------------------------------------------
 
 def feed_url(feed_filter: FeedFilter) -> str:
-    from urllib.parse import urlencode
-
-    query = urlencode(feed_filter.query_items())
+    query = urlencode(feed_filter.query_items() + list(language_query().items()))
     return absolute(url_for("feeds.programme_feed")) + (f"?{query}" if query else "")
 
 

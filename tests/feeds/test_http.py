@@ -212,13 +212,17 @@ def test_hidden_organisations_and_impossible_ids(client, factory) -> None:
     assert client.get(f"/events/{series.id}/dates/{2**40}.ics").status_code == 404
 
 
-def test_cache_is_per_locale(app, client, factory) -> None:
-    """A Norwegian visitor's render must not be served to an English calendar app: the locale
-    is part of the cache key (this tree has no catalogue yet, so only "en" can be chosen)."""
+def test_feed_language_is_explicit(app, client, factory) -> None:
+    """Calendar apps send no cookies or Accept-Language: a feed's language comes from ?lang=,
+    so one URL always gives the same calendar, whoever fetched it first."""
     factory.series()
-    assert client.get("/calendar.ics", headers={"Accept-Language": "en"}).status_code == 200
-    [key] = app.extensions["ink.feeds.cache"]._items
-    assert key[-1] == "en"
+    plain = client.get("/calendar.ics", headers={"Accept-Language": "nb"})
+    assert plain.status_code == 200
+    assert client.get("/calendar.ics?lang=en").data == plain.data
+    keys = list(app.extensions["ink.feeds.cache"]._items)
+    assert len(keys) == 1 and keys[0][-1] == "en"
+    response = client.get("/calendar.ics?lang=xx")
+    assert response.status_code == 400 and b"lang" in response.data
 
 
 @pytest.mark.parametrize("path", [
