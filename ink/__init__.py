@@ -16,7 +16,7 @@ from ink.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Domains built on events; each has init_app(app) registering its blueprint, listeners and panels.
-HIGHER_DOMAINS: tuple[str, ...] = ("ink.attendance", "ink.reminders")
+HIGHER_DOMAINS: tuple[str, ...] = ("ink.feeds", "ink.attendance", "ink.reminders")
 
 
 class ConfigurationError(RuntimeError):

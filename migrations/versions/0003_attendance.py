@@ -1,7 +1,7 @@
 """attendance: counts, categories, door links and taps
 
 Revision ID: 0003_attendance
-Revises: 0001_foundation
+Revises: 0002_feeds
 Create Date: 2026-11-24 20:01:09.815060
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_attendance'
-down_revision = '0001_foundation'
+down_revision = '0002_feeds'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,48 @@
+"""Calendar feeds (iCalendar), the occurrences API and the subscribe page."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from ink.core import signals
+from ink.extensions import now as app_now
+
+
+
+def _feeds_changed(sender: Any, **kwargs: Any) -> None:
+    from ink.feeds.service import bump_feed_state
+
+    bump_feed_state(now=kwargs.get("now") or app_now())
+    cache = current_app.extensions.get("ink.feeds.cache")
+    if cache is not None:
+        cache.forget_version()
+
+
+_SIGNALS = (
+    signals.series_changed,
+    signals.occurrence_cancelled,
+    signals.occurrence_restored,
+    signals.occurrence_moved,
+    signals.occurrences_removing,
+)
+
+
+def init_app(app: Flask) -> None:
+    from ink.feeds.panels import register_panels
+    from ink.feeds.service import FeedCache
+    from ink.feeds.views import api_bp, bp
+
+    app.config.setdefault("FEED_PAST_WINDOW", 183)  # days (or a timedelta)
+    app.config.setdefault("FEED_CACHE_SIZE", 256)
+    app.config.setdefault("FEED_CACHE_SECONDS", 300)
+    app.config.setdefault("FEED_VERSION_CHECK_SECONDS", 1.0)
+    app.extensions["ink.feeds.cache"] = FeedCache(
+        size=int(app.config["FEED_CACHE_SIZE"]), ttl_seconds=float(app.config["FEED_CACHE_SECONDS"]),
+        version_seconds=float(app.config["FEED_VERSION_CHECK_SECONDS"]),
+    )
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    for signal in _SIGNALS:
+        signal.connect(_feeds_changed)  # module-level function: a strong, idempotent connection
+    register_panels(app)

@@ -1,0 +1,54 @@
+"""Subscribe / add-to-calendar panels on the public event, organisation and programme pages."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, url_for
+
+from ink.events.models import EventSeries
+from ink.events.service import upcoming_occurrences
+from ink.feeds.query import VISIBLE_STATUSES
+from ink.organisations.models import Organisation
+from ink.panels import register_panel
+
+UPCOMING_DATES = 5
+
+
+def _links(path: str) -> dict[str, str]:
+    from ink.feeds.views import absolute, language_query, webcal
+
+    language = language_query()
+    url = absolute(path) + (f"?lang={language['lang']}" if language else "")
+    return {"feed_url": url, "webcal_url": webcal(url)}
+
+
+def event_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any] | None:
+    if series is None or series.status not in VISIBLE_STATUSES:
+        return None
+    dates = [
+        (occ, url_for("feeds.occurrence_download", series_id=series.id, occurrence_id=occ.id))
+        for occ in upcoming_occurrences(series, now=now, limit=UPCOMING_DATES)
+        if not occ.is_cancelled
+    ]
+    return {"series": series, "dates": dates, **_links(url_for("feeds.series_feed", series_id=series.id))}
+
+
+def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:
+    if organisation is None or not organisation.is_public:
+        return None
+    return {
+        "organisation": organisation,
+        "subscribe_url": url_for("feeds.subscribe", organisation=organisation.slug),
+        **_links(url_for("feeds.organisation_feed", slug=organisation.slug)),
+    }
+
+
+def programme_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
+    return {"subscribe_url": url_for("feeds.subscribe"), **_links(url_for("feeds.programme_feed"))}
+
+
+def register_panels(app: Flask) -> None:
+    register_panel(app, "public_event", "feeds/_event_panel.html", event_panel)
+    register_panel(app, "public_organisation", "feeds/_organisation_panel.html", organisation_panel)
+    register_panel(app, "public_programme", "feeds/_programme_panel.html", programme_panel)

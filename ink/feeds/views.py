@@ -1,0 +1,341 @@
+"""Feeds (text/calendar), the occurrences API (JSON) and the subscribe page."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ink.core.errors import NotFound, ValidationFailed
+from ink.core.time import UTC, local_midnight_utc, utc_to_local
+from ink.events.models import EventSeries, Occurrence
+from ink.extensions import db, now
+from ink.feeds import ical
+from ink.feeds.query import (
+    FeedFilter,
+    VISIBLE_STATUSES,
+    feed_content,
+    feed_occurrence,
+    filter_choices,
+    occurrences_in,
+    parse_filter,
+    resolve_filter,
+)
+from ink.feeds.service import (
+    FeedCache,
+    Rendered,
+    cached_render,
+    current_version,
+    version_details,
+    local_today,
+    make_etag,
+    window_start_at,
+)
+
+bp = Blueprint("feeds", __name__)
+api_bp = Blueprint("feeds_api", __name__, url_prefix="/api/v1")
+
+MAX_API_WINDOW_DAYS = 366
+CACHE_CONTROL = "public, max-age=300"
+_ETAG_LIST = re.compile(r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$')
+_ETAG = re.compile(r'(?:W/)?("[^"]*")')
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def absolute(path: str) -> str:
+    """An absolute URL from the configured base URL (never the request's Host)."""
+    return current_app.config["BASE_URL"] + path
+
+
+def webcal(url: str) -> str:
+    return re.sub(r"^https?://", "webcal://", url)
+
+
+def past_window_days() -> int:
+    value = current_app.config.get("FEED_PAST_WINDOW", timedelta(days=183))
+    return value.days if isinstance(value, timedelta) else int(value)
+
+
+def feed_meta(name: str, description: str, window: datetime | None) -> ical.FeedMeta:
+    return ical.FeedMeta(
+        name=name, description=description, base_url=current_app.config["BASE_URL"],
+        cancelled_format=_("Cancelled: %(title)s"), timezone=current_app.config["TIMEZONE"],
+        window_start=window,
+    )
+
+
+def _cache() -> FeedCache:
+    return current_app.extensions["ink.feeds.cache"]
+
+
+def _not_modified(rendered: Rendered) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since; a malformed header is ignored (200)."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        if not _ETAG_LIST.match(if_none_match):
+            return False
+        if if_none_match.strip() == "*":
+            return True
+        return rendered.etag in _ETAG.findall(if_none_match)  # weak comparison, as for GET
+    if_modified_since = request.headers.get("If-Modified-Since")
+    if if_modified_since is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since is None or since.tzinfo is None:
+        return False
+    return rendered.last_modified <= since.astimezone(UTC)
+
+
+def _calendar_response(rendered: Rendered, filename: str, *, disposition: str = "inline") -> Response:
+    headers = {
+        "ETag": rendered.etag,
+        "Last-Modified": format_datetime(rendered.last_modified, usegmt=True),
+        "Cache-Control": CACHE_CONTROL,
+    }
+    if _not_modified(rendered):
+        return Response(status=304, headers=headers)
+    response = Response(rendered.body, status=200, headers=headers)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def feed_language() -> str:
+    """A feed's language comes from ``?lang=`` (calendar apps send neither cookies nor
+    Accept-Language), else the default: the same URL always gives the same calendar."""
+    languages = current_app.config["LANGUAGES"]
+    language = request.args.get("lang", "").strip() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in languages:
+        raise ValidationFailed(_("Parameter lang must be one of %(codes)s.", codes=", ".join(languages)), "lang")
+    return language
+
+
+def language_query() -> dict[str, str]:
+    """``{"lang": …}`` for feed links made on a page read in another language than the default."""
+    current = str(get_locale())
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return {"lang": current} if current != default and current in current_app.config["LANGUAGES"] else {}
+
+
+def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
+               describe: Callable[..., tuple[str, str]]) -> Response:
+    """Serve a feed: the version query, then the cache or a render, then conditional handling."""
+    moment = now()
+    tz = current_app.config["TIMEZONE"]
+    today = local_today(moment, tz)
+    language = feed_language()
+    version = _cache().version(current_version)
+
+    def render() -> tuple[bytes, datetime]:
+        with force_locale(language):
+            resolved = resolve_filter(feed_filter, missing=missing)
+            window = window_start_at(today, tz, past_window_days())
+            series, rows = feed_content(resolved.condition, window_start=window)
+            name, description = describe(resolved)
+            body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
+        return body, version_details(series)
+
+    key = ("feed", missing, feed_filter.cache_key(), language)
+    rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment, render=render)
+    return _calendar_response(rendered, filename)
+
+
+def _programme_description(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    return _("INK Events"), _("The programme of the INK network.")
+
+
+# --- feeds ---------------------------------------------------------------------------------------
+
+@bp.get("/calendar.ics")
+def programme_feed() -> Response:
+    feed_filter = parse_filter(request.args)
+
+    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        if feed_filter.is_empty:
+            return _programme_description(resolved)
+        return _("INK Events (selection)"), _("A selection from the programme of the INK network.")
+
+    return serve_feed(feed_filter, "ink-events.ics", missing="400", describe=describe)
+
+
+@bp.get("/organisations/<slug>/calendar.ics")
+def organisation_feed(slug: str) -> Response:
+    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        name = resolved.organisations[0].name
+        return (_("%(name)s · INK Events", name=name),
+                _("Events organised by %(name)s in the INK network.", name=name))
+
+    return serve_feed(FeedFilter(organisations=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
+                      describe=describe)
+
+
+@bp.get("/topics/<slug>/calendar.ics")
+def topic_feed(slug: str) -> Response:
+    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        name = resolved.topics[0].name
+        return _("%(name)s · INK Events", name=name), _("INK network events on %(name)s.", name=name)
+
+    return serve_feed(FeedFilter(topics=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
+                      describe=describe)
+
+
+@bp.get("/venues/<slug>/calendar.ics")
+def venue_feed(slug: str) -> Response:
+    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        name = resolved.venues[0].name
+        return _("%(name)s · INK Events", name=name), _("INK network events at %(name)s.", name=name)
+
+    return serve_feed(FeedFilter(venues=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
+                      describe=describe)
+
+
+MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to compare them)
+
+
+def _visible_series(series_id: int) -> EventSeries:
+    series = db.session.get(EventSeries, series_id) if series_id <= MAX_ID else None
+    if series is None or series.status not in VISIBLE_STATUSES:
+        raise NotFound(_("We could not find that event."))
+    return series
+
+
+@bp.get("/events/<int:series_id>.ics")
+def series_feed(series_id: int) -> Response:
+    series = _visible_series(series_id)
+    title = series.title
+
+    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        return title, _("Dates of %(title)s in the INK network's programme.", title=title)
+
+    return serve_feed(FeedFilter(series_id=series.id), f"event-{series.id}.ics", missing="404",
+                      describe=describe)
+
+
+@bp.get("/events/<int:series_id>/dates/<int:occurrence_id>.ics")
+def occurrence_download(series_id: int, occurrence_id: int) -> Response:
+    """"Add this date": one occurrence as a standalone event, downloaded as a file."""
+    series = _visible_series(series_id)
+    occ = db.session.get(Occurrence, occurrence_id) if occurrence_id <= MAX_ID else None
+    if occ is None or occ.series_id != series.id:
+        raise NotFound(_("We could not find that date."))
+    meta = feed_meta(series.title, _("One date from the INK network's programme."), None)
+    body = ical.build_occurrence_calendar(series, feed_occurrence(occ), meta=meta)
+    last_modified = max(series.updated_at, occ.updated_at or series.updated_at).replace(microsecond=0)
+    rendered = Rendered(body, make_etag(body), last_modified, (), 0.0)
+    day = utc_to_local(occ.start_at, series.timezone).date().isoformat()
+    return _calendar_response(rendered, f"event-{series.id}-{day}.ics", disposition="attachment")
+
+
+def _short(slug: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", slug.lower()).strip("-")[:40]
+    return cleaned or "calendar"
+
+
+# --- subscribe page --------------------------------------------------------------------------------
+
+def feed_url(feed_filter: FeedFilter) -> str:
+    query = urlencode(feed_filter.query_items() + list(language_query().items()))
+    return absolute(url_for("feeds.programme_feed")) + (f"?{query}" if query else "")
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code as inline SVG, made on the server (no script, no external service)."""
+    svg = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=url)
+    return Markup(svg)  # segno escapes the title; the rest is its own markup
+
+
+@bp.get("/subscribe")
+def subscribe() -> tuple[str, int] | str:
+    error = None
+    status = 200
+    try:
+        feed_filter = parse_filter(request.args)
+        resolve_filter(feed_filter)
+    except ValidationFailed as failure:
+        error, status, feed_filter = failure.message, 422, FeedFilter()
+    url = feed_url(feed_filter)
+    return render_template(
+        "feeds/subscribe.html", choices=filter_choices(), selected=feed_filter, feed_url=url,
+        webcal_url=webcal(url), qr=qr_svg(url), error=error,
+    ), status
+
+
+# --- JSON API ------------------------------------------------------------------------------------
+
+def _api_date(name: str) -> date:
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        raise ValidationFailed(_("Parameter %(name)s is required (YYYY-MM-DD).", name=name), name)
+    try:
+        return date.fromisoformat(raw.strip()) if len(raw.strip()) == 10 else _bad_date(name)
+    except ValueError:
+        return _bad_date(name)
+
+
+def _bad_date(name: str) -> date:
+    raise ValidationFailed(_("Parameter %(name)s must be a date as YYYY-MM-DD.", name=name), name)
+
+
+def _iso(instant: datetime, series: EventSeries, *, as_date: bool) -> str:
+    local = utc_to_local(instant, series.timezone)
+    if as_date:
+        return local.date().isoformat()
+    return instant.astimezone(ZoneInfo(series.timezone)).isoformat()
+
+
+def _occurrence_json(occ: Occurrence) -> dict[str, object]:
+    series = occ.series
+    all_day = series.is_all_day
+    venue = occ.venue
+    return {
+        "series_id": series.id,
+        "uid": series.uid,
+        "recurrence_id": _iso(occ.original_start_at, series, as_date=all_day),
+        "start": _iso(occ.start_at, series, as_date=all_day and _midnight(occ.start_at, series)),
+        "end": _iso(occ.end_at, series, as_date=all_day and _midnight(occ.end_at, series)),
+        "all_day": all_day,
+        "status": "cancelled" if occ.is_cancelled else "scheduled",
+        "title": series.title,
+        "venue": None if venue is None else {"slug": venue.slug, "name": venue.name, "address": venue.address},
+        "organisation": {"slug": series.organisation.slug, "name": series.organisation.name},
+        "url": ical.event_url(current_app.config["BASE_URL"], series.id),
+    }
+
+
+def _midnight(instant: datetime, series: EventSeries) -> bool:
+    return utc_to_local(instant, series.timezone).time() == datetime.min.time()
+
+
+@api_bp.errorhandler(ValidationFailed)
+def api_validation_error(error: ValidationFailed) -> tuple[Response, int]:
+    db.session.rollback()
+    return jsonify(error=error.message, parameter=error.field, status=400), 400
+
+
+@api_bp.get("/occurrences")
+def occurrences_api() -> Response:
+    """Occurrences overlapping the local days start..end (both inclusive), live and cancelled."""
+    start, end = _api_date("start"), _api_date("end")
+    if end < start:
+        raise ValidationFailed(_("Parameter end must not be before start."), "end")
+    if (end - start).days + 1 > MAX_API_WINDOW_DAYS:
+        raise ValidationFailed(
+            _("The window from start to end may cover at most %(days)s days; ask for several windows.",
+              days=MAX_API_WINDOW_DAYS), "end")
+    resolved = resolve_filter(parse_filter(request.args))
+    tz = current_app.config["TIMEZONE"]
+    found = occurrences_in(resolved.condition, local_midnight_utc(start, tz),
+                           local_midnight_utc(end + timedelta(days=1), tz))
+    return jsonify([_occurrence_json(occ) for occ in found])
