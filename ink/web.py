@@ -1,7 +1,7 @@
 """Request-wide behaviour: one transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, abort, g, jsonify, render_template, request
 import flask_babel
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -61,6 +61,13 @@ def init_app(app: Flask) -> None:
         g.pop("_login_user", None)
         flask_babel.refresh()  # likewise the cached locale
         g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # and CSRF token
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        # No text we store or look up can contain NUL (PostgreSQL refuses it outright): a URL
+        # carrying one is malformed. Form fields get their own field errors (ink.events.forms.SafeForm).
+        if "\x00" in request.path or any("\x00" in value for _, values in request.args.lists() for value in values):
+            abort(400)
 
     @app.after_request
     def finish_transaction(response: Response) -> Response:

@@ -20,6 +20,8 @@ BAD_BODIES = [
      "venue_id": "abc", "topic_ids": ["999999"], "capacity": "-1", "latitude": "200", "longitude": "x",
      "delta": "lots", "total": "NaN", "email": "not an email", "lang": "xx", "next": "//evil.example",
      "start": "2026-99-01", "end": "x"},
+    {"title": "nul\x00", "name": "nul\x00", "email": "a\x00@example.org", "description": "\x00", "slug": "\x00",
+     "reason": "\x00", "note": "\x00", "address": "\x00", "locale": "\x00", "total": "1\x00", "q": "\x00"},
 ]
 SKIP_ENDPOINTS = {"static"}
 

@@ -126,7 +126,8 @@ def subscribe_and_confirm(client, smtp: SMTPServer, clock, email: str, path: str
     assert response.status_code == 302, response.data
     run_outbox(clock.now())
     confirmation = smtp.handler.to(email.strip().lower())[-1]
-    assert "confirm" in confirmation.subject.lower()
+    expected = {"en": "please confirm your subscription", "nb": "bekreft abonnementet ditt"}[form["locale"]]
+    assert confirmation.subject.lower() == expected  # in the subscriber's language
     confirm_path = link_in(confirmation, "/subscriptions/confirm/")
     assert client.post(confirm_path).status_code == 302
     db.session.remove()

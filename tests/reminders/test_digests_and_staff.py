@@ -51,6 +51,7 @@ def test_emails_are_rendered_in_the_recipients_language(client, factory, clock, 
     run_outbox(clock.now())
     reminder = smtp_server.handler.to("no@example.org")[-1]
     assert "torsdag 4. juni 2026" in reminder.text  # Babel formats dates for Norwegian Bokmål
+    assert reminder.subject == "Påminnelse: Språkkafé"  # and the catalogue translates the text
     assert "18:00" in reminder.text
 
 
@@ -181,8 +182,8 @@ def test_manage_page_changes_language_and_offset(client, factory, clock, smtp_se
     assert client.post(f"/subscriptions/manage/{token}", data={"locale": "xx", "offset_minutes": "60"}).status_code == 422
     clock.set(datetime(2026, 6, 3, 16, 0, tzinfo=UTC))
     run_outbox(clock.now())
-    assert [r.subject for r in smtp_server.received if r.subject.startswith("Reminder")] == []
+    assert [r.subject for r in smtp_server.received if r.subject.startswith("Påminnelse")] == []
     clock.set(datetime(2026, 6, 4, 15, 0, tzinfo=UTC))
     run_outbox(clock.now())
-    [reminder] = [r for r in smtp_server.received if r.subject.startswith("Reminder")]
+    [reminder] = [r for r in smtp_server.received if r.subject.startswith("Påminnelse")]  # now in Bokmål
     assert "torsdag" in reminder.text
