@@ -2,58 +2,24 @@
 other volunteers' taps appearing, and no CSP violations (the page's JS is a static file)."""
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from ink.attendance.service import create_door_link, door_link_token
 from ink.extensions import db
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
+@pytest.fixture
+def door_server(live_server) -> str:  # type: ignore[no-untyped-def]
+    return live_server.url
 
 
 @pytest.fixture
-def door_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def phone() -> Iterator[object]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        if os.environ.get("CI"):
-            pytest.fail("chromium and chromedriver are required in CI")
-        pytest.skip("chromium/chromedriver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="ink-door-chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=390,844", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+def phone(browser):  # type: ignore[no-untyped-def]
+    """The shared headless Chromium: its window is phone-sized (390 x 844)."""
+    return browser
 
 
 def test_volunteer_counts_on_a_phone(app, client, network, clock, door_server, phone):  # type: ignore[no-untyped-def]

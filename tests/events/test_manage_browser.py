@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, live_server  # noqa: F401  (fixtures)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -14,7 +13,7 @@ def app_config() -> dict[str, object]:
     return {"WTF_CSRF_ENABLED": True}  # the live preview must send its token in a header
 
 
-def test_live_preview_and_repeat_options(live_server, browser, factory):  # noqa: F811
+def test_live_preview_and_repeat_options(live_server, browser, factory):  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
