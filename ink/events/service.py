@@ -353,10 +353,12 @@ def occurrences_between(start: datetime, end: datetime, *, published_only: bool 
 
 
 def upcoming_occurrences(series: EventSeries, *, now: datetime, limit: int = 10) -> list[Occurrence]:
+    """The series' next occurrences (not yet ended), live and cancelled, soonest first."""
     return list(
         db.session.scalars(
             sa.select(Occurrence)
             .where(Occurrence.series_id == series.id, Occurrence.end_at > now)
+            .options(sa.orm.joinedload(Occurrence.venue_override))
             .order_by(Occurrence.start_at)
             .limit(limit)
         )

@@ -42,18 +42,6 @@ def programme_occurrences(start: datetime, end: datetime) -> list[Occurrence]:
     return list(db.session.scalars(query))
 
 
-def next_occurrences_of_series(series: EventSeries, *, now: datetime, limit: int = 10) -> list[Occurrence]:
-    return list(
-        db.session.scalars(
-            sa.select(Occurrence)
-            .where(Occurrence.series_id == series.id, Occurrence.end_at > now)
-            .options(joinedload(Occurrence.venue_override))
-            .order_by(Occurrence.start_at)
-            .limit(limit)
-        )
-    )
-
-
 def organisation_occurrences(organisation: Organisation, *, now: datetime, limit: int = 30) -> list[Occurrence]:
     """The next occurrence of each public series the organisation organises or co-organises."""
     coorganised = sa.select(series_coorganiser.c.series_id).where(

@@ -29,7 +29,7 @@ from ink.core.time import local_date, local_day_bounds
 from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.events.recurrence_text import describe
-from ink.events.service import series_recurrence
+from ink.events.service import series_recurrence, upcoming_occurrences
 from ink.extensions import now
 from ink.i18n import LANGUAGE_COOKIE
 from ink.organisations.access import can_manage_organisation
@@ -163,7 +163,7 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
         series=series,
         is_draft=is_draft,
         summary=schedule_summary(series),
-        occurrences=queries.next_occurrences_of_series(series, now=now(), limit=10),
+        occurrences=upcoming_occurrences(series, now=now(), limit=10),
         map_url=map_url(series.venue) if series.venue else None,
         map_url_for=map_url,
     )
