@@ -10,8 +10,9 @@ SECRET_KEY: str | None = None
 TIMEZONE = "Europe/Oslo"
 BASE_URL = "http://127.0.0.1:5000"
 
-# Languages the interface is complete in; the first is the fallback.
-LANGUAGES = ("en", "nb")
+# Interface languages, the default first. None: English plus every catalogue in ink/translations
+# (so adding a language needs only its catalogue).
+LANGUAGES: tuple[str, ...] | None = None
 BABEL_DEFAULT_LOCALE = "en"
 
 # How far ahead occurrences are materialised; the scheduler extends it daily.

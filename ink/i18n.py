@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from babel import Locale, dates
 from flask import Flask, current_app, has_request_context, request
@@ -13,6 +14,16 @@ from ink.core.time import utc_to_local
 from ink.extensions import babel
 
 LANGUAGE_COOKIE = "ink_lang"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def catalogue_languages(default: str = "en") -> tuple[str, ...]:
+    """The default language plus each language with a compiled catalogue, alphabetically."""
+    found = sorted(
+        folder.name for folder in TRANSLATIONS.iterdir()
+        if (folder / "LC_MESSAGES" / "messages.mo").is_file() and folder.name != default
+    )
+    return (default, *found)
 
 
 def supported_languages() -> tuple[str, ...]:
@@ -79,6 +90,8 @@ def fmt_datetime(value: datetime, format: str = "medium") -> str:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    if not app.config.get("LANGUAGES"):
+        app.config["LANGUAGES"] = catalogue_languages(app.config["BABEL_DEFAULT_LOCALE"])
     app.jinja_env.add_extension("jinja2.ext.do")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(

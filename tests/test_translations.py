@@ -9,14 +9,16 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from ink import config
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "ink" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 METHOD_MAP = [("ink/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-OTHER_LANGUAGES = [code for code in config.LANGUAGES if code != config.BABEL_DEFAULT_LOCALE]
+# Every catalogue present, so a new language is checked as soon as its folder exists.
+OTHER_LANGUAGES = sorted(
+    folder.name for folder in TRANSLATIONS.iterdir() if (folder / "LC_MESSAGES" / "messages.po").is_file()
+)
 
 
 def _source_messages() -> set[str | tuple[str, ...]]:
@@ -70,3 +72,18 @@ def test_compiled_catalogue_matches_the_po_file(language: str) -> None:
 
     expected, compiled = entries(po), entries(mo)
     assert compiled == expected, "messages.mo is stale: run `make translations`"
+
+
+def test_languages_come_from_the_catalogues(app) -> None:  # type: ignore[no-untyped-def]
+    from ink.i18n import catalogue_languages
+
+    assert catalogue_languages() == ("en", *sorted(OTHER_LANGUAGES))
+    assert tuple(app.config["LANGUAGES"]) == ("en", "nb")
+
+
+def test_topics_are_shown_in_the_visitors_language(client, factory) -> None:  # type: ignore[no-untyped-def]
+    topics = factory.topics()
+    multilingual = next(t for t in topics if t.name == "Multilingualism")
+    factory.organisation("Polish Association", topics=[multilingual])
+    page = client.get("/organisations/", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "Flerspråklighet" in page

@@ -196,7 +196,7 @@ def range_report(period: Period, *, now: datetime, tz: str, organisation: Organi
         .outerjoin(Topic, Topic.id == series_topic.c.topic_id)
         .group_by(Topic.id, Topic.name)
     ).all()
-    topics = sorted((_row(r.name or _("No topic"), r, key=r.id) for r in topic_rows),
+    topics = sorted((_row(_(r.name) if r.name else _("No topic"), r, key=r.id) for r in topic_rows),
                     key=lambda row: (row.key is None, -row.total, row.label))
 
     links = sa.union_all(

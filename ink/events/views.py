@@ -131,7 +131,7 @@ def _series_form(series: EventSeries | None = None) -> SeriesForm:
         (org.id, org.name) for org in dict.fromkeys([*others, *current_coorganisers])
     )
     form.venue.choices = make_choices([("", _("No venue / online"))] + [(v.id, v.name) for v in service.all_venues()])
-    form.topics.choices = make_choices([(topic.id, topic.name) for topic in all_topics()])
+    form.topics.choices = make_choices([(topic.id, topic.display_name) for topic in all_topics()])
     form.languages.choices = language_choices(series.languages if series is not None else None)
     return form
 

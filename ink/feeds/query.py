@@ -243,7 +243,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     ).all()
     return {
         "organisation": [(row.slug, row.name) for row in organisations],
-        "topic": [(row.slug, row.name) for row in topics],
+        "topic": [(row.slug, _(row.name)) for row in topics],
         "language": [(code, code) for code in languages],
         "audience": list({value.lower(): (value.lower(), value) for value in audiences}.values()),
     }

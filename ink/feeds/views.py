@@ -184,7 +184,7 @@ def organisation_feed(slug: str) -> Response:
 @bp.get("/topics/<slug>/calendar.ics")
 def topic_feed(slug: str) -> Response:
     def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-        name = resolved.topics[0].name
+        name = resolved.topics[0].display_name
         return _("%(name)s · INK Events", name=name), _("INK network events on %(name)s.", name=name)
 
     return serve_feed(FeedFilter(topics=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",

@@ -35,6 +35,13 @@ class Topic(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
 
+    @property
+    def display_name(self) -> str:
+        """The name in the current interface language (the network's themes are in the catalogue)."""
+        from flask_babel import gettext
+
+        return gettext(self.name)
+
     def __repr__(self) -> str:
         return f"<Topic {self.slug}>"
 

@@ -66,7 +66,7 @@ def _form(organisation: Organisation | None, *, with_slug: bool) -> Organisation
     if request.method == "GET" and organisation is not None:
         form.topics.data = [topic.id for topic in organisation.topics]
         form.languages.data = organisation.languages
-    form.topics.choices = make_choices([(topic.id, topic.name) for topic in service.all_topics()])
+    form.topics.choices = make_choices([(topic.id, topic.display_name) for topic in service.all_topics()])
     form.languages.choices = language_choices(organisation.languages if organisation is not None else None)
     return form
 

@@ -165,7 +165,7 @@ def describe(subscription: Subscription) -> str:
         organisation = db.session.get(Organisation, subscription.target_id)
         return _("reminders for events by %(name)s", name=organisation.name if organisation else "?")
     topic = db.session.get(Topic, subscription.target_id)
-    return _("reminders for events about %(name)s", name=topic.name if topic else "?")
+    return _("reminders for events about %(name)s", name=topic.display_name if topic else "?")
 
 
 def _ics(occ: Occurrence) -> Attachment:

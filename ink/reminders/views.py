@@ -75,7 +75,7 @@ def subscribe_organisation(slug: str):  # type: ignore[no-untyped-def]
 @bp.route("/subscribe/topic/<slug>", methods=["GET", "POST"])
 def subscribe_topic(slug: str):  # type: ignore[no-untyped-def]
     topic = db.first_or_404(sa.select(Topic).where(Topic.slug == slug))
-    return _subscribe(TargetKind.TOPIC, topic.id, _("Reminders for events about %(name)s", name=topic.name))
+    return _subscribe(TargetKind.TOPIC, topic.id, _("Reminders for events about %(name)s", name=topic.display_name))
 
 
 @bp.route("/subscribe/digest", methods=["GET", "POST"])
