@@ -1,8 +1,8 @@
 """Attendance benchmark (issue #4): the door counter under load, and the annual network report.
 
 For each database (a temporary SQLite file, and PostgreSQL when a URL is given) it:
-1. builds the schema with `flask db upgrade`, adds a ten-year network (`ink.datagen` when present,
-   else a synthetic one made here through the services) with counts on most held occurrences,
+1. builds the schema by the migrations, adds a ten-year network (`ink.datagen`, as `flask generate-data`)
+   with counts on most held occurrences,
    one event happening now with a door-counter link, and a coordinator;
 2. serves the app with gunicorn (several workers) on a free localhost port;
 3. drives `POST /door/<token>/tap` from many concurrent keep-alive clients (threads, http.client),
@@ -11,8 +11,9 @@ For each database (a temporary SQLite file, and PostgreSQL when a URL is given) 
 4. times the printable annual network report for the last full year against a trivial endpoint
    in the same run, and prints the ratio.
 
-    .venv/bin/python bench/attendance.py
-    .venv/bin/python bench/attendance.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/ink_attendance_bench
+    .venv/bin/python -m bench.attendance             # SQLite (or: .venv/bin/python bench/attendance.py)
+    .venv/bin/python -m bench.attendance --postgres postgresql+psycopg://postgres@127.0.0.1:5432/ink_bench
+    .venv/bin/python -m bench.attendance --database-url URL   # that database only
 
 The PostgreSQL database is EMPTIED first (schema public dropped): use a scratch database.
 """
@@ -24,7 +25,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,18 +32,36 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+
+if __package__ in (None, ""):  # run as a script: bench/attendance.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    add_database_url,
+    add_network_options,
+    bench_app,
+    dispose,
+    free_port,
+    fresh_database,
+    generate,
+    measure,
+    p95,
+    sqlite_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SECRET = "bench-secret-key-not-for-production"
 PASSWORD = "bench password 123"
 COORDINATOR = "bench-coordinator@example.org"
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 @dataclass
@@ -56,115 +74,34 @@ class TapRun:
     server_total: int = 0
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def app_env(url: str, base_url: str = "http://127.0.0.1") -> dict[str, str]:
+    """The gunicorn workers' environment: the app configured by INK_* variables only."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INK_") and k != "FLASK_DEBUG"}
     env.update(INK_DATABASE_URL=url, INK_SECRET_KEY=SECRET, INK_BASE_URL=base_url)
     return env
 
 
-def reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def migrate(url: str) -> None:
-    subprocess.run([str(BIN / "flask"), "--app", "ink", "db", "upgrade"], cwd=ROOT, env=app_env(url),
-                   check=True, capture_output=True)
-
-
 # --- data -----------------------------------------------------------------------------------------
 
-def build_data(url: str, years: int, seed: int) -> dict[str, object]:
-    """Fill the database; returns the door token and facts to print."""
-    os.environ.update(app_env(url))
-    from ink import create_app
+def build_data(url: str, args: argparse.Namespace) -> dict[str, object]:
+    """A fresh database filled with the network; returns the door token and facts to print."""
     from ink.extensions import db
 
-    app = create_app()
+    app = bench_app(url, SECRET_KEY=SECRET)
+    fresh_database(app)
     with app.app_context(), app.test_request_context():
         started = time.perf_counter()
-        source = _network(years, seed)
-        db.session.commit()
-        counted = _add_counts(seed)
+        generate(organisations=args.organisations, years=args.years, seed=args.seed)
+        counted = _add_counts(args.seed)
         db.session.commit()
         token = _door_event()
         _coordinator()
         db.session.commit()
         occurrences = db.session.scalar(sa.text("SELECT count(*) FROM occurrence"))
         seconds = time.perf_counter() - started
-        db.session.remove()
-        db.engine.dispose()
-    return {"token": token, "occurrences": occurrences, "counted": counted, "source": source, "seconds": seconds}
-
-
-def _network(years: int, seed: int) -> str:
-    try:
-        from ink.datagen import generate_network  # built in main by another engineer
-    except ImportError:
-        _synthetic_network(years, seed)
-        return "synthetic (bench/attendance.py)"
-    generate_network(organisations=80, years=years, seed=seed)
-    return "ink.datagen"
-
-
-def _synthetic_network(years: int, seed: int) -> None:
-    """About 650-700 occurrences a year: a language café twice a week, ten weekly groups a year
-    (forty weeks each) and 150 one-off events a year, spread over 80 organisations."""
-    from ink.events.models import SeriesStatus
-    from ink.events.recurrence import Recurrence
-    from ink.events.service import SeriesData, create_series
-    from ink.events.models import Venue
-    from ink.extensions import db, now
-    from ink.organisations.service import OrganisationData, create_organisation, ensure_topics
-
-    rng = random.Random(seed)
-    moment = now()
-    topics = ensure_topics()
-    venues = [Venue(name=f"Venue {n}", slug=f"bench-venue-{n}", capacity=rng.choice([None, 40, 80, 150]))
-              for n in range(20)]
-    db.session.add_all(venues)
-    orgs = [create_organisation(OrganisationData(name=f"Bench organisation {n:02d} æøå"), now=moment)
-            for n in range(80)]
-    db.session.flush()
-    first_year = moment.year - years
-
-    def series(start: datetime, recurrence: Recurrence, **extra: object) -> None:
-        organisation = rng.choice(orgs)
-        others = [o for o in orgs if o is not organisation]
-        data = SeriesData(
-            title=extra.pop("title", f"Event {rng.randrange(10**6)}"),  # type: ignore[arg-type]
-            organisation=organisation, start_local=start, recurrence=recurrence,
-            duration_minutes=120, venue=rng.choice(venues), topics=rng.sample(topics, rng.randint(0, 2)),
-            coorganisers=rng.sample(others, 1) if rng.random() < 0.15 else [],
-            is_drop_in=rng.random() < 0.7,
-        )
-        create_series(data, now=moment, status=SeriesStatus.PUBLISHED, horizon=timedelta(days=60))
-
-    first_tuesday = date(first_year, 1, 1) + timedelta(days=(1 - date(first_year, 1, 1).weekday()) % 7)
-    series(datetime.combine(first_tuesday, datetime.min.time()).replace(hour=18),
-           Recurrence(freq="weekly", weekdays=(1, 3)), title="Language café")
-    for year in range(first_year, moment.year + 1):
-        for n in range(10):
-            start = datetime(year, 1, 5, 17, 0) + timedelta(days=rng.randrange(0, 60))
-            series(start, Recurrence(freq="weekly", end="count", count=40))
-        for n in range(150):
-            start = datetime(year, 1, 1, 12, 0) + timedelta(days=rng.randrange(0, 364), hours=rng.randrange(0, 8))
-            series(start, Recurrence())
-        db.session.flush()
+    dispose(app)
+    return {"token": token, "occurrences": occurrences, "counted": counted, "source": "ink.datagen",
+            "seconds": seconds}
 
 
 def _add_counts(seed: int) -> int:
@@ -344,22 +281,20 @@ def time_report(port: int, repeats: int) -> dict[str, float]:
     year = datetime.now(timezone.utc).year - 1
     report_path = f"/manage/attendance/reports/annual?year={year}"
     trivial = "/healthz"
-    if browser.request("GET", trivial)[0] != 200:
-        trivial = "/static/door.js"  # no /healthz in this tree yet: a static file is the trivial request
     status, page = browser.request("GET", report_path)
     assert status == 200, f"annual report answered {status}"
-    timings: dict[str, list[float]] = {report_path: [], trivial: []}
-    for _ in range(repeats):
-        for path in timings:
-            started = time.perf_counter()
+
+    def get(path: str) -> Callable[[], object]:
+        def run() -> object:
             status, _ = browser.request("GET", path)
-            timings[path].append(time.perf_counter() - started)
             assert status == 200
-    report_median = statistics.median(timings[report_path])
-    trivial_median = statistics.median(timings[trivial])
+            return status
+        return run
+
+    report, baseline = measure({report_path: get(report_path), trivial: get(trivial)}, repeats, warmup=0)
     held = re.search(r"<dt>Events held</dt><dd>(\d+)</dd>", page)
-    return {"year": year, "report_ms": report_median * 1000, "report_p95_ms": p95(timings[report_path]) * 1000,
-            "trivial_ms": trivial_median * 1000, "ratio": report_median / trivial_median,
+    return {"year": year, "report_ms": report.median * 1000, "report_p95_ms": report.p95 * 1000,
+            "trivial_ms": baseline.median * 1000, "ratio": report.median / baseline.median,
             "trivial": trivial, "held": int(held.group(1)) if held else -1}  # type: ignore[dict-item]
 
 
@@ -367,8 +302,7 @@ def time_report(port: int, repeats: int) -> dict[str, float]:
 
 def bench_one(label: str, url: str, args: argparse.Namespace) -> None:
     print(f"\n== {label} ==", flush=True)
-    migrate(url)
-    facts = build_data(url, args.years, args.seed)
+    facts = build_data(url, args)
     print(f"data: {facts['occurrences']} occurrences ({facts['source']}, {args.years} years), "
           f"{facts['counted']} with counts, built in {facts['seconds']:.1f} s", flush=True)
     port = free_port()
@@ -394,21 +328,25 @@ def bench_one(label: str, url: str, args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.attendance", description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default=os.environ.get("INK_BENCH_DATABASE_URL"),
-                        help="PostgreSQL URL of a scratch database (emptied first); SQLite only when absent.")
+                        help="PostgreSQL URL of a scratch database (emptied first), run after SQLite; "
+                             "SQLite only when absent.")
+    add_database_url(parser, "Run on this database only (emptied first), instead of SQLite [then --postgres].",
+                     from_env=False)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--taps", type=int, default=150, help="Distinct taps per client.")
     parser.add_argument("--retry-share", type=float, default=0.05, help="Share of taps sent twice (same tap_id).")
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=1)
+    add_network_options(parser)
     parser.add_argument("--report-repeats", type=int, default=15)
     args = parser.parse_args(argv)
+    if args.database_url:
+        bench_one(LABELS.get(sa.make_url(args.database_url).get_backend_name(), "database"), args.database_url, args)
+        return 0
     with tempfile.TemporaryDirectory(prefix="ink-bench-attendance-") as tmp:
-        bench_one("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args)
+        bench_one("SQLite", sqlite_url(tmp), args)
     if args.postgres:
-        reset_postgres(args.postgres)
         bench_one("PostgreSQL", args.postgres, args)
     return 0
 

@@ -5,87 +5,57 @@ Builds a database through the migrations, fills it with `generate-data` (80 orga
 with --server, over HTTP against a real local server) and reports median and p95 as ratios to
 `/healthz` measured in the same run, so figures compare across machines.
 
-    python -m bench                                  # temporary SQLite file
+    python -m bench                                  # temporary SQLite file (= python -m bench.foundation)
     python -m bench --database-url postgresql+psycopg://postgres@127.0.0.1:5432/ink_bench
     INK_BENCH_DATABASE_URL=... python -m bench --server
 
-A PostgreSQL database given here is EMPTIED first (all tables dropped): use a scratch database.
+A database given here is EMPTIED first (all tables dropped): use a scratch database.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
-import logging
-import os
-import statistics
 import tempfile
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from bench.common import (
+    WARMUP,
+    add_database_url,
+    add_network_options,
+    bench_app,
+    dispose,
+    fresh_database,
+    generate,
+    measure,
+    print_ratio_table,
+    sqlite_url,
+)
+
 DEFAULT_REQUESTS = 200
-WARMUP = 20
-
-
-@dataclass
-class Timing:
-    name: str
-    seconds: list[float]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("INK_BENCH_DATABASE_URL"),
-                        help="SQLAlchemy URL (default: a temporary SQLite file; env INK_BENCH_DATABASE_URL). "
+    add_database_url(parser, "SQLAlchemy URL (default: a temporary SQLite file; env INK_BENCH_DATABASE_URL). "
                              "The database is emptied first.")
-    parser.add_argument("--organisations", type=int, default=80)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=1)
+    add_network_options(parser)
     parser.add_argument("--requests", type=int, default=DEFAULT_REQUESTS, help="Timed repetitions per operation.")
     parser.add_argument("--server", action="store_true", help="Also measure over HTTP against a local server.")
     return parser.parse_args(argv)
 
 
-def build_app(url: str):  # type: ignore[no-untyped-def]
-    from ink import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-only", "DEBUG": False})
-
-
 def prepare_database(app, args: argparse.Namespace) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Schema by the migrations, then the synthetic network. Returns facts to print."""
-    from flask_migrate import upgrade
-
-    from ink.datagen import generate_network
     from ink.extensions import db
 
+    migrated = fresh_database(app)
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            db.drop_all()
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        started = time.perf_counter()
-        upgrade()
-        migrated = time.perf_counter() - started
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        report = generate_network(organisations=args.organisations, years=args.years, seed=args.seed)
-        started = time.perf_counter()
-        db.session.commit()
-        generated = report.seconds + time.perf_counter() - started
-        return {"dialect": db.engine.dialect.name, "migrate_s": migrated, "generate_s": generated,
+        report = generate(organisations=args.organisations, years=args.years, seed=args.seed)
+        return {"dialect": db.engine.dialect.name, "migrate_s": migrated, "generate_s": report.seconds,
                 "series": report.series, "occurrences": report.occurrences,
                 "organisations": report.organisations}
 
@@ -113,20 +83,6 @@ def month_bounds(app) -> tuple[datetime, datetime]:  # type: ignore[no-untyped-d
         first = utc_to_local(now(), tz).date().replace(day=1)
         following = (first + timedelta(days=32)).replace(day=1)
         return local_midnight_utc(first, tz), local_midnight_utc(following, tz)
-
-
-def measure(operations: dict[str, Callable[[], object]], repetitions: int) -> list[Timing]:
-    """Interleaved rounds, so drift in the machine's speed hits every operation alike."""
-    for _ in range(WARMUP):
-        for operation in operations.values():
-            operation()
-    timings = {name: Timing(name, []) for name in operations}
-    for _ in range(repetitions):
-        for name, operation in operations.items():
-            started = time.perf_counter()
-            operation()
-            timings[name].seconds.append(time.perf_counter() - started)
-    return list(timings.values())
 
 
 def client_operations(app, event_id: int, month: tuple[datetime, datetime]) -> dict[str, Callable[[], object]]:  # type: ignore[no-untyped-def]
@@ -190,20 +146,10 @@ def server_operations(app, event_id: int) -> tuple[dict[str, Callable[[], object
     return operations, server.shutdown
 
 
-def print_table(title: str, timings: list[Timing]) -> None:
-    baseline = timings[0]
-    print(f"\n{title}")
-    print(f"{'operation':<36} {'median ms':>10} {'p95 ms':>9} {'median ×healthz':>16} {'p95 ×healthz':>13}")
-    for timing in timings:
-        print(f"{timing.name:<36} {timing.median * 1000:>10.2f} {timing.p95 * 1000:>9.2f} "
-              f"{timing.median / baseline.median:>16.1f} {timing.p95 / baseline.p95:>13.1f}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ink-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{os.path.join(tmp, 'bench.sqlite3')}"
-        app = build_app(url)
+        app = bench_app(args.database_url or sqlite_url(tmp))
         facts = prepare_database(app, args)
         print(f"Database: {facts['dialect']}; migrations {facts['migrate_s']:.2f} s; generate-data "
               f"({facts['organisations']} organisations, {args.years} years, seed {args.seed}): "
@@ -211,16 +157,16 @@ def main(argv: list[str] | None = None) -> int:
         event_id = pick_event(app)
         month = month_bounds(app)
         print(f"{args.requests} timed repetitions per operation after {WARMUP} warm-up rounds, interleaved.")
-        print_table("Test client (in process)", measure(client_operations(app, event_id, month), args.requests))
+        print_ratio_table("Test client (in process)", measure(client_operations(app, event_id, month), args.requests))
         if args.server:
             operations, stop = server_operations(app, event_id)
             try:
-                print_table("Local HTTP server (werkzeug, one thread)", measure(operations, args.requests))
+                print_ratio_table("Local HTTP server (werkzeug, one thread)", measure(operations, args.requests))
             finally:
                 stop()
-        with app.app_context():
-            from ink.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
+        dispose(app)
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,27 +1,29 @@
 """Benchmark: dispatch a weekly digest to 10,000 confirmed subscribers through a local SMTP sink.
 
-    .venv/bin/python bench/reminders.py [--subscribers 10000] [--database-url URL]
+    .venv/bin/python -m bench.reminders [--subscribers 10000] [--database-url URL]
+    (or .venv/bin/python bench/reminders.py ...)
 
-Default database: a temporary SQLite file. The SMTP sink is aiosmtpd on 127.0.0.1 (accepts and counts).
+Default database: a temporary SQLite file; a database given is EMPTIED first and the schema built by
+the migrations. The SMTP sink is aiosmtpd on 127.0.0.1 (accepts and counts).
 Prints planning time, dispatch time and messages per second.
 """
 from __future__ import annotations
 
 import argparse
 import multiprocessing
-import socket
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):  # run as a script: bench/reminders.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from ink import create_app  # noqa: E402
+from bench.common import add_database_url, bench_app, dispose, free_port, fresh_database, sqlite_url  # noqa: E402
 from ink.core.clock import FrozenClock  # noqa: E402
 from ink.events.recurrence import Recurrence  # noqa: E402
 from ink.events.service import SeriesData, create_series  # noqa: E402
@@ -54,12 +56,6 @@ def run_sink(port: int, count, size, ready, stop) -> None:  # type: ignore[no-un
     controller.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def seed(subscribers: int, now: datetime) -> None:
     organisation = create_organisation(OrganisationData(name="Bench organisation"), now=now,
                                        status=OrganisationStatus.ACTIVE)
@@ -80,30 +76,29 @@ def seed(subscribers: int, now: datetime) -> None:
     db.session.commit()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.reminders", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--database-url", default=None)
+    add_database_url(parser, "SQLAlchemy URL (default: a temporary SQLite file). The database is emptied first.",
+                     from_env=False)
     parser.add_argument("--batch-size", type=int, default=500)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="ink-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        url = args.database_url or sqlite_url(tmp)
         port = free_port()
         count, size = multiprocessing.Value("i", 0), multiprocessing.Value("q", 0)
         ready, stop = multiprocessing.Event(), multiprocessing.Event()
         sink_process = multiprocessing.Process(target=run_sink, args=(port, count, size, ready, stop), daemon=True)
         sink_process.start()
         ready.wait(30)
-        app = create_app({
-            "TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "https://ink.example.org",
-            "CLOCK": FrozenClock(DIGEST_AT), "MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1", "MAIL_PORT": port,
-            "MAIL_FROM": "INK Events <no-reply@ink.example.org>",
-        })
+        app = bench_app(url, TESTING=True, BASE_URL="https://ink.example.org", CLOCK=FrozenClock(DIGEST_AT),
+                        MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=port,
+                        MAIL_FROM="INK Events <no-reply@ink.example.org>")
         try:
+            fresh_database(app)
             with app.app_context():
-                db.drop_all()
-                db.create_all()
                 seed(args.subscribers, DIGEST_AT - timedelta(days=7))
 
                 started = time.perf_counter()
@@ -117,9 +112,7 @@ def main() -> None:
                 pending = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                             .where(OutboxMessage.status != "sent"))
                 dialect = db.engine.dialect.name
-                db.session.remove()  # end the read transaction before dropping tables
-                db.drop_all()
-                db.engine.dispose()
+            dispose(app)
         finally:
             stop.set()
             sink_process.join(30)
@@ -132,7 +125,8 @@ def main() -> None:
     print(f"dispatch time {dispatch_seconds:.2f} s -> {result.sent / dispatch_seconds:.0f} messages/second")
     if pending:
         print(f"WARNING: {pending} rows not sent")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
