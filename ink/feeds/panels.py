@@ -48,7 +48,12 @@ def programme_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None
     return {"subscribe_url": url_for("feeds.subscribe"), **_links(url_for("feeds.programme_feed"))}
 
 
+def nav_item(_user: Any, _obj: Any, _now: datetime) -> dict[str, Any]:
+    return {}
+
+
 def register_panels(app: Flask) -> None:
+    register_panel(app, "nav", "feeds/_nav_item.html", nav_item)
     register_panel(app, "public_event", "feeds/_event_panel.html", event_panel)
     register_panel(app, "public_organisation", "feeds/_organisation_panel.html", organisation_panel)
     register_panel(app, "public_programme", "feeds/_programme_panel.html", programme_panel)
