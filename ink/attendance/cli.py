@@ -11,6 +11,7 @@ from ink.core.errors import DomainError
 from ink.core.time import local_day_bounds
 from ink.events.models import EventSeries, Occurrence
 from ink.extensions import db, now
+from ink.i18n import error_text
 
 
 @click.command("door-link")
@@ -38,7 +39,7 @@ def door_link_command(series_id: int, day: str) -> None:
         try:
             link = create_door_link(occurrence, user=None, now=now())
         except DomainError as error:
-            raise click.ClickException(error.message) from error
+            raise click.ClickException(error_text(error)) from error
         url = door_link_url(link)
     db.session.commit()
     click.echo(url)

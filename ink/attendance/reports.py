@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ink.attendance.models import AttendanceRecord
-from ink.core.errors import ValidationFailed
+from ink.core.errors import N_, ValidationFailed
 from ink.core.time import local_date, local_midnight_utc
 from ink.events.models import (
     EventSeries,
@@ -67,16 +67,16 @@ def parse_period(start: str | None, end: str | None, *, now: datetime, tz: str) 
     try:
         first = date.fromisoformat(start) if start else default.start
     except ValueError:
-        raise ValidationFailed(_("Enter the date as YYYY-MM-DD."), "start") from None
+        raise ValidationFailed(N_("Enter the date as YYYY-MM-DD."), "start") from None
     try:
         last = date.fromisoformat(end) if end else (
             calendar_year(first.year).end if start else default.end)
     except ValueError:
-        raise ValidationFailed(_("Enter the date as YYYY-MM-DD."), "end") from None
+        raise ValidationFailed(N_("Enter the date as YYYY-MM-DD."), "end") from None
     if last < first:
-        raise ValidationFailed(_("The end must not be before the start."), "end")
+        raise ValidationFailed(N_("The end must not be before the start."), "end")
     if (last - first).days > MAX_PERIOD_DAYS:
-        raise ValidationFailed(_("Choose a period of at most twenty years."), "end")
+        raise ValidationFailed(N_("Choose a period of at most twenty years."), "end")
     return Period(first, last)
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ink.attendance.models import (
@@ -29,7 +28,7 @@ from ink.attendance.models import (
     DoorLink,
     DoorTap,
 )
-from ink.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ink.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ink.core.time import local_day_bounds, local_date
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, series_coorganiser
 from ink.extensions import db
@@ -63,7 +62,7 @@ def can_count(user: Any, series: EventSeries) -> bool:
 
 def require_counter(user: Any, series: EventSeries) -> None:
     if not can_count(user, series):
-        raise Forbidden(_("You are not an editor of an organisation that runs this event."))
+        raise Forbidden(N_("You are not an editor of an organisation that runs this event."))
 
 
 MAX_ID = 2**31 - 1  # beyond a 32-bit key nothing exists (and PostgreSQL would refuse the query)
@@ -78,14 +77,14 @@ def get_by_id(model: type[Any], object_id: int, *options: Any) -> Any:
 def get_occurrence(occurrence_id: int) -> Occurrence:
     occurrence = get_by_id(Occurrence, occurrence_id)
     if occurrence is None:
-        raise NotFound(_("No such occurrence."))
+        raise NotFound(N_("No such occurrence."))
     return occurrence
 
 
 def get_series(series_id: int) -> EventSeries:
     series = get_by_id(EventSeries, series_id)
     if series is None:
-        raise NotFound(_("No such event."))
+        raise NotFound(N_("No such event."))
     return series
 
 
@@ -101,14 +100,14 @@ def series_categories(series_id: int) -> list[AttendanceCategory]:
 def add_category(series: EventSeries, name: str) -> AttendanceCategory:
     name = " ".join(name.split())
     if not name:
-        raise ValidationFailed(_("A category needs a name."), "name")
+        raise ValidationFailed(N_("A category needs a name."), "name")
     if len(name) > 80:
-        raise ValidationFailed(_("Keep the name to 80 characters."), "name")
+        raise ValidationFailed(N_("Keep the name to 80 characters."), "name")
     existing = series_categories(series.id)
     if any(c.name.casefold() == name.casefold() for c in existing):
-        raise ValidationFailed(_("This event already has that category."), "name")
+        raise ValidationFailed(N_("This event already has that category."), "name")
     if len(existing) >= MAX_CATEGORIES:
-        raise ValidationFailed(_("An event can have at most %(n)d categories.", n=MAX_CATEGORIES), "name")
+        raise ValidationFailed(N_("An event can have at most %(n)d categories."), "name", n=MAX_CATEGORIES)
     category = AttendanceCategory(series_id=series.id, name=name,
                                   position=max((c.position for c in existing), default=0) + 1)
     db.session.add(category)
@@ -120,7 +119,7 @@ def remove_category(category: AttendanceCategory) -> None:
     counted = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(DoorCount.n), 0)).where(
         DoorCount.category_id == category.id))
     if counted:
-        raise Conflict(_("The door counter has counted people in this category; it cannot be removed."))
+        raise Conflict(N_("The door counter has counted people in this category; it cannot be removed."))
     db.session.execute(sa.delete(DoorCount).where(DoorCount.category_id == category.id))
     db.session.delete(category)
 
@@ -129,9 +128,9 @@ def remove_category(category: AttendanceCategory) -> None:
 
 def check_countable(occurrence: Occurrence, *, now: datetime) -> None:
     if occurrence.is_cancelled:
-        raise ValidationFailed(_("This occurrence was cancelled, so it has no attendance."), "total")
+        raise ValidationFailed(N_("This occurrence was cancelled, so it has no attendance."), "total")
     if occurrence.start_at > now:
-        raise ValidationFailed(_("This occurrence has not started yet; enter the count once it has."), "total")
+        raise ValidationFailed(N_("This occurrence has not started yet; enter the count once it has."), "total")
 
 
 def get_record(occurrence_id: int) -> AttendanceRecord | None:
@@ -140,11 +139,11 @@ def get_record(occurrence_id: int) -> AttendanceRecord | None:
 
 def _check_number(value: Any, field_name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(_("Enter a whole number."), field_name)
+        raise ValidationFailed(N_("Enter a whole number."), field_name)
     if value < 0:
-        raise ValidationFailed(_("A count cannot be negative."), field_name)
+        raise ValidationFailed(N_("A count cannot be negative."), field_name)
     if value > MAX_COUNT:
-        raise ValidationFailed(_("That is more than %(max)d; please check the number.", max=MAX_COUNT), field_name)
+        raise ValidationFailed(N_("That is more than %(max)d; please check the number."), field_name, max=MAX_COUNT)
     return value
 
 
@@ -163,27 +162,27 @@ def record_attendance(occurrence: Occurrence, *, total: int, breakdown: Mapping[
     known = {c.id for c in categories}
     for category_id in given:
         if category_id not in known:
-            raise ValidationFailed(_("Unknown category."), f"category_{category_id}")
+            raise ValidationFailed(N_("Unknown category."), f"category_{category_id}")
     by_name: dict[str, int] = {}
     if given:
         for category in categories:
             if category.id not in given:
-                raise ValidationFailed(_("Fill in every category, or leave them all blank."),
+                raise ValidationFailed(N_("Fill in every category, or leave them all blank."),
                                        f"category_{category.id}")
             by_name[category.name] = _check_number(given[category.id], f"category_{category.id}")
         if sum(by_name.values()) != total:
             raise ValidationFailed(
-                _("The categories add up to %(sum)d, but the total is %(total)d.",
-                  sum=sum(by_name.values()), total=total), "total")
+                N_("The categories add up to %(sum)d, but the total is %(total)d."), "total",
+                sum=sum(by_name.values()), total=total)
     note = note.strip()
     if len(note) > 1000:
-        raise ValidationFailed(_("Keep the note to 1000 characters."), "note")
+        raise ValidationFailed(N_("Keep the note to 1000 characters."), "note")
     capacity = occurrence.venue.capacity if occurrence.venue else None
     over = capacity is not None and total > capacity
     if over and not confirm_over_capacity:
         raise ValidationFailed(
-            _("%(total)d is more than the venue's capacity of %(capacity)d. Check the number, "
-              "or tick the box to confirm it.", total=total, capacity=capacity), "confirm_over_capacity")
+            N_("%(total)d is more than the venue's capacity of %(capacity)d. Check the number, "
+               "or tick the box to confirm it."), "confirm_over_capacity", total=total, capacity=capacity)
     user_id = getattr(user, "id", None)
     record = get_record(occurrence.id)
     if record is None:
@@ -250,10 +249,10 @@ def door_link_window(occurrence: Occurrence) -> tuple[datetime, datetime]:
 
 def create_door_link(occurrence: Occurrence, *, user: Any, now: datetime) -> DoorLink:
     if occurrence.is_cancelled:
-        raise ValidationFailed(_("This occurrence was cancelled; there is nothing to count."))
+        raise ValidationFailed(N_("This occurrence was cancelled; there is nothing to count."))
     valid_from, expires_at = door_link_window(occurrence)
     if expires_at <= now:
-        raise ValidationFailed(_("This occurrence is over; a counting link would no longer work."))
+        raise ValidationFailed(N_("This occurrence is over; a counting link would no longer work."))
     link = DoorLink(occurrence_id=occurrence.id, nonce=secrets.token_hex(16), created_by_id=getattr(user, "id", None),
                     created_at=now, valid_from=valid_from, expires_at=expires_at)
     db.session.add(link)
@@ -279,23 +278,23 @@ def load_door_link(token: str) -> DoorLink:
         link_id, nonce = _serializer().loads(token)
         link_id = int(link_id)
     except (BadSignature, ValueError, TypeError):
-        raise NotFound(_("This counting link is not valid. Ask the organiser for a new one.")) from None
+        raise NotFound(N_("This counting link is not valid. Ask the organiser for a new one.")) from None
     # One query for the link, its occurrence and series (every tap needs all three).
     link = get_by_id(DoorLink, link_id, sa.orm.joinedload(DoorLink.occurrence).joinedload(Occurrence.series))
     if link is None or not hmac.compare_digest(str(nonce), link.nonce):
-        raise NotFound(_("This counting link is not valid. Ask the organiser for a new one."))
+        raise NotFound(N_("This counting link is not valid. Ask the organiser for a new one."))
     return link
 
 
 def check_door_link(link: DoorLink, *, now: datetime) -> None:
     if link.revoked_at is not None:
-        raise Gone(_("This counting link has been switched off by the organiser."))
+        raise Gone(N_("This counting link has been switched off by the organiser."))
     if now >= link.expires_at:
-        raise Gone(_("This counting link has expired: counting closed a few hours after the event ended."))
+        raise Gone(N_("This counting link has expired: counting closed a few hours after the event ended."))
     if link.occurrence.is_cancelled:
-        raise Gone(_("This event was cancelled, so there is nothing to count."))
+        raise Gone(N_("This event was cancelled, so there is nothing to count."))
     if now < link.valid_from:
-        raise NotYetOpen(_("This counting link opens on the day of the event."))
+        raise NotYetOpen(N_("This counting link opens on the day of the event."))
 
 
 @dataclass
@@ -363,10 +362,10 @@ def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: st
     keys = _count_keys(link.occurrence.series_id)
     if keys == [NO_CATEGORY]:
         if category_id not in (None, NO_CATEGORY):
-            raise ValidationFailed(_("This event has no categories."), "category")
+            raise ValidationFailed(N_("This event has no categories."), "category")
         category_id = NO_CATEGORY
     elif category_id not in keys:
-        raise ValidationFailed(_("Choose one of the event's categories."), "category")
+        raise ValidationFailed(N_("Choose one of the event's categories."), "category")
     inserted = _insert_ignore(DoorTap.__table__, {
         "tap_id": tap_id, "door_link_id": link.id, "category_id": category_id, "delta": delta,
         "is_applied": True, "created_at": now,

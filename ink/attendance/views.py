@@ -17,9 +17,10 @@ from ink.attendance import reports, service, svg
 from ink.attendance.panels import qr_svg
 from ink.attendance.forms import METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
 from ink.attendance.models import AttendanceCategory, CountMethod, DoorLink
-from ink.core.errors import DomainError, NotFound, ValidationFailed
+from ink.core.errors import N_, DomainError, NotFound, ValidationFailed
 from ink.core.time import local_date
 from ink.extensions import csrf, db, now
+from ink.i18n import error_text
 from ink.organisations.access import require_coordinator, require_organisation_manager
 from ink.organisations.models import Organisation
 
@@ -76,7 +77,7 @@ def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
 
 def _field_error(form: Any, error: DomainError) -> None:
     name = error.field if error.field and error.field in form else "total"
-    form[name].errors = [*form[name].errors, error.message]
+    form[name].errors = [*form[name].errors, error_text(error)]
 
 
 def _occurrence_context(occ: Any, form: Any, categories: list[AttendanceCategory]) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def accept_door_count(occurrence_id: int):  # type: ignore[no-untyped-def]
         service.accept_door_count(occ, user=current_user, now=now(),
                                   confirm_over_capacity=form.confirm_over_capacity.data)
     except ValidationFailed as error:
-        return _back_with_error(occ.id, error.message)
+        return _back_with_error(occ.id, error_text(error))
     flash(_("The door count is now the attendance of this occurrence."), "success")
     return redirect(url_for("attendance.occurrence", occurrence_id=occ.id))
 
@@ -139,7 +140,7 @@ def create_door_link(occurrence_id: int):  # type: ignore[no-untyped-def]
     try:
         service.create_door_link(occ, user=current_user, now=now())
     except ValidationFailed as error:
-        return _back_with_error(occ.id, error.message)
+        return _back_with_error(occ.id, error_text(error))
     flash(_("Counting link created. Show the QR code to the volunteers at the door."), "success")
     return redirect(url_for("attendance.occurrence", occurrence_id=occ.id) + "#door-links")
 
@@ -149,7 +150,7 @@ def create_door_link(occurrence_id: int):  # type: ignore[no-untyped-def]
 def revoke_door_link(link_id: int):  # type: ignore[no-untyped-def]
     link = service.get_by_id(DoorLink, link_id)
     if link is None:
-        raise NotFound(_("No such counting link."))
+        raise NotFound(N_("No such counting link."))
     service.require_counter(current_user, link.occurrence.series)
     if not ConfirmForm().validate_on_submit():
         return _back_with_error(link.occurrence_id, _("The form expired. Please try again."))
@@ -171,7 +172,7 @@ def categories(series_id: int):  # type: ignore[no-untyped-def]
         try:
             service.add_category(series, form.name.data or "")
         except ValidationFailed as error:
-            form.name.errors = [error.message]
+            form.name.errors = [error_text(error)]
             status = 422
         else:
             flash(_("Category added."), "success")
@@ -188,7 +189,7 @@ def delete_category(series_id: int, category_id: int):  # type: ignore[no-untype
     series = service.get_series(series_id)
     category = service.get_by_id(AttendanceCategory, category_id)
     if category is None or category.series_id != series.id:
-        raise NotFound(_("No such category."))
+        raise NotFound(N_("No such category."))
     service.require_counter(current_user, series)
     if ConfirmForm().validate_on_submit():
         service.remove_category(category)
@@ -211,7 +212,7 @@ def door(token: str):  # type: ignore[no-untyped-def]
         link = service.load_door_link(token)
         service.check_door_link(link, now=now())
     except DomainError as error:
-        return render_template("attendance/door_closed.html", message=error.message,
+        return render_template("attendance/door_closed.html", message=error_text(error),
                                status=error.status_code), error.status_code
     occ = link.occurrence
     response = Response(render_template(
@@ -231,7 +232,7 @@ def door_state(token: str):  # type: ignore[no-untyped-def]
         link = service.load_door_link(token)
         service.check_door_link(link, now=now())
     except DomainError as error:
-        return _door_json_error(error.message, error.status_code)
+        return _door_json_error(error_text(error), error.status_code)
     response = jsonify(service.door_state(link.occurrence_id).as_json())
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -259,7 +260,7 @@ def door_tap(token: str):  # type: ignore[no-untyped-def]
         link = service.load_door_link(token)
         state = service.apply_tap(link, delta=delta, category_id=category, tap_id=tap_id, now=now())
     except DomainError as error:
-        return _door_json_error(error.message, error.status_code, error.field)
+        return _door_json_error(error_text(error), error.status_code, error.field)
     return jsonify(state.as_json())
 
 
@@ -297,7 +298,7 @@ def _range_report(organisation: Organisation | None, template: str, csv_base: st
     try:
         period = _period()
     except ValidationFailed as error:
-        return render_template("errors/error.html", status=422, message=error.message), 422
+        return render_template("errors/error.html", status=422, message=error_text(error)), 422
     report = reports.range_report(period, now=now(), tz=_tz(), organisation=organisation,
                                   month_label=lambda d: format_date(d, "MMM yyyy"))
     table = request.args.get("table")
@@ -348,7 +349,7 @@ def network_report():  # type: ignore[no-untyped-def]
 def organisation_report(organisation_id: int):  # type: ignore[no-untyped-def]
     organisation = service.get_by_id(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound(_("No such organisation."))
+        raise NotFound(N_("No such organisation."))
     require_organisation_manager(current_user, organisation)
     return _range_report(organisation, "attendance/report.html", f"attendance-{organisation.slug}")
 
@@ -362,7 +363,7 @@ def annual_report():  # type: ignore[no-untyped-def]
         organisation_id = request.args.get("organisation", type=int) or 0
         organisation = service.get_by_id(Organisation, organisation_id)
         if organisation is None:
-            raise NotFound(_("No such organisation."))
+            raise NotFound(N_("No such organisation."))
         require_organisation_manager(current_user, organisation)
     else:
         require_coordinator(current_user)
