@@ -126,9 +126,14 @@ def _resolve(model: type, slugs: tuple[str, ...], parameter: str, *, missing: st
     return rows
 
 
-def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400") -> ResolvedFilter:
+def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurrence: bool = False) -> ResolvedFilter:
     """The SQL condition on EventSeries for ``feed_filter``. Unknown slugs raise ValidationFailed
-    (query parameters, 400) or NotFound (``missing="404"``, for path feeds)."""
+    (query parameters, 400) or NotFound (``missing="404"``, for path feeds).
+
+    ``venue`` is a series-level test for feeds (a feed carries whole series: the series' own venue
+    decides, and a date moved elsewhere stays in as an override with its new LOCATION). With
+    ``per_occurrence`` (the occurrences API, whose query joins Occurrence) it tests each date's
+    effective venue, so a date moved to or away from the venue is listed where it takes place."""
     conditions: list[sa.ColumnElement[bool]] = [EventSeries.status.in_(VISIBLE_STATUSES)]
     organisations = _resolve(Organisation, feed_filter.organisations, "organisation", missing=missing)
     topics = _resolve(Topic, feed_filter.topics, "topic", missing=missing)
@@ -144,7 +149,11 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400") -> Resolved
         conditions.append(EventSeries.id.in_(
             sa.select(series_topic.c.series_id).where(series_topic.c.topic_id.in_([t.id for t in topics]))))
     if venues:
-        conditions.append(EventSeries.venue_id.in_([venue.id for venue in venues]))
+        venue_ids = [venue.id for venue in venues]
+        if per_occurrence:
+            conditions.append(sa.func.coalesce(Occurrence.venue_id, EventSeries.venue_id).in_(venue_ids))
+        else:
+            conditions.append(EventSeries.venue_id.in_(venue_ids))
     if feed_filter.languages:
         conditions.append(EventSeries.id.in_(
             sa.select(SeriesLanguage.series_id).where(sa.func.lower(SeriesLanguage.code).in_(feed_filter.languages))))

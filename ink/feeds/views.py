@@ -334,7 +334,7 @@ def occurrences_api() -> Response:
         raise ValidationFailed(
             _("The window from start to end may cover at most %(days)s days; ask for several windows.",
               days=MAX_API_WINDOW_DAYS), "end")
-    resolved = resolve_filter(parse_filter(request.args))
+    resolved = resolve_filter(parse_filter(request.args), per_occurrence=True)
     tz = current_app.config["TIMEZONE"]
     found = occurrences_in(resolved.condition, local_midnight_utc(start, tz),
                            local_midnight_utc(end + timedelta(days=1), tz))

@@ -137,3 +137,47 @@ def test_public_pages_show_the_panels(app, client, weekly) -> None:
     html = client.get("/organisations/alpha").data.decode()
     assert "https://ink.example.org/organisations/alpha/calendar.ics" in html
     assert "/subscribe" in client.get("/").data.decode()
+
+
+def test_venue_filter_follows_a_date_moved_to_another_venue(client, weekly, factory) -> None:
+    """The API lists each date where it takes place: a date moved away from the venue leaves
+    ?venue=, a date of another series moved to it joins. The feed carries whole series: the
+    series' own venue decides, and the moved date stays in it as an override with its new
+    LOCATION (so a resident following the venue sees that this week it is elsewhere); the
+    other series' date moved in is not in that venue's feed (it is in the series' own feeds)."""
+    from icalendar import Calendar
+
+    from ink.core.time import local_to_utc
+
+    annex = factory.venue("Annex", slug="annex")
+    other = factory.series(title="Choir", recurrence=Recurrence(freq="weekly"), venue=annex,
+                           start_local=datetime(2026, 6, 3, 19, 0))
+    clock_now = factory.clock.now()
+    away = occurrence_on(weekly, date(2026, 6, 16))  # the café goes to the annex this week
+    service.move_occurrence(away, start_at=away.start_at, end_at=away.end_at, venue=annex, note="",
+                            now=clock_now)
+    visiting = occurrence_on(other, date(2026, 6, 17))  # the choir comes to the hall once
+    service.move_occurrence(visiting, start_at=local_to_utc(datetime(2026, 6, 17, 19, 0), "Europe/Oslo"),
+                            end_at=local_to_utc(datetime(2026, 6, 17, 20, 0), "Europe/Oslo"),
+                            venue=weekly.venue, note="", now=clock_now)
+    db.session.commit()
+
+    def listed(*venues: str) -> list[tuple[str, str, str]]:
+        query = "".join(f"&venue={venue}" for venue in venues)
+        items = client.get(f"/api/v1/occurrences?start=2026-06-15&end=2026-06-21{query}").get_json()
+        return [(item["title"], item["start"][:10], item["venue"]["slug"]) for item in items]
+
+    assert listed("hall") == [("Choir", "2026-06-17", "hall")]
+    assert listed("annex") == [("Café", "2026-06-16", "annex")]
+    assert listed("annex", "hall") == [("Café", "2026-06-16", "annex"), ("Choir", "2026-06-17", "hall")]
+    # dates not moved still follow their series' venue
+    assert ("Café", "2026-06-23", "hall") in [
+        (i["title"], i["start"][:10], i["venue"]["slug"])
+        for i in client.get("/api/v1/occurrences?start=2026-06-22&end=2026-06-28&venue=hall").get_json()]
+
+    hall_feed = Calendar.from_ical(client.get("/venues/hall/calendar.ics").data).walk("VEVENT")
+    assert {str(e["UID"]) for e in hall_feed} == {weekly.uid}
+    moved = [e for e in hall_feed if "RECURRENCE-ID" in e and e["RECURRENCE-ID"].dt.day == 16]
+    assert [str(e["LOCATION"]) for e in moved] == ["Annex"]
+    annex_feed = Calendar.from_ical(client.get("/calendar.ics?venue=annex").data).walk("VEVENT")
+    assert {str(e["UID"]) for e in annex_feed} == {other.uid}
