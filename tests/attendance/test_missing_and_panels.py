@@ -93,3 +93,28 @@ def test_categories_page(client, auth, network):  # type: ignore[no-untyped-def]
     category = db.session.scalar(sa.select(AttendanceCategory))
     assert client.post(f"{url}/{category.id}/delete").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceCategory)) == 0
+
+
+def test_manage_dashboard_lists_missing_counts_oldest_first_per_organisation(client, auth, factory, network, clock):  # type: ignore[no-untyped-def]
+    chess = factory.series(organisation=network.other, title="Chess club", start_local=datetime(2026, 4, 1, 12, 0),
+                           recurrence=None)
+    occs = network.occurrences()
+    record_attendance(occs[1], total=3, method=CountMethod.ESTIMATE, user=None, now=clock.now())  # May 12 counted
+    db.session.commit()
+    auth.login("coordinator@example.org")
+    response = client.get("/manage/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    panel = html[html.index("Attendance still to count"):]
+    links = [f'/manage/attendance/occurrences/{o.id}"' for o in (chess.occurrences[0], occs[0], occs[2], occs[3])]
+    # Other Club's April chess club comes first (its oldest is older), then the café's May Tuesdays
+    # in date order; the counted one and today's (not yet ended) are not listed.
+    positions = [panel.index(link) for link in links]
+    assert positions == sorted(positions)
+    assert panel.index("Other Club") < positions[0] < panel.index("Kafé Verden") < positions[1]
+    for absent in (occs[1], occs[4]):
+        assert f'/manage/attendance/occurrences/{absent.id}"' not in panel
+    auth.logout()
+    auth.login("outsider@example.org")  # Other Club's editor sees only their own
+    own = client.get("/manage/").get_data(as_text=True)
+    assert "Chess club" in own and f'/manage/attendance/occurrences/{occs[0].id}"' not in own
