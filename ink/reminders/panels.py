@@ -16,23 +16,32 @@ from ink.reminders.forms import SubscribeForm
 from ink.reminders.models import MessageStatus, OutboxMessage
 
 
-def _form() -> SubscribeForm:
+def _form(id_prefix: str) -> SubscribeForm:
+    """An empty subscribe form whose element ids carry ``id_prefix``: a page may hold other forms
+    with an ``email`` field, or two of these panels. Field names stay as the subscribe views expect."""
     form = SubscribeForm(formdata=None)
     form.locale.data = str(get_locale() or "en")
+    for form_field in form:
+        form_field.id = f"{id_prefix}-{form_field.name}"
+        form_field.label.field_id = form_field.id
     return form
+
+
+def _subscribe_panel(id_prefix: str, action: str) -> dict[str, Any]:
+    return {"form": _form(id_prefix), "id_prefix": id_prefix, "action": action, "with_offset": True}
 
 
 def event_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any] | None:
     if not series.is_published:
         return None
-    return {"form": _form(), "action": url_for("reminders.subscribe_series", series_id=series.id), "with_offset": True}
+    return _subscribe_panel(f"reminders-series-{series.id}", url_for("reminders.subscribe_series", series_id=series.id))
 
 
 def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:
     if not organisation.is_public:
         return None
-    return {"form": _form(), "action": url_for("reminders.subscribe_organisation", slug=organisation.slug),
-            "with_offset": True}
+    return _subscribe_panel(f"reminders-organisation-{organisation.id}",
+                            url_for("reminders.subscribe_organisation", slug=organisation.slug))
 
 
 def dashboard_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
