@@ -233,3 +233,84 @@ def test_feed_language_is_explicit(app, client, factory) -> None:
 def test_control_characters_and_malformed_slugs_are_4xx(client, factory, path: str) -> None:
     factory.series()
     assert 400 <= client.get(path).status_code < 500
+
+
+# --- every kind of feed: type, name, validators -------------------------------------------------------
+
+FEED_KINDS = [
+    ("/calendar.ics", "ink-events.ics"),
+    ("/calendar.ics?organisation=alpha&topic={topic}", "ink-events.ics"),
+    ("/organisations/alpha/calendar.ics", "alpha.ics"),
+    ("/topics/{topic}/calendar.ics", "{topic}.ics"),
+    ("/venues/hall/calendar.ics", "hall.ics"),
+    ("/events/{series}.ics", "event-{series}.ics"),
+    ("/events/{series}/dates/{date}.ics", "event-{series}-2026-06-16.ics"),
+]
+
+
+@pytest.mark.parametrize(("template", "filename"), FEED_KINDS)
+def test_every_feed_kind_has_type_name_and_conditional_requests(client, factory, clock, template: str,
+                                                                filename: str) -> None:
+    topics = factory.topics()
+    hall = factory.venue("Hall", slug="hall")
+    series = factory.series(organisation=factory.organisation("Alpha"), topics=[topics[0]], venue=hall,
+                            recurrence=Recurrence(freq="weekly"))
+    occ = occurrence_on(series, date(2026, 6, 16))
+    values = {"topic": topics[0].slug, "series": series.id, "date": occ.id}
+    path = template.format(**values)
+
+    first = client.get(path, headers={"Accept": "text/html"})
+    assert first.status_code == 200
+    assert first.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    disposition = "attachment" if "/dates/" in path else "inline"
+    assert first.headers["Content-Disposition"] == f'{disposition}; filename="{filename.format(**values)}"'
+    assert series.uid in first.data.decode()
+    etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert etag.startswith('"') and etag.endswith('"')  # strong
+    for headers in ({"If-None-Match": etag}, {"If-None-Match": f'"x", {etag}'}, {"If-Modified-Since": last_modified}):
+        again = client.get(path, headers=headers)
+        assert again.status_code == 304 and again.data == b"", headers
+        assert again.headers["ETag"] == etag
+    for headers in ({"If-None-Match": "garbage"}, {"If-Modified-Since": "yesterday"}):
+        assert client.get(path, headers=headers).status_code == 200, headers
+
+    clock.advance(hours=1)
+    service.cancel_occurrence(occ, reason="", now=clock.now())
+    db.session.commit()
+    changed = client.get(path, headers={"If-None-Match": etag, "If-Modified-Since": last_modified})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert _last_modified(changed) > parsedate_to_datetime(last_modified)
+    stale = client.get(path, headers={"If-Modified-Since": last_modified})
+    assert stale.status_code == 200
+
+
+@pytest.mark.parametrize("app_config", [{"FEED_CACHE_SECONDS": 0}])
+def test_last_modified_moves_forward_when_a_series_is_deleted(client, factory, clock, app_config) -> None:  # type: ignore[no-untyped-def]
+    """Rows deleted outright (no service, no signal: a data fix in SQL) leave no timestamp behind;
+    the feed still moves on. (The app has no series deletion; removing dates is how events vanish.)"""
+    import sqlalchemy as sa
+
+    from ink.events.models import Occurrence
+
+    org = factory.organisation()
+    keep = factory.series(organisation=org, title="Stays")
+    doomed = factory.series(organisation=org, title="Deleted", recurrence=Recurrence(freq="weekly"))
+    first = client.get("/calendar.ics")
+    clock.advance(hours=1)
+    db.session.execute(sa.delete(Occurrence).where(Occurrence.series_id == doomed.id))
+    db.session.commit()
+    second = client.get("/calendar.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert second.status_code == 200
+    assert _uids(second) == {keep.uid}
+    assert _last_modified(second) > _last_modified(first)
+
+
+def test_each_filter_parameter_is_repeatable(client, filtered) -> None:
+    uid = {key: s.uid for key, s in filtered.items() if key != "topics"}
+    first, second = (topic.slug for topic in filtered["topics"][:2])
+    assert _uids(client.get(f"/calendar.ics?topic={first}&topic={second}")) == {
+        uid["a_pl"], uid["b_ar"], uid["c_pl_kids"]}
+    assert _uids(client.get("/calendar.ics?language=ar&language=nb")) == {uid["b_ar"], uid["c_pl_kids"]}
+    assert _uids(client.get("/calendar.ics?audience=adults&audience=CHILDREN")) == {uid["a_pl"], uid["c_pl_kids"]}
+    # repeated values of one parameter AND another parameter
+    assert _uids(client.get("/calendar.ics?language=ar&language=nb&organisation=gamma")) == {uid["c_pl_kids"]}
