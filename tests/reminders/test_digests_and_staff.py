@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 import sqlalchemy as sa
 
 from ink.events import service as events
+from ink.events.models import Occurrence
 from ink.extensions import db
 from ink.organisations.models import OrganisationStatus
 from ink.reminders import service
@@ -106,8 +106,7 @@ def test_cancelled_series_occurrence_removed_by_rule_change_notifies(client, fac
     assert len(subjects) == 2
 
 
-def test_nudge_once_then_again_then_never(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("ink.attendance")
+def test_nudge_once_then_again_then_never(client, auth, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
     organisation = factory.organisation("Drop-in café")
     factory.user("counter@example.org", editor_of=[organisation])
     factory.series(title="Drop-in", organisation=organisation, start_local=datetime(2026, 6, 4, 18, 0))
@@ -121,7 +120,17 @@ def test_nudge_once_then_again_then_never(client, factory, clock, smtp_server) -
         clock.advance(hours=12)
     nudges = [r for r in smtp_server.received[base:] if r.subject.startswith("How many came")]
     assert len(nudges) == 1
-    assert link_in(nudges[0], "/attendance/")
+    # Its links open the attendance pages for this occurrence: the count form and the door-links part.
+    entry, door = link_in(nudges[0], "/attendance/"), nudges[0].text.split("/attendance/")[2].split()[0]
+    occurrence_id = db.session.scalar(sa.select(Occurrence.id))
+    assert entry == f"/manage/attendance/occurrences/{occurrence_id}"
+    assert door == f"occurrences/{occurrence_id}#door-links"
+    auth.login("counter@example.org")
+    page = client.get(entry)
+    assert page.status_code == 200
+    assert b'name="total"' in page.data and b'id="door-links"' in page.data
+    html = nudges[0].message.get_body(preferencelist=("html",)).get_content()
+    assert f'href="https://ink.example.org{entry}"' in html and f'{entry}#door-links"' in html
     clock.set(ended + timedelta(days=3, hours=1))
     for _ in range(20):
         run_outbox(clock.now())
@@ -131,9 +140,7 @@ def test_nudge_once_then_again_then_never(client, factory, clock, smtp_server) -
 
 
 def test_nudge_stops_when_the_count_is_recorded(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("ink.attendance")
     from ink.attendance import service as attendance
-    from ink.events.models import Occurrence
 
     organisation = factory.organisation("Drop-in café")
     factory.user("counter@example.org", editor_of=[organisation])
