@@ -264,3 +264,106 @@ def test_one_vtimezone_per_zone_used_and_clients_agree(client, factory) -> None:
     assert {uid for uid, *_ in expected} == uids
     assert rie_instances(body, start, end, uids) == expected
     assert strict_instances(body, start, end, uids) == expected
+
+
+@pytest.mark.parametrize("path", ["/calendar.ics?lang=nb", "/organisations/{cafe}/calendar.ics?lang=nb",
+                                  "/events/{series}.ics?lang=nb"])
+def test_cancelled_prefix_is_translated_with_lang(client, network, path: str) -> None:
+    cafe = network.series["cafe"]
+    url = path.format(cafe=network.organisations["cafe"].slug, series=cafe.id)
+    events = _events(client.get(url).data, cafe.uid)
+    cancelled = [e for e in events if str(e["STATUS"]) == "CANCELLED"]
+    assert [str(e["SUMMARY"]) for e in cancelled] == ["Avlyst: Language café"]
+    assert all(str(e["SUMMARY"]) == "Language café" for e in events if str(e["STATUS"]) != "CANCELLED")
+    english = _events(client.get(url.replace("lang=nb", "lang=en")).data, cafe.uid)
+    assert "Cancelled: Language café" in {str(e["SUMMARY"]) for e in english}
+
+
+def test_cancelled_series_and_calendar_name_in_bokmaal(client, network) -> None:
+    body = client.get("/calendar.ics?lang=nb").data
+    chess = network.series["cancelled"]
+    [master] = _events(body, chess.uid)
+    assert str(master["SUMMARY"]) == "Avlyst: Chess club"
+    calendar = Calendar.from_ical(body)
+    assert str(calendar["DESCRIPTION"]) == "Programmet til INK-nettverket."
+    assert str(calendar["X-WR-CALDESC"]) == str(calendar["DESCRIPTION"])
+
+
+def test_uid_is_the_stored_random_one(client, network, clock) -> None:
+    """UID = the series' stored UUID: no host name, no personal data, unchanged by edits."""
+    import uuid
+
+    body = client.get("/calendar.ics").data
+    uids = {str(e["UID"]) for e in _events(body)}
+    stored = {s.uid for key, s in network.series.items() if key != "draft"}
+    assert uids == stored
+    for uid in uids:
+        assert str(uuid.UUID(uid)) == uid and "@" not in uid and "ink.example.org" not in uid
+    cafe = network.series["cafe"]
+    clock.advance(hours=1)
+    data = service.SeriesData(title="Renamed café", organisation=cafe.organisation, start_local=datetime(2025, 1, 7, 19, 0),
+                              recurrence=Recurrence(freq="weekly", weekdays=(1, 3)), duration_minutes=120,
+                              venue=cafe.venue)
+    service.update_series(cafe, data, now=clock.now())
+    db.session.commit()
+    assert {str(e["UID"]) for e in _events(client.get(f"/events/{cafe.id}.ics").data)} == {cafe.uid}
+
+
+def test_sequence_in_the_feed_rises_with_date_time_rule_and_status(client, factory, clock) -> None:
+    org = factory.organisation()
+    series = factory.series(organisation=org, title="Sewing", recurrence=Recurrence(freq="weekly"),
+                            duration_minutes=120)
+
+    def sequences() -> set[int]:
+        return {int(e["SEQUENCE"]) for e in _events(client.get(f"/events/{series.id}.ics").data)}
+
+    def data(**changes: object) -> service.SeriesData:
+        values: dict[str, object] = dict(title=series.title, organisation=org, start_local=series.start_local,
+                                         recurrence=Recurrence(freq="weekly"), duration_minutes=120)
+        values.update(changes)
+        return service.SeriesData(**values)  # type: ignore[arg-type]
+
+    seen = [max(sequences())]
+
+    def rises(action) -> None:  # type: ignore[no-untyped-def]
+        clock.advance(minutes=10)
+        action()
+        db.session.commit()
+        assert min(sequences()) > seen[-1]
+        seen.append(max(sequences()))
+
+    def stays(action) -> None:  # type: ignore[no-untyped-def]
+        clock.advance(minutes=10)
+        action()
+        db.session.commit()
+        assert sequences() == {seen[-1]}
+
+    stays(lambda: service.update_series(series, data(title="Sewing circle"), now=clock.now()))
+    rises(lambda: service.update_series(series, data(title="Sewing circle", start_local=datetime(2026, 6, 2, 19, 0)),
+                                        now=clock.now()))  # time
+    rises(lambda: service.update_series(series, data(title="Sewing circle", start_local=datetime(2026, 6, 3, 19, 0),
+                                                     recurrence=Recurrence(freq="weekly", interval=2)),
+                                        now=clock.now()))  # date and rule
+    rises(lambda: service.cancel_occurrence(occurrence_on(series, date(2026, 6, 17)), reason="", now=clock.now()))
+    occ = occurrence_on(series, date(2026, 7, 1))
+    rises(lambda: service.move_occurrence(occ, start_at=occ.start_at + timedelta(days=1),
+                                          end_at=occ.end_at + timedelta(days=1), venue=None, note="",
+                                          now=clock.now()))
+    rises(lambda: service.cancel_series(series, reason="", now=clock.now()))  # status
+
+
+def test_occurrences_before_the_window_leave_no_trace(client, network, clock) -> None:
+    """A date cancelled or moved long ago is neither an override nor an instance clients expand."""
+    from tests.feeds.clients import rie_instances, strict_instances
+
+    cafe = network.series["cafe"]
+    service.cancel_occurrence(occurrence_on(cafe, date(2025, 3, 4)), reason="Old news", now=clock.now())
+    db.session.commit()
+    body = client.get("/calendar.ics").data
+    window_start = datetime(2025, 12, 1, tzinfo=UTC) - timedelta(hours=1)  # local midnight, six months back
+    events = _events(body, cafe.uid)
+    assert all(e["RECURRENCE-ID"].dt >= window_start for e in events if "RECURRENCE-ID" in e)
+    assert b"Old news" not in body
+    early = (datetime(2024, 12, 1, tzinfo=UTC), window_start)
+    assert rie_instances(body, *early, network.recurring_uids) == set()
+    assert strict_instances(body, *early, network.recurring_uids) == set()
