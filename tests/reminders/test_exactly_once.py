@@ -185,3 +185,73 @@ def test_no_due_messages_opens_no_connection(app, clock, smtp_server) -> None:  
             raise AssertionError("connected with nothing to send")
 
     assert dispatch_due(clock.now(), Refusing()).sent == 0
+
+
+def test_unsubscribing_after_the_dispatcher_took_the_message_still_stops_it(app, factory, clock, smtp_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The subscription is re-checked just before sending: here the resident's one-click unsubscribe
+    lands after the dispatcher claimed their reminder (so unsubscribing cannot skip it) and before it
+    is composed."""
+    from ink.reminders import outbox
+    from ink.reminders.models import Subscription
+
+    emails = _confirmed_subscribers(factory, clock, 2)
+    subscription = db.session.scalar(sa.select(Subscription).join(Subscription.subscriber).where(
+        Subscription.subscriber.has(email=emails[1])))
+    one_click = f"/subscriptions/unsubscribe/{service.unsubscribe_token(subscription)}/one-click"
+    clock.set(DUE)
+    plan_due_messages(clock.now())
+    target = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.recipient == emails[1]))
+    real_claim, responses = outbox.claim, []
+
+    def claim_then_resident_unsubscribes(row_id: int, worker: str, now):  # type: ignore[no-untyped-def]
+        claimed = real_claim(row_id, worker, now)
+        if claimed and row_id == target:
+            # Another request, in its own thread and transaction, as a web worker would run it.
+            thread = threading.Thread(target=lambda: responses.append(app.test_client().post(one_click).status_code))
+            thread.start()
+            thread.join(timeout=30)
+        return claimed
+
+    monkeypatch.setattr(outbox, "claim", claim_then_resident_unsubscribes)
+    result = dispatch_due(clock.now())
+    assert responses == [200]
+    assert [r.rcpt_tos for r in smtp_server.received] == [[emails[0]]]
+    assert result.sent == 1 and result.reasons == {"no longer subscribed": 1}
+    row = db.session.get(OutboxMessage, target)
+    assert row.status == MessageStatus.SKIPPED and row.last_error == "no longer subscribed"
+
+
+def test_retries_never_deliver_a_reminder_after_the_event_has_started(app, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    series = factory.series(title="Kite festival", start_local=datetime(2026, 6, 4, 18, 0))
+    subscription = service.subscribe("hour@example.org", kind=TargetKind.SERIES, target_id=series.id,
+                                     offset_minutes=60, now=clock.now())
+    service.confirm_subscription(subscription, now=clock.now())
+    db.session.execute(sa.delete(OutboxMessage))
+    db.session.commit()
+    smtp_server.handler.fail_next = 1000  # the mail server refuses (temporarily) until after the start
+    clock.set(START - timedelta(minutes=60))
+    while clock.now() < START + timedelta(minutes=30):
+        run_outbox(clock.now())
+        clock.advance(minutes=1)
+    smtp_server.handler.fail_next = 0
+    for _ in range(3):
+        run_outbox(clock.now())
+        clock.advance(hours=1)
+    assert smtp_server.received == []
+    row = db.session.scalar(sa.select(OutboxMessage))
+    assert row.status == MessageStatus.FAILED and row.last_error.startswith("gave up")
+
+
+def test_a_change_notice_is_not_sent_once_the_occurrence_has_started(app, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    from ink.events import service as events
+    from ink.events.models import Occurrence
+
+    emails = _confirmed_subscribers(factory, clock, 1)
+    clock.set(START - timedelta(minutes=10))
+    events.cancel_occurrence(db.session.scalar(sa.select(Occurrence)), reason="Storm", now=clock.now())
+    db.session.commit()
+    clock.set(START + timedelta(minutes=5))  # the scheduler was down until after the start
+    run_outbox(clock.now())
+    assert smtp_server.handler.to(emails[0]) == []
+    notice = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "change_notice"))
+    assert notice.status == MessageStatus.SKIPPED and notice.last_error == "too late to be useful"
