@@ -181,3 +181,26 @@ def test_venue_filter_follows_a_date_moved_to_another_venue(client, weekly, fact
     assert [str(e["LOCATION"]) for e in moved] == ["Annex"]
     annex_feed = Calendar.from_ical(client.get("/calendar.ics?venue=annex").data).walk("VEVENT")
     assert {str(e["UID"]) for e in annex_feed} == {other.uid}
+
+
+def test_subscribe_page_offers_every_choice_and_refresh_times(client, weekly, factory) -> None:
+    from html import unescape
+
+    topics = factory.topics()
+    factory.series(organisation=factory.organisation("Beta"), topics=[topics[0]], audience="Children")
+    html = client.get("/subscribe").data.decode()
+    for name, value in (("organisation", "alpha"), ("organisation", "beta"), ("topic", topics[0].slug),
+                        ("language", "pl"), ("audience", "children")):
+        assert f'name="{name}" value="{value}"' in html, (name, value)
+    # each client's instructions say how often it refreshes
+    for refresh in ("every 8 to 24 hours", "Auto-refresh", "every few hours", "every 60 minutes", "every 6 hours"):
+        assert refresh in html, refresh
+    assert 'data-copy-target="feed-url"' in html and 'id="feed-url"' in html
+    chosen = client.get(f"/subscribe?topic={topics[0].slug}&audience=children").data.decode()
+    url = f"https://ink.example.org/calendar.ics?topic={topics[0].slug}&audience=children"
+    assert f'value="{url.replace("&", "&amp;")}"' in chosen
+    assert "webcal://ink.example.org/calendar.ics?topic=" in chosen
+    svg = chosen[chosen.index("<svg"):chosen.index("</svg>")]
+    assert unescape(svg[svg.index("<title>") + 7:svg.index("</title>")]) == url  # the QR code is of this link
+    # the link it builds is a working feed
+    assert client.get(url.removeprefix("https://ink.example.org")).status_code == 200
