@@ -10,6 +10,7 @@ from flask import render_template_string
 from ink.extensions import db
 from ink.reminders import service
 from ink.reminders.models import MessageStatus, OutboxMessage, SchedulerHeartbeat, TargetKind
+from ink.reminders.outbox import WEEKLY_WINDOW
 from ink.reminders.scheduler import SchedulerLocked, build_scheduler, scheduler_lock, tick
 from tests.reminders.conftest import run_outbox
 
@@ -49,7 +50,18 @@ def test_jobs_have_fixed_ids_coalesce_one_instance_and_a_misfire_grace(app) -> N
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"dispatch-due", "extend-horizon", "weekly-digests"}
     for job in jobs.values():
-        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 50
+        assert job.coalesce is True and job.max_instances == 1
+        assert str(job.trigger.timezone) == "Europe/Oslo"
+    # What each does and when: dispatch every minute, the horizon daily, digests on Monday morning.
+    assert (str(jobs["dispatch-due"].trigger), jobs["dispatch-due"].func.__name__) == ("interval[0:01:00]", "_tick_and_report")
+    assert (str(jobs["extend-horizon"].trigger), jobs["extend-horizon"].func.__name__) == ("cron[hour='3', minute='17']", "daily_job")
+    assert (str(jobs["weekly-digests"].trigger), jobs["weekly-digests"].func.__name__) == (
+        "cron[day_of_week='mon', hour='7', minute='0']", "weekly_job")
+    # Grace suited to each: a late minute tick is dropped before the next one is due; the daily job
+    # still runs hours late; the weekly one within its day, well inside the digest's two-day window.
+    assert jobs["dispatch-due"].misfire_grace_time == 50
+    assert jobs["extend-horizon"].misfire_grace_time == 6 * 3600
+    assert jobs["weekly-digests"].misfire_grace_time == 12 * 3600 < WEEKLY_WINDOW.total_seconds()
     # Building twice (a restart) does not multiply jobs.
     assert len(build_scheduler(app).get_jobs()) == 3
 
@@ -225,3 +237,43 @@ def test_unreachable_smtp_server_is_a_temporary_failure(app, factory, clock) -> 
     row = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "reminder"))
     assert row.status == MessageStatus.PENDING and "cannot connect" in row.last_error
     assert dispatch_due(clock.now()).sent == 0  # not retried before its backoff
+
+
+@pytest.mark.slow
+def test_scheduler_process_ticks_refuses_a_second_and_stops_on_sigterm(app, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`flask --app ink scheduler` as `make run` starts it: its own process, a heartbeat at once,
+    a second one exits with a clear message, SIGTERM stops it and frees the lock."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    env = os.environ | {
+        "INK_DATABASE_URL": database_url, "INK_SECRET_KEY": "scheduler-test", "INK_MAIL_BACKEND": "file",
+        "INK_MAIL_DIRECTORY": str(tmp_path / "mail"), "INK_SCHEDULER_LOCK_FILE": str(tmp_path / "scheduler.lock"),
+    }
+    command = [sys.executable, "-m", "flask", "--app", "ink", "scheduler"]
+    root = Path(__file__).resolve().parents[2]
+    first = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while (heartbeat := db.session.get(SchedulerHeartbeat, "scheduler")) is None or heartbeat.last_summary == "started":
+            db.session.rollback()
+            assert first.poll() is None, first.communicate()[0]
+            assert time.monotonic() < deadline, "no tick within a minute"
+            time.sleep(0.1)
+        assert heartbeat.last_summary.startswith("planned 0")
+        second = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1 and "Only one scheduler may run" in second.stderr
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=20) == 0
+        output = first.communicate()[0]
+        assert "Scheduler running (jobs: dispatch-due, extend-horizon, weekly-digests)" in output
+        again = subprocess.run(command + ["--once"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
