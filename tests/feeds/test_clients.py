@@ -83,3 +83,22 @@ def test_next_year_also_matches(client, network, clock) -> None:
     expected = app_instances(start, end)
     assert rie_instances(body, start, end, network.recurring_uids) == expected
     assert strict_instances(body, start, end, network.recurring_uids) == expected
+
+
+def test_add_this_date_download_is_that_one_date_in_every_client(client, network) -> None:
+    """The single-date download: exactly one event, at the occurrence's real start and end (a moved
+    one where it moved to), in each client."""
+    from datetime import date
+
+    from tests.feeds.network import occurrence_on
+
+    start, end = year_window(2026)
+    for key, day in (("cafe", date(2026, 6, 11)), ("cafe", date(2026, 11, 3)), ("festival", date(2026, 3, 21)),
+                     ("night", date(2026, 3, 29))):
+        series = network.series[key]
+        occ = occurrence_on(series, day)
+        body = client.get(f"/events/{series.id}/dates/{occ.id}.ics").data
+        [uid] = _uids_in(body)
+        expected = {(uid, None, occ.start_at, occ.end_at)}
+        assert rie_instances(body, start, end, set()) == expected, (key, day)
+        assert strict_instances(body, start, end, set()) == expected, (key, day)
