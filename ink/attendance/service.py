@@ -97,15 +97,20 @@ def series_categories(series_id: int) -> list[AttendanceCategory]:
     ))
 
 
-def add_category(series: EventSeries, name: str) -> AttendanceCategory:
+def _category_name(name: str, others: list[AttendanceCategory]) -> str:
     name = " ".join(name.split())
     if not name:
         raise ValidationFailed(N_("A category needs a name."), "name")
     if len(name) > 80:
         raise ValidationFailed(N_("Keep the name to 80 characters."), "name")
-    existing = series_categories(series.id)
-    if any(c.name.casefold() == name.casefold() for c in existing):
+    if any(c.name.casefold() == name.casefold() for c in others):
         raise ValidationFailed(N_("This event already has that category."), "name")
+    return name
+
+
+def add_category(series: EventSeries, name: str) -> AttendanceCategory:
+    existing = series_categories(series.id)
+    name = _category_name(name, existing)
     if len(existing) >= MAX_CATEGORIES:
         raise ValidationFailed(N_("An event can have at most %(n)d categories."), "name", n=MAX_CATEGORIES)
     category = AttendanceCategory(series_id=series.id, name=name,
@@ -113,6 +118,38 @@ def add_category(series: EventSeries, name: str) -> AttendanceCategory:
     db.session.add(category)
     db.session.flush()
     return category
+
+
+def rename_category(category: AttendanceCategory, name: str) -> AttendanceCategory:
+    """Door counts are keyed by the category's id and so stay with it. Current records keep their
+    breakdown by name, so they follow the new name; revisions keep the name as it was then."""
+    others = [c for c in series_categories(category.series_id) if c.id != category.id]
+    name = _category_name(name, others)
+    old = category.name
+    if name == old:
+        return category
+    category.name = name
+    records = db.session.scalars(
+        sa.select(AttendanceRecord).join(Occurrence, Occurrence.id == AttendanceRecord.occurrence_id)
+        .where(Occurrence.series_id == category.series_id))
+    for record in records:
+        if old in (record.breakdown or {}):
+            # A new dict (JSON columns do not track changes in place), order kept.
+            record.breakdown = {name if key == old else key: n for key, n in record.breakdown.items()}
+    db.session.flush()
+    return category
+
+
+def move_category(category: AttendanceCategory, offset: int) -> None:
+    """Move a category one place up (-1) or down (+1); positions become 1..n."""
+    ordered = series_categories(category.series_id)
+    index = next(i for i, c in enumerate(ordered) if c.id == category.id)
+    target = index + offset
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    db.session.flush()
 
 
 def remove_category(category: AttendanceCategory) -> None:

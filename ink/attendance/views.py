@@ -179,18 +179,56 @@ def categories(series_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("attendance.categories", series_id=series.id))
     elif form.is_submitted():
         status = 422
+    return _categories_page(series, form), status
+
+
+def _categories_page(series: Any, form: CategoryForm, rename_errors: dict[int, list[str]] | None = None,
+                     rename_values: dict[int, str] | None = None) -> str:
     return render_template("attendance/categories.html", series=series, form=form,
-                           categories=service.series_categories(series.id), confirm_form=ConfirmForm()), status
+                           categories=service.series_categories(series.id), confirm_form=ConfirmForm(),
+                           rename_errors=rename_errors or {}, rename_values=rename_values or {})
 
 
-@bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/delete")
-@login_required
-def delete_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
+def _series_category(series_id: int, category_id: int) -> tuple[Any, AttendanceCategory]:
     series = service.get_series(series_id)
     category = service.get_by_id(AttendanceCategory, category_id)
     if category is None or category.series_id != series.id:
         raise NotFound(N_("No such category."))
     service.require_counter(current_user, series)
+    return series, category
+
+
+@bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/rename")
+@login_required
+def rename_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
+    series, category = _series_category(series_id, category_id)
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            service.rename_category(category, form.name.data or "")
+        except ValidationFailed as error:
+            form.name.errors = [error_text(error)]
+        else:
+            flash(_("Category renamed; its counts are kept."), "success")
+            return redirect(url_for("attendance.categories", series_id=series.id))
+    errors = {category.id: list(form.name.errors) or [_("The form expired. Please try again.")]}
+    values = {category.id: form.name.data or ""}
+    return _categories_page(series, CategoryForm(formdata=None), errors, values), 422
+
+
+@bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/move/<any(up, down):direction>")
+@login_required
+def move_category(series_id: int, category_id: int, direction: str):  # type: ignore[no-untyped-def]
+    series, category = _series_category(series_id, category_id)
+    if ConfirmForm().validate_on_submit():
+        service.move_category(category, -1 if direction == "up" else 1)
+    return redirect(url_for("attendance.categories", series_id=series.id))
+
+
+@bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/delete")
+@login_required
+def delete_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
+    series, category = _series_category(series_id, category_id)
     if ConfirmForm().validate_on_submit():
         service.remove_category(category)
         flash(_("Category removed."), "success")

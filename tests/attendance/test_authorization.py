@@ -38,6 +38,8 @@ def endpoints(ids: dict[str, int]) -> list[tuple[str, str, dict[str, str]]]:
         ("POST", f"/manage/attendance/door-links/{ids['link']}/revoke", {}),
         ("GET", f"/manage/attendance/series/{ids['series']}/categories", {}),
         ("POST", f"/manage/attendance/series/{ids['series']}/categories", {"name": "Adults"}),
+        ("POST", f"/manage/attendance/series/{ids['series']}/categories/{ids['category']}/rename", {"name": "Kids"}),
+        ("POST", f"/manage/attendance/series/{ids['series']}/categories/{ids['category']}/move/down", {}),
         ("POST", f"/manage/attendance/series/{ids['series']}/categories/{ids['category']}/delete", {}),
         ("GET", f"/manage/attendance/series/{ids['series']}/report", {}),
         ("GET", f"/manage/attendance/series/{ids['series']}/report?format=csv", {}),
@@ -57,6 +59,7 @@ def snapshot() -> list[object]:
         *[db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables],
         [(r.total, r.method) for r in db.session.scalars(sa.select(AttendanceRecord))],
         [link.revoked_at for link in db.session.scalars(sa.select(DoorLink))],
+        [(c.name, c.position) for c in db.session.scalars(sa.select(AttendanceCategory).order_by(AttendanceCategory.id))],
     ]
 
 
@@ -104,6 +107,8 @@ def test_missing_objects_are_404(client, auth, setup):  # type: ignore[no-untype
     assert client.get("/manage/attendance/series/999999/report").status_code == 404
     assert client.get("/manage/attendance/reports/organisations/999999").status_code == 404
     assert client.post(f"/manage/attendance/series/{setup['series']}/categories/999999/delete").status_code == 404
+    assert client.post(f"/manage/attendance/series/{setup['series']}/categories/999999/rename",
+                       data={"name": "Kids"}).status_code == 404
     for huge in ("2147483648", "99999999999999999999"):  # beyond a 32-bit key: 404, not a database error
         assert client.get(f"/manage/attendance/occurrences/{huge}").status_code == 404
         assert client.get(f"/manage/attendance/series/{huge}/report").status_code == 404
