@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
 from ink.auth.models import User
-from ink.core.errors import NotFound, ValidationFailed
+from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.events.models import EventSeries, SeriesStatus
 from ink.extensions import db
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
@@ -47,11 +47,11 @@ STAFF_KINDS = {
 def clean_email(email: str) -> str:
     address = normalise_address(email or "")
     if len(address) > 254:
-        raise ValidationFailed("That email address is too long.", "email")
+        raise ValidationFailed(N_("That email address is too long."), "email")
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValidationFailed("Please enter a valid email address.", "email") from error
+        raise ValidationFailed(N_("Please enter a valid email address."), "email") from error
     return address
 
 
@@ -72,16 +72,16 @@ def resolve_target(kind: TargetKind, target_id: int) -> Any:
     if kind == TargetKind.SERIES:
         series = db.session.get(EventSeries, target_id)
         if series is None or series.status != SeriesStatus.PUBLISHED:
-            raise NotFound("No such event.")
+            raise NotFound(N_("No such event."))
         return series
     if kind == TargetKind.ORGANISATION:
         organisation = db.session.get(Organisation, target_id)
         if organisation is None or organisation.status != OrganisationStatus.ACTIVE:
-            raise NotFound("No such organisation.")
+            raise NotFound(N_("No such organisation."))
         return organisation
     topic = db.session.get(Topic, target_id)
     if topic is None:
-        raise NotFound("No such topic.")
+        raise NotFound(N_("No such topic."))
     return topic
 
 
@@ -108,7 +108,7 @@ def subscribe(email: str, *, kind: TargetKind, target_id: int = 0, locale: str =
     """
     address = clean_email(email)
     if offset_minutes not in OFFSET_CHOICES:
-        raise ValidationFailed("Please choose when the reminder should arrive.", "offset_minutes")
+        raise ValidationFailed(N_("Please choose when the reminder should arrive."), "offset_minutes")
     resolve_target(kind, target_id if kind != TargetKind.DIGEST else 0)
     if is_erased(address):
         return None
@@ -164,10 +164,10 @@ def subscription_from_confirm_token(token: str) -> Subscription:
     try:
         payload = links.read_token(links.CONFIRM, token, max_age=links.CONFIRM_MAX_AGE)
     except links.BadToken as error:
-        raise NotFound("This confirmation link is invalid or has expired. Please subscribe again.") from error
+        raise NotFound(N_("This confirmation link is invalid or has expired. Please subscribe again.")) from error
     subscription = db.session.get(Subscription, payload.get("s"))
     if subscription is None or subscription.subscriber.email_hash[:16] != payload.get("h"):
-        raise NotFound("This confirmation link is invalid or has expired. Please subscribe again.")
+        raise NotFound(N_("This confirmation link is invalid or has expired. Please subscribe again."))
     return subscription
 
 
@@ -202,15 +202,15 @@ def read_unsubscribe_token(token: str) -> Subscription | tuple[User, str]:
     try:
         payload = links.read_token(links.UNSUBSCRIBE, token)
     except links.BadToken as error:
-        raise NotFound("This unsubscribe link is not valid.") from error
+        raise NotFound(N_("This unsubscribe link is not valid.")) from error
     if "u" in payload:
         user = db.session.get(User, payload["u"])
         if user is None or address_hash(user.email)[:16] != payload.get("h") or payload.get("k") not in ("organiser", "coordinator"):
-            raise NotFound("This unsubscribe link is not valid.")
+            raise NotFound(N_("This unsubscribe link is not valid."))
         return user, str(payload["k"])
     subscription = db.session.get(Subscription, payload.get("s"))
     if subscription is None or subscription.subscriber.email_hash[:16] != payload.get("h"):
-        raise NotFound("This unsubscribe link is not valid (perhaps the data was erased).")
+        raise NotFound(N_("This unsubscribe link is not valid (perhaps the data was erased)."))
     return subscription
 
 
@@ -218,10 +218,10 @@ def subscriber_from_manage_token(token: str) -> Subscriber:
     try:
         payload = links.read_token(links.MANAGE, token)
     except links.BadToken as error:
-        raise NotFound("This link is not valid.") from error
+        raise NotFound(N_("This link is not valid.")) from error
     subscriber = db.session.get(Subscriber, payload.get("s"))
     if subscriber is None or subscriber.email_hash[:16] != payload.get("h"):
-        raise NotFound("This link is not valid (perhaps the data was erased).")
+        raise NotFound(N_("This link is not valid (perhaps the data was erased)."))
     return subscriber
 
 
@@ -249,7 +249,7 @@ def staff_opted_out(user_id: int, kind: str) -> bool:
 def get_subscription_of(subscriber: Subscriber, subscription_id: int) -> Subscription:
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None or subscription.subscriber_id != subscriber.id:
-        raise NotFound("No such subscription.")
+        raise NotFound(N_("No such subscription."))
     return subscription
 
 
@@ -257,7 +257,7 @@ def update_preferences(subscriber: Subscriber, *, locale: str, offset_minutes: i
     subscriber.locale = locale
     if offset_minutes is not None:
         if offset_minutes not in OFFSET_CHOICES:
-            raise ValidationFailed("Please choose when the reminder should arrive.", "offset_minutes")
+            raise ValidationFailed(N_("Please choose when the reminder should arrive."), "offset_minutes")
         for subscription in subscriber.subscriptions:
             subscription.offset_minutes = offset_minutes
     # Messages not yet sent follow the new language.

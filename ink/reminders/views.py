@@ -13,8 +13,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ink.core.errors import NotFound, ValidationFailed
+from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.extensions import db, now
+from ink.i18n import error_text
 from ink.organisations.access import require_coordinator
 from ink.organisations.models import Organisation, Topic
 from ink.reminders import service
@@ -51,7 +52,7 @@ def _subscribe(kind: TargetKind, target_id: int, heading: str, with_offset: bool
                 now=now(),
             )
         except ValidationFailed as error:
-            getattr(form, error.field or "email").errors.append(_(error.message))
+            getattr(form, error.field or "email").errors.append(error_text(error))
         else:
             return redirect(url_for("reminders.subscribe_sent"))
     status = 422 if request.method == "POST" else 200
@@ -148,7 +149,7 @@ def request_link():  # type: ignore[no-untyped-def]
         try:
             service.request_manage_link(form.email.data or "", now=now())
         except ValidationFailed as error:
-            form.email.errors.append(_(error.message))
+            form.email.errors.append(error_text(error))
         else:
             return redirect(url_for("reminders.subscribe_sent"))
     status = 422 if request.method == "POST" else 200
@@ -249,7 +250,7 @@ def outbox_file(name: str):  # type: ignore[no-untyped-def]
     require_coordinator(current_user)
     path = mail_directory() / name
     if not _EML_NAME.match(name) or not path.is_file():
-        raise NotFound("No such message file.")
+        raise NotFound(N_("No such message file."))
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     text_part = message.get_body(preferencelist=("plain",))
     return render_template(

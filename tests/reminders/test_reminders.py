@@ -236,3 +236,18 @@ def test_subscribe_form_rejects_bad_input_with_422(client, factory) -> None:  # 
     assert response.status_code == 422
     assert client.get("/subscribe/series/999999").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_errors_from_the_service_reach_the_visitor_in_their_language(client, factory) -> None:  # type: ignore[no-untyped-def]
+    series = _series(factory)
+    client.set_cookie("ink_lang", "nb")
+    response = client.post(f"/subscribe/series/{series.id}",
+                           data={"email": "not-an-address", "offset_minutes": "1440", "locale": "nb", "consent": "y"})
+    assert response.status_code == 422
+    assert "Skriv inn en gyldig e-postadresse." in response.get_data(as_text=True)
+    response = client.get("/subscriptions/confirm/not-a-token")
+    assert response.status_code == 404 and "Bekreftelseslenken er ugyldig eller utløpt." in response.get_data(as_text=True)
+    response = client.get("/subscriptions/manage/not-a-token")
+    assert response.status_code == 404 and "Lenken er ikke gyldig." in response.get_data(as_text=True)
+    response = client.get("/subscriptions/unsubscribe/not-a-token")
+    assert response.status_code == 404 and "Avmeldingslenken er ikke gyldig." in response.get_data(as_text=True)

@@ -1,0 +1,143 @@
+"""Every kind of email, sent to recipients who read Norwegian Bokmål, is in Bokmål throughout.
+
+One scenario makes the scheduler send each kind for real (subscribers, an editor and a coordinator
+who chose Bokmål); then every English sentence of the email templates and of the composer is looked
+for in what arrived (subjects, plain text and HTML), and so are common English words that would
+betray a sentence not marked for translation at all.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.pofile import read_po
+
+from ink.events import service as events
+from ink.events.models import Occurrence
+from ink.events.recurrence import Recurrence
+from ink.extensions import db
+from ink.organisations.models import OrganisationStatus
+from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage
+from tests.reminders.conftest import Received, run_outbox, subscribe_and_confirm
+
+UTC = timezone.utc
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+URL = re.compile(r"https?://\S+")
+TAG = re.compile(r"<[^>]+>")
+# English words that never occur in Bokmål text; one of them in a Bokmål email means English slipped in.
+ENGLISH_WORDS = re.compile(r"\b(the|you|your|this|that|with|please|been|will|here|has|from|when|what|about|there|"
+                           r"reminder|subscribed|unsubscribe|cancelled|changed|tomorrow|count|week)\b", re.IGNORECASE)
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
+
+
+def _email_msgids() -> set[str]:
+    """The English messages of the email templates and of the code that composes emails."""
+    sources = [(path, "jinja2") for path in sorted((ROOT / "templates" / "emails").iterdir())]
+    sources.append((ROOT / "ink" / "reminders" / "compose.py", "python"))
+    found = set()
+    for path, method in sources:
+        for _lineno, message, _comments, _context in extract_from_file(method, str(path), keywords=KEYWORDS):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def _english_fragments() -> list[str]:
+    """The literal parts of each email message whose Bokmål translation differs from the English."""
+    with open(ROOT / "ink" / "translations" / "nb" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle, locale="nb")
+    fragments = []
+    for msgid in _email_msgids():
+        entry = catalogue.get(msgid)
+        assert entry is not None and entry.string and not entry.fuzzy, f"no Bokmål for {msgid!r}"
+        if entry.string == msgid:
+            continue  # the same in both languages (a name): nothing to detect
+        for part in PLACEHOLDER.split(msgid):
+            part = part.strip(" .,:;")
+            if sum(character.isalpha() for character in part) >= 4:
+                fragments.append(part)
+    return fragments
+
+
+def _readable(received: Received) -> str:
+    """What a reader sees: the subject, the plain text and the HTML's text, without links."""
+    body = received.message.get_body(preferencelist=("html",))
+    assert body is not None
+    html_text = html.unescape(TAG.sub(" ", body.get_content()))
+    return URL.sub(" ", "\n".join((received.subject, received.text, html_text)))
+
+
+def _bokmaal_user(factory, email: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    user = factory.user(email, **kwargs)
+    user.locale = "nb"
+    db.session.commit()
+
+
+def _occurrence_of(series_id: int) -> Occurrence:
+    return db.session.scalars(
+        sa.select(Occurrence).where(Occurrence.series_id == series_id).order_by(Occurrence.start_at)
+    ).first()
+
+
+def test_every_kind_of_email_is_fully_in_bokmaal(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    topics = factory.topics()
+    organisation = factory.organisation("Språkklubben")
+    factory.organisation("Venteforeningen", status=OrganisationStatus.PENDING)
+    _bokmaal_user(factory, "redaktor@example.org", editor_of=[organisation])
+    _bokmaal_user(factory, "koordinator@example.org", coordinator=True)
+    ids = {
+        name: factory.series(title=title, organisation=organisation, start_local=start, **extra).id
+        for name, title, start, extra in (
+            ("reminded", "Språkkafé", datetime(2026, 6, 4, 18, 0), {}),
+            ("cancelled", "Strikkekafé", datetime(2026, 6, 5, 18, 0), {}),
+            ("moved", "Leksehjelp", datetime(2026, 6, 5, 17, 0), {}),
+            ("rescheduled", "Kor", datetime(2026, 6, 4, 19, 0), {"recurrence": Recurrence(freq="weekly")}),
+            ("past", "Søndagstreff", datetime(2026, 6, 1, 18, 0), {}),  # ended without a count: nudges
+        )
+    }
+    topic_slug, organisation_slug = topics[0].slug, organisation.slug
+    reader = "kari@example.org"
+    for path in [f"/subscribe/series/{ids[name]}" for name in ("reminded", "cancelled", "moved", "rescheduled")] + [
+            f"/subscribe/organisation/{organisation_slug}", f"/subscribe/topic/{topic_slug}", "/subscribe/digest"]:
+        subscribe_and_confirm(client, smtp_server, clock, reader, path, locale="nb")
+    assert client.post("/subscriptions/", data={"email": reader}).status_code == 302
+
+    # Changes: cancelled, moved, removed by a new rule; then the cancelled one restored.
+    events.cancel_occurrence(_occurrence_of(ids["cancelled"]), reason="Sykdom", now=clock.now())
+    moved = _occurrence_of(ids["moved"])
+    new_start = moved.start_at + timedelta(days=1)
+    events.move_occurrence(moved, start_at=new_start, end_at=new_start + timedelta(hours=2), venue=None, note="",
+                           now=clock.now())
+    choir = events.get_series(ids["rescheduled"])
+    events.update_series(choir, events.SeriesData(title="Kor", organisation=choir.organisation,
+                                                  start_local=datetime(2026, 6, 5, 19, 0), recurrence=Recurrence(freq="weekly")),
+                         now=clock.now())
+    db.session.commit()
+    run_outbox(clock.now())
+    events.restore_occurrence(_occurrence_of(ids["cancelled"]), now=clock.now())
+    db.session.commit()
+    clock.advance(minutes=1)
+    run_outbox(clock.now())
+    for moment in (datetime(2026, 6, 3, 8, 0, tzinfo=UTC),  # 10:00 Oslo the day before: the editor's reminder
+                   datetime(2026, 6, 3, 16, 0, tzinfo=UTC),  # 24 hours before: the resident's reminder
+                   datetime(2026, 6, 8, 5, 0, tzinfo=UTC)):  # Monday 07:00 Oslo: digest, summary, second nudge
+        clock.set(moment)
+        run_outbox(clock.now())
+
+    sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENT)).all()
+    assert {row.kind for row in sent} == {kind.value for kind in MessageKind}
+    assert {row.payload.get("change") for row in sent if row.kind == MessageKind.CHANGE_NOTICE.value} == {
+        "cancelled", "moved", "removed", "restored"}
+    assert {row.locale for row in sent} == {"nb"}
+    assert len(smtp_server.received) == len(sent)
+
+    fragments = _english_fragments()
+    assert len(fragments) > 40  # the check is looking at real sentences
+    for received in smtp_server.received:
+        text = _readable(received)
+        assert [fragment for fragment in fragments if fragment in text] == [], text
+        assert ENGLISH_WORDS.findall(text) == [], text
