@@ -83,7 +83,8 @@ def _occurrence_of(series_id: int) -> Occurrence:
     ).first()
 
 
-def test_every_kind_of_email_is_fully_in_bokmaal(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    """Make the scheduler send one or more of every kind of message, all to Bokmål readers."""
     topics = factory.topics()
     organisation = factory.organisation("Språkklubben")
     factory.organisation("Venteforeningen", status=OrganisationStatus.PENDING)
@@ -134,10 +135,43 @@ def test_every_kind_of_email_is_fully_in_bokmaal(client, factory, clock, smtp_se
         "cancelled", "moved", "removed", "restored"}
     assert {row.locale for row in sent} == {"nb"}
     assert len(smtp_server.received) == len(sent)
+    return sent
 
+
+def _kind(received: Received) -> str:
+    """The outbox kind, from the Message-ID the composer gives each row: <ink.KIND.ID@domain>."""
+    return str(received.message["Message-ID"]).strip("<>").split(".")[1]
+
+
+def test_every_kind_of_email_is_fully_in_bokmaal(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    _send_every_kind_in_bokmaal(client, factory, clock, smtp_server)
     fragments = _english_fragments()
     assert len(fragments) > 40  # the check is looking at real sentences
     for received in smtp_server.received:
         text = _readable(received)
         assert [fragment for fragment in fragments if fragment in text] == [], text
         assert ENGLISH_WORDS.findall(text) == [], text
+
+
+def test_every_message_has_text_and_html_and_the_right_unsubscribe(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    """Residents' messages carry the RFC 8058 one-click unsubscribe and the manage link; staff messages
+    the one-click unsubscribe from that kind of message (staff have no subscriptions to manage). The
+    confirmation and the manage link are answers to the resident's own request: nothing to unsubscribe."""
+    _send_every_kind_in_bokmaal(client, factory, clock, smtp_server)
+    resident = {MessageKind.REMINDER.value, MessageKind.CHANGE_NOTICE.value, MessageKind.DIGEST.value}
+    staff = {MessageKind.ORGANISER_REMINDER.value, MessageKind.NUDGE.value, MessageKind.NUDGE_AGAIN.value,
+             MessageKind.COORDINATOR_SUMMARY.value}
+    requested = {MessageKind.CONFIRM.value, MessageKind.MANAGE_LINK.value}
+    assert resident | staff | requested == {kind.value for kind in MessageKind}
+    for received in smtp_server.received:
+        kind, message = _kind(received), received.message
+        assert received.text.strip() and message.get_body(preferencelist=("html",)) is not None
+        assert message["Auto-Submitted"] == "auto-generated"
+        if kind in requested:
+            assert message["List-Unsubscribe"] is None
+            continue
+        assert message["List-Unsubscribe"].startswith("<https://ink.example.org/subscriptions/unsubscribe/")
+        assert message["List-Unsubscribe"].endswith("/one-click>")
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert "https://ink.example.org/subscriptions/unsubscribe/" in received.text
+        assert ("https://ink.example.org/subscriptions/manage/" in received.text) == (kind in resident)

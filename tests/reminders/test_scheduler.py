@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -248,7 +249,6 @@ def test_scheduler_process_ticks_refuses_a_second_and_stops_on_sigterm(app, data
     import subprocess
     import sys
     import time
-    from pathlib import Path
 
     env = os.environ | {
         "INK_DATABASE_URL": database_url, "INK_SECRET_KEY": "scheduler-test", "INK_MAIL_BACKEND": "file",
@@ -277,3 +277,44 @@ def test_scheduler_process_ticks_refuses_a_second_and_stops_on_sigterm(app, data
         if first.poll() is None:
             first.kill()
             first.communicate()
+
+
+def test_coordinator_dashboard_page_shows_the_heartbeat_and_warns_when_stale(app, client, auth, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    factory.coordinator()
+    factory.user("editor@example.org")
+    auth.login("editor@example.org")
+    assert b"The scheduler" not in client.get("/manage/").data  # editors are not shown it
+    auth.logout()
+    auth.login("coordinator@example.org")
+    assert b"The scheduler has never run" in client.get("/manage/").data
+    tick(app)
+    page = client.get("/manage/").get_data(as_text=True)
+    assert "The scheduler last ran" in page and "more than 5 minutes ago" not in page
+    clock.advance(minutes=6)
+    page = client.get("/manage/").get_data(as_text=True)
+    assert "more than 5 minutes ago: reminders and notices are not going out" in page
+
+
+def test_mail_is_configured_by_ink_mail_environment_variables(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ink import create_app
+    from ink.reminders.mail import FileMailer, SMTPMailer, mailer_from_config, sender_address
+
+    monkeypatch.setenv("INK_SECRET_KEY", "environment-test")
+    monkeypatch.setenv("INK_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.sqlite3'}")
+    # Without mail settings (the defaults, no instance config): files under instance/, for the outbox page.
+    development = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"})
+    mailer = mailer_from_config(development)
+    assert isinstance(mailer, FileMailer) and mailer.directory == Path(development.instance_path) / "mail"
+    monkeypatch.setenv("INK_MAIL_BACKEND", "smtp")
+    monkeypatch.setenv("INK_MAIL_HOST", "smtp.example.net")
+    monkeypatch.setenv("INK_MAIL_PORT", "465")
+    monkeypatch.setenv("INK_MAIL_SECURITY", "tls")
+    monkeypatch.setenv("INK_MAIL_USERNAME", "ink")
+    monkeypatch.setenv("INK_MAIL_PASSWORD", "s3cret")
+    monkeypatch.setenv("INK_MAIL_FROM", "INK Events <post@ink.example.net>")
+    production = create_app()
+    mailer = mailer_from_config(production)
+    assert isinstance(mailer, SMTPMailer)
+    assert (mailer.host, mailer.port, mailer.security, mailer.username, mailer.password) == (
+        "smtp.example.net", 465, "tls", "ink", "s3cret")
+    assert sender_address(production) == "INK Events <post@ink.example.net>"
