@@ -27,6 +27,25 @@ def test_a_second_scheduler_cannot_take_the_lock(app) -> None:  # type: ignore[n
         pass
 
 
+def test_a_second_scheduler_started_with_wait_takes_over_when_the_first_stops(app) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    acquired, release = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with app.app_context(), scheduler_lock(app, wait=True, poll_seconds=0.02):
+            acquired.set()
+            release.wait(timeout=30)
+
+    with scheduler_lock(app):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not acquired.wait(timeout=0.3)  # still waiting while the first runs
+    assert acquired.wait(timeout=10)  # the first stopped: the second runs
+    release.set()
+    waiting.join(timeout=10)
+
+
 def test_second_scheduler_command_exits_with_a_clear_message(app, runner) -> None:  # type: ignore[no-untyped-def]
     with scheduler_lock(app):
         result = runner.invoke(args=["scheduler", "--once"])
