@@ -54,6 +54,18 @@ def test_bad_numbers_get_field_errors(client, auth, network, value, message):  #
     assert records() == []
 
 
+@pytest.mark.parametrize("value", ["-2", "some", "100001"])
+def test_bad_category_numbers_get_field_errors(client, auth, network, value):  # type: ignore[no-untyped-def]
+    children = add_category(network.series, "Children")
+    db.session.commit()
+    auth.login("editor@example.org")
+    response = client.post(url(network.past()), data={"total": "5", "method": "head_count",
+                                                      f"category_{children.id}": value})
+    assert response.status_code == 422
+    assert f'id="category_{children.id}-errors"' in response.get_data(as_text=True)
+    assert records() == []
+
+
 def test_over_capacity_needs_confirmation_and_is_flagged(client, auth, network):  # type: ignore[no-untyped-def]
     auth.login("editor@example.org")
     response = client.post(url(network.past()), data={"total": "31", "method": "head_count"})

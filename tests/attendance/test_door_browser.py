@@ -31,10 +31,19 @@ def test_volunteer_counts_on_a_phone(app, client, network, clock, door_server, p
     path = f"/door/{door_link_token(link)}"
     phone.get(door_server + path)
     total = phone.find_element(By.ID, "door-total")
-    assert total.get_attribute("aria-live") == "polite"
+    # Screen readers: the total is a polite, atomic live region; problems go to a status region.
+    assert total.get_attribute("aria-live") == "polite" and total.get_attribute("aria-atomic") == "true"
+    assert phone.find_element(By.ID, "door-status").get_attribute("role") == "status"
     plus = phone.find_element(By.CSS_SELECTOR, ".door-plus")
     minus = phone.find_element(By.CSS_SELECTOR, ".door-minus")
     assert plus.size["height"] >= 80 and plus.size["width"] >= 150  # thumb-sized on a 390 px screen
+    # Readable in sunlight: black on white, a white-on-black +1, and a large total.
+    body = phone.find_element(By.TAG_NAME, "body")
+    assert body.value_of_css_property("background-color") in ("rgba(255, 255, 255, 1)", "rgb(255, 255, 255)")
+    assert total.value_of_css_property("color") in ("rgba(0, 0, 0, 1)", "rgb(0, 0, 0)")
+    assert plus.value_of_css_property("background-color") in ("rgba(0, 0, 0, 1)", "rgb(0, 0, 0)")
+    assert plus.value_of_css_property("color") in ("rgba(255, 255, 255, 1)", "rgb(255, 255, 255)")
+    assert float(total.value_of_css_property("font-size").removesuffix("px")) >= 48
     for button in (plus, plus, plus):
         button.click()
     # Taps go one after another, so the total only reaches 3 once all three are in.
@@ -44,6 +53,27 @@ def test_volunteer_counts_on_a_phone(app, client, network, clock, door_server, p
     assert client.get(f"{path}/state").get_json()["total"] == 2
     # Another volunteer at another door: the phone shows it within a few seconds.
     client.post(f"{path}/tap", json={"delta": 1, "tap_id": str(uuid.uuid4())})
+    # The live region itself changes, so screen readers announce the new total.
     WebDriverWait(phone, 8).until(lambda d: d.find_element(By.ID, "door-total").text == "3")
     problems = [entry["message"] for entry in phone.get_log("browser") if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
     assert problems == []
+
+
+def test_other_volunteers_category_taps_appear(app, client, network, clock, door_server, phone):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from ink.attendance.service import add_category
+
+    children = add_category(network.series, "Children")
+    add_category(network.series, "Adults")
+    link = create_door_link(network.today(), user=network.editor, now=clock.now())
+    db.session.commit()
+    path = f"/door/{door_link_token(link)}"
+    phone.get(door_server + path)
+    assert len(phone.find_elements(By.CSS_SELECTOR, ".door-plus")) == 2
+    for _ in range(2):
+        client.post(f"{path}/tap", json={"delta": 1, "category": children.id, "tap_id": str(uuid.uuid4())})
+    selector = f'.door-category-count[data-category="{children.id}"]'
+    WebDriverWait(phone, 8).until(lambda d: d.find_element(By.CSS_SELECTOR, selector).text == "2")
+    assert phone.find_element(By.ID, "door-total").text == "2"

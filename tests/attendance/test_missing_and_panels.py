@@ -118,3 +118,13 @@ def test_manage_dashboard_lists_missing_counts_oldest_first_per_organisation(cli
     auth.login("outsider@example.org")  # Other Club's editor sees only their own
     own = client.get("/manage/").get_data(as_text=True)
     assert "Chess club" in own and f'/manage/attendance/occurrences/{occs[0].id}"' not in own
+
+
+def test_counts_are_reached_from_the_occurrence_manage_page(client, auth, network):  # type: ignore[no-untyped-def]
+    occ = network.past()
+    auth.login("editor@example.org")
+    html = client.get(f"/manage/occurrences/{occ.id}").get_data(as_text=True)
+    assert f'href="/manage/attendance/occurrences/{occ.id}"' in html and "Enter the count" in html
+    assert client.post(f"/manage/attendance/occurrences/{occ.id}",
+                       data={"total": "12", "method": "head_count"}).status_code == 302
+    assert "Counted: 12 people." in client.get(f"/manage/occurrences/{occ.id}").get_data(as_text=True)

@@ -118,6 +118,24 @@ def test_network_report_page_and_csv(client, auth, factory, fixture_network):  #
     assert client.get("/manage/attendance/reports/?format=csv&table=nope").status_code == 400
 
 
+def totals_csv(client, query: str) -> list[str]:  # type: ignore[no-untyped-def]
+    raw = client.get(f"/manage/attendance/reports/?format=csv&table=totals{query}").get_data()
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1]
+
+
+def test_default_period_is_the_calendar_year_and_any_range_works(client, auth, factory, fixture_network):  # type: ignore[no-untyped-def]
+    factory.coordinator()
+    auth.login("coordinator@example.org")
+    html = client.get("/manage/attendance/reports/").get_data(as_text=True)
+    assert 'name="start" value="2026-01-01"' in html and 'name="end" value="2026-12-31"' in html
+    assert totals_csv(client, "") == ["Total", "5", "2", "4", "87", "21.8"]
+    # March only: the café's three Tuesdays held (one cancelled as well), 10 + 20 counted.
+    assert totals_csv(client, "&start=2026-03-01&end=2026-03-31") == ["Total", "3", "1", "2", "30", "15.0"]
+    b = fixture_network["b"]
+    org = client.get(f"/manage/attendance/reports/organisations/{b.id}?format=csv&table=totals&start=2026-04-01&end=2026-04-30")
+    assert list(csv.reader(io.StringIO(org.get_data().decode("utf-8-sig"))))[1] == ["Total", "1", "0", "1", "50", "50.0"]
+
+
 def test_period_validation(client, auth, factory, fixture_network):  # type: ignore[no-untyped-def]
     factory.coordinator()
     auth.login("coordinator@example.org")
