@@ -9,7 +9,7 @@ from flask import Flask, url_for
 from ink.events.models import EventSeries
 from ink.events.service import upcoming_occurrences
 from ink.feeds.query import VISIBLE_STATUSES
-from ink.organisations.models import Organisation
+from ink.organisations.models import Organisation, Topic
 from ink.panels import register_panel
 
 UPCOMING_DATES = 5
@@ -44,6 +44,14 @@ def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> 
     }
 
 
+def topic_panel(user: Any, topic: Topic, now: datetime) -> dict[str, Any] | None:
+    return {
+        "topic": topic,
+        "subscribe_url": url_for("feeds.subscribe", topic=topic.slug),
+        **_links(url_for("feeds.topic_feed", slug=topic.slug)),
+    }
+
+
 def programme_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
     return {"subscribe_url": url_for("feeds.subscribe"), **_links(url_for("feeds.programme_feed"))}
 
@@ -56,4 +64,5 @@ def register_panels(app: Flask) -> None:
     register_panel(app, "nav", "feeds/_nav_item.html", nav_item)
     register_panel(app, "public_event", "feeds/_event_panel.html", event_panel)
     register_panel(app, "public_organisation", "feeds/_organisation_panel.html", organisation_panel)
+    register_panel(app, "public_topic", "feeds/_topic_panel.html", topic_panel)
     register_panel(app, "public_programme", "feeds/_programme_panel.html", programme_panel)

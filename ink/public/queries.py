@@ -42,6 +42,16 @@ def programme_occurrences(start: datetime, end: datetime) -> list[Occurrence]:
     return list(db.session.scalars(query))
 
 
+def topic_occurrences(topic: Topic, *, now: datetime, limit: int = 30) -> list[Occurrence]:
+    """The next occurrences (live and cancelled) of public series about ``topic``, soonest first."""
+    query = (
+        _occurrence_query()
+        .where(Occurrence.end_at > now, EventSeries.topics.any(Topic.id == topic.id))
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def organisation_occurrences(organisation: Organisation, *, now: datetime, limit: int = 30) -> list[Occurrence]:
     """The next occurrence of each public series the organisation organises or co-organises."""
     coorganised = sa.select(series_coorganiser.c.series_id).where(

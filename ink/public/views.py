@@ -188,6 +188,19 @@ def organisation_directory():  # type: ignore[no-untyped-def]
     )
 
 
+@bp.get("/topics/<slug>")
+def topic(slug: str):  # type: ignore[no-untyped-def]
+    found = queries.topic_by_slug(slug) if SLUG.fullmatch(slug) else None
+    if found is None:
+        raise NotFound(gettext("No such topic."))
+    return render_template(
+        "public/topic.html",
+        topic=found,
+        occurrences=queries.topic_occurrences(found, now=now()),
+        organisations=queries.active_organisations(topic=found, language=None),
+    )
+
+
 @bp.get("/organisations/<slug>")
 def organisation(slug: str):  # type: ignore[no-untyped-def]
     found: Organisation | None = get_organisation_by_slug(slug) if SLUG.fullmatch(slug) else None

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     listeners.connect()
     register_panel(app, "public_event", "reminders/_subscribe_panel.html", panels.event_panel)
     register_panel(app, "public_organisation", "reminders/_subscribe_panel.html", panels.organisation_panel)
+    register_panel(app, "public_topic", "reminders/_subscribe_panel.html", panels.topic_panel)
     register_panel(app, "dashboard", "reminders/_dashboard_panel.html", panels.dashboard_panel)
     for command in cli.COMMANDS:
         app.cli.add_command(command)

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from ink.events.models import EventSeries
 from ink.extensions import db
 from ink.organisations.access import is_coordinator
-from ink.organisations.models import Organisation
+from ink.organisations.models import Organisation, Topic
 from ink.reminders.forms import SubscribeForm
 from ink.reminders.models import MessageStatus, OutboxMessage
 
@@ -42,6 +42,10 @@ def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> 
         return None
     return _subscribe_panel(f"reminders-organisation-{organisation.id}",
                             url_for("reminders.subscribe_organisation", slug=organisation.slug))
+
+
+def topic_panel(user: Any, topic: Topic, now: datetime) -> dict[str, Any] | None:
+    return _subscribe_panel(f"reminders-topic-{topic.id}", url_for("reminders.subscribe_topic", slug=topic.slug))
 
 
 def dashboard_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
