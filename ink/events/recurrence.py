@@ -31,13 +31,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, WEEKLY
 from dateutil.rrule import rrule as RRule
 from dateutil.rrule import rrulestr
 
 from ink.core.errors import N_
+from ink.core.time import local_midnight_utc, local_to_utc, utc_to_local
 
 Freq = Literal["once", "daily", "weekly", "monthly", "yearly"]
 MonthlyMode = Literal["day_of_month", "nth_weekday"]
@@ -117,7 +116,7 @@ def _naive_local(start_local: datetime, tz: str | None = None) -> datetime:
     if start_local.tzinfo is None:
         return start_local
     if tz is not None:
-        start_local = start_local.astimezone(ZoneInfo(tz))
+        return utc_to_local(start_local, tz)
     return start_local.replace(tzinfo=None)
 
 
@@ -253,8 +252,7 @@ def format_until(until: date, tz: str, *, all_day: bool = False) -> str:
     """UNTIL for an inclusive local last day: a DATE for all-day series, else UTC date-time."""
     if all_day:
         return until.strftime("%Y%m%d")
-    next_midnight = datetime.combine(until + timedelta(days=1), time(), tzinfo=ZoneInfo(tz))
-    last_instant = next_midnight.astimezone(_UTC) - timedelta(seconds=1)
+    last_instant = local_midnight_utc(until + timedelta(days=1), tz) - timedelta(seconds=1)
     return last_instant.strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -319,7 +317,7 @@ def _until_to_local_date(until: date | datetime, start_local: datetime, tz: str 
     if until.tzinfo is None:
         local = until
     elif tz is not None:
-        local = until.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+        local = utc_to_local(until, tz)
     else:
         # Without a zone, undo a canonical "last second of the local day" UNTIL: exact for
         # zones between UTC-10 and UTC+13:59.
@@ -433,16 +431,19 @@ def _forbid(parts: dict[str, str], *names: str) -> None:
 class _Series:
     rule: RRule
     start: datetime  # naive local DTSTART
-    zone: ZoneInfo
+    tz: str
     until_utc: datetime | None  # precise bound for UTC UNTIL; dateutil gets a widened one
+    # Parsed from the rule text (never from dateutil's private attributes): what _fast_forward needs.
+    freq: str
+    interval: int
+    has_count: bool
 
     def to_utc(self, local: datetime) -> datetime:
-        return local.replace(tzinfo=self.zone, fold=0).astimezone(_UTC)
+        return local_to_utc(local, self.tz)
 
 
 def _build_series(rrule: str, start: datetime, tz: str) -> _Series:
     parts = _split_rule(rrule)
-    zone = ZoneInfo(tz)
     until_utc = None
     if "UNTIL" in parts:
         until = _parse_until(parts["UNTIL"])
@@ -450,7 +451,7 @@ def _build_series(rrule: str, start: datetime, tz: str) -> _Series:
             until_utc = until
             # dateutil rejects a UTC UNTIL with a naive DTSTART: give it a floating bound with
             # slack for DST and filter precisely on the instants afterwards.
-            local = until.astimezone(zone).replace(tzinfo=None) + timedelta(hours=3)
+            local = utc_to_local(until, tz) + timedelta(hours=3)
         elif isinstance(until, datetime):
             local = until
         else:  # a DATE includes the whole day
@@ -463,7 +464,8 @@ def _build_series(rrule: str, start: datetime, tz: str) -> _Series:
         raise RecurrenceError(f"Malformed rule: {error}", "rrule") from error
     if not isinstance(rule, RRule):
         raise RecurrenceError("Malformed rule.", "rrule")
-    return _Series(rule=rule, start=start, zone=zone, until_utc=until_utc)
+    return _Series(rule=rule, start=start, tz=tz, until_utc=until_utc, freq=parts.get("FREQ", "").upper(),
+                   interval=int(parts.get("INTERVAL", "1")), has_count="COUNT" in parts)
 
 
 def _fast_forward(series: _Series, lower_local: datetime) -> RRule:
@@ -474,9 +476,9 @@ def _fast_forward(series: _Series, lower_local: datetime) -> RRule:
     so those rules are iterated from the start (they have few instances per year anyway).
     """
     rule = series.rule
-    if rule._count is not None or rule._freq not in (DAILY, WEEKLY):
+    if series.has_count or series.freq not in ("DAILY", "WEEKLY"):
         return rule
-    period_days = rule._interval * (7 if rule._freq == WEEKLY else 1)
+    period_days = series.interval * (7 if series.freq == "WEEKLY" else 1)
     periods = (lower_local - series.start).days // period_days
     if periods <= 1:
         return rule
@@ -510,14 +512,13 @@ def _instances(
     start = _naive_local(start_local, tz)
     if all_day:
         start = datetime.combine(start.date(), time())
-    zone = ZoneInfo(tz)
     if rrule is None:
-        instant = start.replace(tzinfo=zone, fold=0).astimezone(_UTC)
+        instant = local_to_utc(start, tz)
         return [instant] if _in_window(instant, lower, upper) else []
     series = _build_series(rrule, start, tz)
     # Naive local bounds widened by a day: UTC offsets differ from wall-clock by < 1 day.
-    lower_local = lower.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
-    upper_local = None if upper is None else upper.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+    lower_local = utc_to_local(lower, tz) - timedelta(days=1)
+    upper_local = None if upper is None else utc_to_local(upper, tz) + timedelta(days=1)
     found: set[datetime] = set()
     stop_after: datetime | None = None
     for local in _local_candidates(series, lower_local):
