@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ink.extensions import UTCDateTime, db
-
-if TYPE_CHECKING:
-    from ink.organisations.models import Membership
 
 
 def normalise_email(email: str) -> str:
@@ -33,10 +29,6 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Changes when the password changes, so old sessions stop working.
     session_token: Mapped[str] = mapped_column(sa.String(64))
-
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -111,5 +111,7 @@ class Membership(db.Model):
         default=MembershipRole.EDITOR,
     )
 
-    user: Mapped[User] = relationship(back_populates="memberships")
+    # One-way: auth is the bottom domain and knows nothing of organisations (the database
+    # deletes a user's memberships with the user: ON DELETE CASCADE).
+    user: Mapped[User] = relationship()
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
