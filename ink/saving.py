@@ -1,0 +1,121 @@
+"""The transaction boundary of a request, in one place: commit, then tell the user.
+
+A view that changed something calls ``commit_then_flash`` (or ``commit``) once the change is
+complete: a commit that fails raises before any success message exists, so the error page never
+shows "saved". Whatever a request did not commit is rolled back at its end (ink.web), so a failed
+action is undone because it failed, whatever status its page has. ``invalid_form`` and
+``conflicting_edit`` choose the status of a form shown again (422, 409) in one place.
+
+Optimistic locking: versioned rows (``version`` as SQLAlchemy's ``version_id_col``) record who
+changed them last (``updated_by_id``, set here from the signed-in user); an edit form carries the
+version it was loaded from, and ``stale_edit_message`` tells a user whose form is out of date who
+changed what since.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, has_request_context
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from ink.extensions import db, now
+from ink.forms import VersionedForm
+from ink.i18n import fmt_datetime
+
+INVALID_FORM = 422
+CONFLICT = 409
+
+Page = tuple[Any, int]
+
+
+def commit() -> None:
+    """End the request's transaction: make its changes permanent (raises if the database refuses)."""
+    db.session.commit()
+
+
+def commit_then_flash(message: str, category: str = "success") -> None:
+    """Commit, and only when that worked, queue the message for the next page."""
+    commit()
+    flash(message, category)
+
+
+def invalid_form(page: Any) -> Page:
+    """A form shown again with its errors: 422, and nothing of this request is kept."""
+    db.session.rollback()
+    return page, INVALID_FORM
+
+
+def form_page(page: Any, *, submitted: bool) -> Page:
+    """A form page: 200 when first shown, ``invalid_form`` when it was sent and is shown again."""
+    return invalid_form(page) if submitted else (page, 200)
+
+
+def conflicting_edit(page: Any) -> Page:
+    """An edit made from an out-of-date form, shown again: 409, nothing overwritten."""
+    db.session.rollback()
+    return page, CONFLICT
+
+
+# --- optimistic locking ---------------------------------------------------------------------------
+
+def is_stale(form: VersionedForm, row: Any) -> bool:
+    """Whether the form was loaded from an older version of ``row`` than the stored one."""
+    loaded = form.loaded_version()
+    return loaded is not None and loaded != row.version
+
+
+def _comparable(value: Any) -> Any:
+    if value in (None, "", [], ()):
+        return None
+    if isinstance(value, (Decimal, float)):
+        return float(value)
+    if isinstance(value, str):
+        return value.strip().replace("\r\n", "\n")
+    if isinstance(value, (list, tuple, set)):
+        return sorted(map(str, value))
+    return value
+
+
+def differing_fields(submitted: Any, stored: Any) -> list[str]:
+    """Labels of the fields where the user's input and the stored version differ."""
+    labels = []
+    for field in submitted:
+        if field.type in {"CSRFTokenField", "HiddenField", "SubmitField"} or field.name not in stored:
+            continue
+        if _comparable(field.data) != _comparable(stored[field.name].data):
+            labels.append(str(field.label.text))
+    return labels
+
+
+def stale_edit_message(form: VersionedForm, row: Any, stored: Any) -> str:
+    """Say who changed ``row`` when, and which fields differ; the form now carries the stored version,
+    so saving it again (after checking) overwrites knowingly."""
+    form.version.data = str(row.version)
+    editor = getattr(row, "updated_by", None)
+    who = editor.display_name if editor is not None else _("someone")
+    when = getattr(row, "updated_at", None)
+    message = (_("%(who)s saved changes at %(when)s, after you opened this form.", who=who, when=fmt_datetime(when))
+               if when is not None else _("%(who)s saved changes after you opened this form.", who=who))
+    fields = differing_fields(form, stored)
+    if fields:
+        message += " " + _("The saved version differs from yours in: %(fields)s.", fields=", ".join(fields))
+    return message + " " + _("Nothing was overwritten. Check your input below and save again to replace their changes.")
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _record_editor(session: Session, flush_context: Any, instances: Any) -> None:
+    """A versioned row changed in a request remembers who changed it, and when."""
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return
+    for row in [*session.new, *session.dirty]:
+        if not hasattr(type(row), "version") or not hasattr(type(row), "updated_by_id"):
+            continue
+        if row in session.dirty and not session.is_modified(row):
+            continue
+        row.updated_by_id = current_user.id
+        if not sa.inspect(row).attrs.updated_at.history.has_changes():
+            row.updated_at = now()
