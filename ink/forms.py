@@ -79,10 +79,13 @@ def _has_control_characters(field: Any) -> bool:
 class BaseForm(FlaskForm):
     """Every form of the app: control characters in any field are a field error, never a 500."""
 
+    # Fields that are never stored and are checked by their own rules (a login's ``next`` target).
+    unchecked_fields: frozenset[str] = frozenset()
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
-            if _has_control_characters(field):
+            if field.name not in self.unchecked_fields and _has_control_characters(field):
                 field.errors = [*field.errors, _l("Remove the invisible control characters.")]
                 valid = False
         self._errors = None

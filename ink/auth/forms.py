@@ -13,3 +13,5 @@ class LoginForm(BaseForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
+
+    unchecked_fields = frozenset({"next"})  # never stored; safe_next refuses anything odd in it
