@@ -95,11 +95,12 @@ def stale_edit_message(form: VersionedForm, row: Any, stored: Any) -> str:
     """Say who changed ``row`` when, and which fields differ; the form now carries the stored version,
     so saving it again (after checking) overwrites knowingly."""
     form.version.data = str(row.version)
-    editor = getattr(row, "updated_by", None)
-    who = editor.display_name if editor is not None else _("someone")
-    when = getattr(row, "updated_at", None)
-    message = (_("%(who)s saved changes at %(when)s, after you opened this form.", who=who, when=fmt_datetime(when))
-               if when is not None else _("%(who)s saved changes after you opened this form.", who=who))
+    editor, when = getattr(row, "updated_by", None), getattr(row, "updated_at", None)
+    if editor is not None and when is not None:
+        message = _("%(who)s saved changes at %(when)s, after you opened this form.",
+                    who=editor.display_name, when=fmt_datetime(when))
+    else:
+        message = _("Someone saved changes after you opened this form.")
     fields = differing_fields(form, stored)
     if fields:
         message += " " + _("The saved version differs from yours in: %(fields)s.", fields=", ".join(fields))
