@@ -6,10 +6,10 @@ shows "saved". Whatever a request did not commit is rolled back at its end (ink.
 action is undone because it failed, whatever status its page has. ``invalid_form`` and
 ``conflicting_edit`` choose the status of a form shown again (422, 409) in one place.
 
-Optimistic locking: versioned rows (``version`` as SQLAlchemy's ``version_id_col``) record who
-changed them last (``updated_by_id``, set here from the signed-in user); an edit form carries the
-version it was loaded from, and ``stale_edit_message`` tells a user whose form is out of date who
-changed what since.
+Optimistic locking: versioned rows have a ``version`` (SQLAlchemy's ``version_id_col``: every UPDATE
+checks it, so a concurrent save fails with StaleDataError, a 409). The flush hook below bumps it on
+each real change and records when and by whom; an edit form carries the version it was loaded
+from, and ``stale_edit_message`` tells a user whose form is out of date who changed what since.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ INVALID_FORM = 422
 CONFLICT = 409
 
 Page = tuple[Any, int]
+BUMPED = "ink.saving.bumped_versions"  # session.info key: rows whose version this transaction bumped
 
 
 def commit() -> None:
@@ -107,16 +108,46 @@ def stale_edit_message(form: VersionedForm, row: Any, stored: Any) -> str:
     return message + " " + _("Nothing was overwritten. Check your input below and save again to replace their changes.")
 
 
+def _is_versioned(row: Any) -> bool:
+    return sa.inspect(type(row)).version_id_col is not None
+
+
+def _changed_attributes(row: Any) -> set[str]:
+    return {attr.key for attr in sa.inspect(row).attrs if attr.history.has_changes()}
+
+
+def _signed_in_user_id() -> int | None:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return int(current_user.id)
+    return None
+
+
 @sa.event.listens_for(Session, "before_flush")
-def _record_editor(session: Session, flush_context: Any, instances: Any) -> None:
-    """A versioned row changed in a request remembers who changed it, and when."""
-    if not has_request_context() or not current_user or not current_user.is_authenticated:
-        return
-    for row in [*session.new, *session.dirty]:
-        if not hasattr(type(row), "version") or not hasattr(type(row), "updated_by_id"):
+def _bump_versions(session: Session, flush_context: Any, instances: Any) -> None:
+    """Each change of a versioned row bumps its version and records when and by whom (when signed in).
+    Bookkeeping a model lists in ``unversioned_attributes`` changes no version."""
+    user_id = _signed_in_user_id()
+    bumped = session.info.setdefault(BUMPED, set())
+    for row in session.new:
+        if _is_versioned(row) and user_id is not None and hasattr(row, "updated_by_id"):
+            row.updated_by_id = user_id
+    for row in session.dirty:
+        if not _is_versioned(row) or not session.is_modified(row):
             continue
-        if row in session.dirty and not session.is_modified(row):
+        changed = _changed_attributes(row)
+        if changed <= {"version", *getattr(row, "unversioned_attributes", ())}:
             continue
-        row.updated_by_id = current_user.id
-        if not sa.inspect(row).attrs.updated_at.history.has_changes():
+        key = sa.inspect(row).identity_key
+        if key not in bumped:  # once per transaction, however often it flushes
+            row.version += 1
+            bumped.add(key)
+        if user_id is not None and hasattr(row, "updated_by_id"):
+            row.updated_by_id = user_id
+        if "updated_at" not in changed:
             row.updated_at = now()
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_bumped_versions(session: Session) -> None:
+    session.info.pop(BUMPED, None)

@@ -54,13 +54,13 @@ class Venue(db.Model):
     longitude: Mapped[float | None] = mapped_column(sa.Float)
     accessibility: Mapped[str] = mapped_column(sa.Text, default="")
     capacity: Mapped[int | None] = mapped_column()
-    # Optimistic locking: every UPDATE checks and increments it (a stale save is refused).
+    # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     updated_by: Mapped[User | None] = relationship()
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
     @property
     def has_geo(self) -> bool:
@@ -111,7 +111,7 @@ class EventSeries(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Occurrences exist up to this instant; the scheduler moves it forward.
     materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Optimistic locking: every UPDATE checks and increments it (a stale save is refused).
+    # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
@@ -129,7 +129,9 @@ class EventSeries(db.Model):
         back_populates="series", order_by="Occurrence.original_start_at", passive_deletes=True
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
+    # Bookkeeping the scheduler writes: not an edit, so it does not make open edit forms stale.
+    unversioned_attributes = frozenset({"materialised_until"})
 
     @property
     def languages(self) -> list[str]:

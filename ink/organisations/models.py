@@ -75,7 +75,7 @@ class Organisation(db.Model):
     is_example: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Optimistic locking: every UPDATE checks and increments it (a stale save is refused).
+    # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
@@ -88,7 +88,7 @@ class Organisation(db.Model):
         back_populates="organisation", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
     @property
     def languages(self) -> list[str]:

@@ -3,6 +3,7 @@ their input, says who changed what since, and overwrites nothing. Two signed-in 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 
 from ink.attendance.models import AttendanceRecord
 from ink.events.models import EventSeries, Venue
+from ink.events.service import extend_horizon
 from ink.extensions import db
 from ink.organisations.models import Organisation
 from tests.attendance.conftest import Network, network  # noqa: F401  (fixture)
@@ -131,3 +133,14 @@ def test_a_concurrent_flush_that_finds_its_version_gone_is_a_409(app, client, au
     assert response.status_code == 409
     assert "Your changes are saved." not in response.get_data(as_text=True)
     assert fresh(EventSeries, network.series.id).title == "Language café"
+
+
+def test_the_daily_horizon_extension_does_not_make_open_edit_forms_stale(client, auth, network: Network,  # noqa: F811
+                                                                          clock) -> None:
+    auth.login("editor@example.org")
+    url = f"/manage/series/{network.series.id}/edit"
+    version = loaded_version(client, url)
+    extend_horizon(now=clock.now() + timedelta(days=30), horizon=timedelta(days=120))
+    db.session.commit()
+    assert client.post(url, data=series_form(network.org, title="Café A", version=version)).status_code == 302
+    assert fresh(EventSeries, network.series.id).version == int(version) + 1
