@@ -29,9 +29,9 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from ink.events import recurrence
 from ink.events.models import EventSeries, Occurrence
 from ink.events.recurrence import Recurrence, RecurrenceError
-from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, language_choices, make_choices
+from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices
 
-__all__ = ["CancelForm", "MoveOccurrenceForm", "SeriesForm", "VenueForm", "language_choices"]
+__all__ = ["CancelForm", "MoveOccurrenceForm", "SeriesForm", "VenueForm"]
 
 WEEKDAY_VALUES = tuple(range(7))
 DESCRIPTION_MAX = 20_000

@@ -21,17 +21,11 @@ from ink.core.errors import N_, Forbidden, ValidationFailed
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence, recurrence_text, service
 from ink.events.access import require_series_manager, require_venue_manager
-from ink.events.forms import (
-    CancelForm,
-    MoveOccurrenceForm,
-    SeriesForm,
-    VenueForm,
-    language_choices,
-)
+from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.extensions import db, now
-from ink.forms import apply_domain_error, make_choices
+from ink.forms import apply_domain_error, language_choices, make_choices
 from ink.i18n import fmt_date, fmt_time
 from ink.organisations.access import (
     editor_organisation_ids,

@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.extensions import db, now
 from ink.forms import apply_domain_error
-from ink.i18n import error_text
 from ink.organisations.access import require_coordinator
 from ink.organisations.models import Organisation, Topic
 from ink.reminders import service
