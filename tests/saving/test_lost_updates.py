@@ -144,3 +144,17 @@ def test_the_daily_horizon_extension_does_not_make_open_edit_forms_stale(client,
     db.session.commit()
     assert client.post(url, data=series_form(network.org, title="Café A", version=version)).status_code == 302
     assert fresh(EventSeries, network.series.id).version == int(version) + 1
+
+
+def test_the_conflict_is_explained_in_the_readers_language(app, client, auth, network: Network, factory) -> None:  # noqa: F811
+    factory.user("second@example.org", coordinator=True)
+    auth.login("coordinator@example.org")
+    second = signed_in(app, "second@example.org")
+    second.set_cookie("ink_lang", "nb")
+    url = f"/manage/venues/{network.venue.id}/edit"
+    version_a, version_b = loaded_version(client, url), loaded_version(second, url)
+    assert client.post(url, data={"name": "Library hall", "capacity": "40", "version": version_a}).status_code == 302
+    late = second.post(url, data={"name": "Library hall", "capacity": "25", "version": version_b})
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "coordinator@example.org lagret endringer" in page and "Ingenting ble overskrevet." in page
