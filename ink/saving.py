@@ -31,6 +31,7 @@ CONFLICT = 409
 
 Page = tuple[Any, int]
 BUMPED = "ink.saving.bumped_versions"  # session.info key: rows whose version this transaction bumped
+FLUSHED = "ink.saving.flushed"  # session.info key: this transaction has written rows not yet committed
 
 
 def commit() -> None:
@@ -42,6 +43,13 @@ def commit_then_flash(message: str, category: str = "success") -> None:
     """Commit, and only when that worked, queue the message for the next page."""
     commit()
     flash(message, category)
+
+
+def has_uncommitted_changes() -> bool:
+    """Whether the request's transaction holds changes that nobody committed (a forgotten ``commit``)."""
+    session = db.session
+    return bool(session.info.get(FLUSHED) or session.new or session.deleted
+                or any(session.is_modified(row) for row in session.dirty))
 
 
 def invalid_form(page: Any) -> Page:
@@ -147,7 +155,13 @@ def _bump_versions(session: Session, flush_context: Any, instances: Any) -> None
             row.updated_at = now()
 
 
+@sa.event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, flush_context: Any) -> None:
+    session.info[FLUSHED] = True
+
+
 @sa.event.listens_for(Session, "after_commit")
 @sa.event.listens_for(Session, "after_rollback")
-def _forget_bumped_versions(session: Session) -> None:
+def _forget_transaction(session: Session) -> None:
     session.info.pop(BUMPED, None)
+    session.info.pop(FLUSHED, None)

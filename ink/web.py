@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 from ink.core.errors import DomainError
 from ink.extensions import db
 from ink.i18n import error_text
+from ink.saving import has_uncommitted_changes
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -73,7 +74,12 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def finish_transaction(response: Response) -> Response:
         # Views commit explicitly (ink.saving) before they tell the user anything; whatever a
-        # request left uncommitted is dropped here, whatever the status of its response.
+        # request left uncommitted is dropped here, whatever the status of its response. A
+        # successful response that drops changes is a forgotten commit: loud in tests, logged live.
+        if response.status_code < 400 and has_uncommitted_changes():
+            app.logger.error("%s %s left changes uncommitted; they are dropped", request.method, request.path)
+            if app.testing:
+                raise RuntimeError(f"{request.method} {request.path} changed data without committing (ink.saving)")
         db.session.rollback()
         return response
 

@@ -84,3 +84,22 @@ def test_a_form_with_errors_keeps_nothing_of_its_request(client, auth, network: 
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(EventSeries, network.series.id).audience != "Children"
+
+
+def test_a_successful_response_that_drops_changes_is_a_forgotten_commit(app: Flask, client, factory) -> None:
+    venue = factory.venue("Hall")
+
+    def renames_without_committing() -> str:
+        db.session.get(type(venue), venue.id).name = "Renamed"
+        return "done"
+
+    app.add_url_rule("/test-only/forgetful", view_func=renames_without_committing)
+    with pytest.raises(RuntimeError, match="changed data without committing"):
+        client.get("/test-only/forgetful")
+    db.session.rollback()
+    assert fresh_name(venue) == "Hall"
+
+
+def fresh_name(venue) -> str:  # type: ignore[no-untyped-def]
+    db.session.expire_all()
+    return db.session.get(type(venue), venue.id).name
