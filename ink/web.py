@@ -5,12 +5,14 @@ from flask import Flask, Response, abort, g, jsonify, render_template, request
 import flask_babel
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from ink.core.errors import DomainError
 from ink.extensions import db
 from ink.i18n import error_text
+from ink.saving import has_uncommitted_changes
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -65,17 +67,20 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters() -> None:
         # No text we store or look up can contain NUL (PostgreSQL refuses it outright): a URL
-        # carrying one is malformed. Form fields get their own field errors (ink.events.forms.SafeForm).
+        # carrying one is malformed. Form fields get their own field errors (ink.forms.BaseForm).
         if "\x00" in request.path or any("\x00" in value for _, values in request.args.lists() for value in values):
             abort(400)
 
     @app.after_request
     def finish_transaction(response: Response) -> Response:
-        # One request, one transaction: commit what succeeded, drop what did not.
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        # Views commit explicitly (ink.saving) before they tell the user anything; whatever a
+        # request left uncommitted is dropped here, whatever the status of its response. A
+        # successful response that drops changes is a forgotten commit: loud in tests, logged live.
+        if response.status_code < 400 and has_uncommitted_changes():
+            app.logger.error("%s %s left changes uncommitted; they are dropped", request.method, request.path)
+            if app.testing:
+                raise RuntimeError(f"{request.method} {request.path} changed data without committing (ink.saving)")
+        db.session.rollback()
         return response
 
     @app.after_request
@@ -90,6 +95,13 @@ def init_app(app: Flask) -> None:
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return error_response(error.status_code, error_text(error))
+
+    @app.errorhandler(StaleDataError)
+    def concurrent_edit(error: StaleDataError):  # type: ignore[no-untyped-def]
+        # Two saves of one row at the same moment: the later one finds its version gone.
+        db.session.rollback()
+        return error_response(409, _("Someone else saved this at the same moment. Reload the page to see "
+                                     "their changes, then make yours again."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

@@ -61,12 +61,16 @@ class AttendanceRecord(db.Model):
     is_over_capacity: Mapped[bool] = mapped_column(default=False)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     occurrence: Mapped[Occurrence] = relationship()
     updated_by: Mapped[User | None] = relationship()
     revisions: Mapped[list[AttendanceRevision]] = relationship(
         back_populates="record", order_by="AttendanceRevision.id", passive_deletes=True
     )
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
 
 class AttendanceRevision(db.Model):

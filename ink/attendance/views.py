@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,13 +16,15 @@ from flask_login import current_user, login_required
 from ink.attendance import reports, service, svg
 from ink.attendance.panels import qr_svg
 from ink.attendance.forms import METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
-from ink.attendance.models import AttendanceCategory, CountMethod, DoorLink
+from ink.attendance.models import AttendanceCategory, AttendanceRecord, CountMethod, DoorLink
 from ink.core.errors import N_, DomainError, NotFound, ValidationFailed
 from ink.core.time import local_date
-from ink.extensions import csrf, db, now
+from ink.extensions import csrf, now
+from ink.forms import apply_domain_error
 from ink.i18n import error_text
 from ink.organisations.access import require_coordinator, require_organisation_manager
 from ink.organisations.models import Organisation
+from ink.saving import commit, commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
 
 bp = Blueprint("attendance", __name__)
 
@@ -49,15 +51,11 @@ def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
     categories = service.series_categories(occ.series_id)
     record = service.get_record(occ.id)
     form = CountForm.for_categories(categories)
-    if request.method == "GET" and record is not None:
-        form.total.data = record.total
-        form.method.data = record.method.value
-        form.note.data = record.note
-        by_name = record.breakdown or {}
-        for category in categories:
-            form[f"category_{category.id}"].data = by_name.get(category.name)
-    status = 200
+    if request.method == "GET":
+        _fill_count_form(form, record, categories)
     if form.validate_on_submit():
+        if record is not None and is_stale(form, record):
+            return _stale_count_form(occ, form, record, categories)
         try:
             service.record_attendance(
                 occ, total=form.total.data, method=CountMethod(form.method.data), note=form.note.data or "",
@@ -65,19 +63,34 @@ def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
                 confirm_over_capacity=form.confirm_over_capacity.data, user=current_user, now=now(),
             )
         except ValidationFailed as error:
-            _field_error(form, error)
-            status = 422
+            apply_domain_error(form, error, "total")
         else:
-            flash(_("Attendance saved."), "success")
+            commit_then_flash(_("Attendance saved."))
             return redirect(url_for("attendance.occurrence", occurrence_id=occ.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("attendance/occurrence.html", **_occurrence_context(occ, form, categories)), status
+    return form_page(render_template("attendance/occurrence.html", **_occurrence_context(occ, form, categories)),
+                     submitted=form.is_submitted())
 
 
-def _field_error(form: Any, error: DomainError) -> None:
-    name = error.field if error.field and error.field in form else "total"
-    form[name].errors = [*form[name].errors, error_text(error)]
+def _fill_count_form(form: Any, record: AttendanceRecord | None, categories: list[AttendanceCategory]) -> None:
+    """The stored count in the form, and the version it is (0: no count yet)."""
+    form.version.data = str(record.version if record is not None else 0)
+    if record is None:
+        return
+    form.total.data = record.total
+    form.method.data = record.method.value
+    form.note.data = record.note
+    by_name = record.breakdown or {}
+    for category in categories:
+        form[f"category_{category.id}"].data = by_name.get(category.name)
+
+
+def _stale_count_form(occ: Any, form: Any, record: AttendanceRecord,
+                      categories: list[AttendanceCategory]):  # type: ignore[no-untyped-def]
+    stored = CountForm.for_categories(categories, formdata=None)
+    _fill_count_form(stored, record, categories)
+    context = _occurrence_context(occ, form, categories)
+    context["page_error"] = stale_edit_message(form, record, stored)
+    return conflicting_edit(render_template("attendance/occurrence.html", **context))
 
 
 def _occurrence_context(occ: Any, form: Any, categories: list[AttendanceCategory]) -> dict[str, Any]:
@@ -119,7 +132,7 @@ def accept_door_count(occurrence_id: int):  # type: ignore[no-untyped-def]
                                   confirm_over_capacity=form.confirm_over_capacity.data)
     except ValidationFailed as error:
         return _back_with_error(occ.id, error_text(error))
-    flash(_("The door count is now the attendance of this occurrence."), "success")
+    commit_then_flash(_("The door count is now the attendance of this occurrence."))
     return redirect(url_for("attendance.occurrence", occurrence_id=occ.id))
 
 
@@ -128,7 +141,7 @@ def _back_with_error(occurrence_id: int, message: str) -> tuple[str, int]:
     categories = service.series_categories(occ.series_id)
     context = _occurrence_context(occ, CountForm.for_categories(categories, formdata=None), categories)
     context["page_error"] = message
-    return render_template("attendance/occurrence.html", **context), 422
+    return invalid_form(render_template("attendance/occurrence.html", **context))
 
 
 @bp.post("/manage/attendance/occurrences/<int:occurrence_id>/door-links")
@@ -141,7 +154,7 @@ def create_door_link(occurrence_id: int):  # type: ignore[no-untyped-def]
         service.create_door_link(occ, user=current_user, now=now())
     except ValidationFailed as error:
         return _back_with_error(occ.id, error_text(error))
-    flash(_("Counting link created. Show the QR code to the volunteers at the door."), "success")
+    commit_then_flash(_("Counting link created. Show the QR code to the volunteers at the door."))
     return redirect(url_for("attendance.occurrence", occurrence_id=occ.id) + "#door-links")
 
 
@@ -155,7 +168,7 @@ def revoke_door_link(link_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         return _back_with_error(link.occurrence_id, _("The form expired. Please try again."))
     service.revoke_door_link(link, now=now())
-    flash(_("The counting link no longer works."), "success")
+    commit_then_flash(_("The counting link no longer works."))
     return redirect(url_for("attendance.occurrence", occurrence_id=link.occurrence_id) + "#door-links")
 
 
@@ -167,19 +180,15 @@ def categories(series_id: int):  # type: ignore[no-untyped-def]
     series = service.get_series(series_id)
     service.require_counter(current_user, series)
     form = CategoryForm()
-    status = 200
     if form.validate_on_submit():
         try:
             service.add_category(series, form.name.data or "")
         except ValidationFailed as error:
-            form.name.errors = [error_text(error)]
-            status = 422
+            apply_domain_error(form, error, "name")
         else:
-            flash(_("Category added."), "success")
+            commit_then_flash(_("Category added."))
             return redirect(url_for("attendance.categories", series_id=series.id))
-    elif form.is_submitted():
-        status = 422
-    return _categories_page(series, form), status
+    return form_page(_categories_page(series, form), submitted=form.is_submitted())
 
 
 def _categories_page(series: Any, form: CategoryForm, rename_errors: dict[int, list[str]] | None = None,
@@ -207,13 +216,13 @@ def rename_category(series_id: int, category_id: int):  # type: ignore[no-untype
         try:
             service.rename_category(category, form.name.data or "")
         except ValidationFailed as error:
-            form.name.errors = [error_text(error)]
+            apply_domain_error(form, error, "name")
         else:
-            flash(_("Category renamed; its counts are kept."), "success")
+            commit_then_flash(_("Category renamed; its counts are kept."))
             return redirect(url_for("attendance.categories", series_id=series.id))
     errors = {category.id: list(form.name.errors) or [_("The form expired. Please try again.")]}
     values = {category.id: form.name.data or ""}
-    return _categories_page(series, CategoryForm(formdata=None), errors, values), 422
+    return invalid_form(_categories_page(series, CategoryForm(formdata=None), errors, values))
 
 
 @bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/move/<any(up, down):direction>")
@@ -222,6 +231,7 @@ def move_category(series_id: int, category_id: int, direction: str):  # type: ig
     series, category = _series_category(series_id, category_id)
     if ConfirmForm().validate_on_submit():
         service.move_category(category, -1 if direction == "up" else 1)
+        commit()
     return redirect(url_for("attendance.categories", series_id=series.id))
 
 
@@ -231,7 +241,7 @@ def delete_category(series_id: int, category_id: int):  # type: ignore[no-untype
     series, category = _series_category(series_id, category_id)
     if ConfirmForm().validate_on_submit():
         service.remove_category(category)
-        flash(_("Category removed."), "success")
+        commit_then_flash(_("Category removed."))
     return redirect(url_for("attendance.categories", series_id=series.id))
 
 
@@ -299,6 +309,7 @@ def door_tap(token: str):  # type: ignore[no-untyped-def]
         state = service.apply_tap(link, delta=delta, category_id=category, tap_id=tap_id, now=now())
     except DomainError as error:
         return _door_json_error(error_text(error), error.status_code, error.field)
+    commit()
     return jsonify(state.as_json())
 
 
@@ -336,7 +347,7 @@ def _range_report(organisation: Organisation | None, template: str, csv_base: st
     try:
         period = _period()
     except ValidationFailed as error:
-        return render_template("errors/error.html", status=422, message=error_text(error)), 422
+        return invalid_form(render_template("errors/error.html", status=422, message=error_text(error)))
     report = reports.range_report(period, now=now(), tz=_tz(), organisation=organisation,
                                   month_label=lambda d: format_date(d, "MMM yyyy"))
     table = request.args.get("table")
@@ -407,7 +418,7 @@ def annual_report():  # type: ignore[no-untyped-def]
         require_coordinator(current_user)
     year = request.args.get("year", type=int) or local_date(now(), _tz()).year
     if not 2000 <= year <= 2100:
-        return render_template("errors/error.html", status=422, message=_("Choose a year from 2000 to 2100.")), 422
+        return invalid_form(render_template("errors/error.html", status=422, message=_("Choose a year from 2000 to 2100.")))
     period = reports.calendar_year(year)
     report = reports.range_report(period, now=now(), tz=_tz(), organisation=organisation,
                                   month_label=lambda d: format_date(d, "MMMM"))

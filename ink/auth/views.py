@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -8,6 +8,7 @@ from ink.auth.forms import LoginForm
 from ink.auth.redirects import safe_next
 from ink.auth.service import authenticate, load_user_from_session
 from ink.extensions import login_manager, now
+from ink.saving import commit_then_flash, form_page
 
 bp = Blueprint("auth", __name__)
 
@@ -34,11 +35,10 @@ def login():  # type: ignore[no-untyped-def]
         if user is not None:
             session.clear()  # a fresh session at login: nothing from before survives
             login_user(user, remember=form.remember.data)
-            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            commit_then_flash(_("Welcome, %(name)s.", name=user.display_name))
             return redirect(safe_next(form.next.data, url_for("events.dashboard")))
         form.password.errors.append(_("That email and password do not match an active account."))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    return form_page(render_template("auth/login.html", form=form), submitted=form.is_submitted())
 
 
 @bp.post("/logout")
@@ -46,5 +46,5 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     logout_user()
     session.clear()
-    flash(_("You are signed out."), "info")
+    commit_then_flash(_("You are signed out."), "info")
     return redirect(url_for("public.programme"))

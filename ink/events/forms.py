@@ -29,9 +29,9 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from ink.events import recurrence
 from ink.events.models import EventSeries, Occurrence
 from ink.events.recurrence import Recurrence, RecurrenceError
-from ink.organisations.forms import MultiCheckboxField, SafeForm, language_choices, make_choices
+from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices
 
-__all__ = ["CancelForm", "MoveOccurrenceForm", "SeriesForm", "VenueForm", "language_choices"]
+__all__ = ["CancelForm", "MoveOccurrenceForm", "SeriesForm", "VenueForm"]
 
 WEEKDAY_VALUES = tuple(range(7))
 DESCRIPTION_MAX = 20_000
@@ -55,7 +55,7 @@ def _optional_int(value: Any) -> int | None:
     return int(value)
 
 
-class SeriesForm(SafeForm):
+class SeriesForm(VersionedForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)],
@@ -236,12 +236,12 @@ class SeriesForm(SafeForm):
         self.count.data = rec.count
 
 
-class CancelForm(SafeForm):
+class CancelForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)],
                          description=_l("Shown to visitors, for example: The hall is closed for repairs."))
 
 
-class MoveOccurrenceForm(SafeForm):
+class MoveOccurrenceForm(BaseForm):
     date = DateField(_l("New date"), validators=[InputRequired()])
     start_time = TimeField(_l("Start time"), validators=[Optional()])
     end_time = TimeField(_l("End time"), validators=[Optional()])
@@ -272,7 +272,7 @@ class MoveOccurrenceForm(SafeForm):
         self.note.data = occ.note
 
 
-class VenueForm(SafeForm):
+class VenueForm(VersionedForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=160)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     latitude = DecimalField(_l("Latitude"), places=None,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.core.time import local_to_utc
 from ink.extensions import UTCDateTime, db
+from ink.auth.models import User
 from ink.organisations.models import Organisation, Topic
 
 
@@ -53,6 +54,13 @@ class Venue(db.Model):
     longitude: Mapped[float | None] = mapped_column(sa.Float)
     accessibility: Mapped[str] = mapped_column(sa.Text, default="")
     capacity: Mapped[int | None] = mapped_column()
+    # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    updated_by: Mapped[User | None] = relationship()
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
     @property
     def has_geo(self) -> bool:
@@ -103,12 +111,16 @@ class EventSeries(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Occurrences exist up to this instant; the scheduler moves it forward.
     materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     coorganisers: Mapped[list[Organisation]] = relationship(
         secondary=series_coorganiser, order_by=Organisation.name
     )
     venue: Mapped[Venue | None] = relationship()
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     topics: Mapped[list[Topic]] = relationship(secondary=series_topic, order_by=Topic.name)
     language_rows: Mapped[list[SeriesLanguage]] = relationship(
         cascade="all, delete-orphan", order_by=SeriesLanguage.code
@@ -116,6 +128,10 @@ class EventSeries(db.Model):
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="series", order_by="Occurrence.original_start_at", passive_deletes=True
     )
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
+    # Bookkeeping the scheduler writes: not an edit, so it does not make open edit forms stale.
+    unversioned_attributes = frozenset({"materialised_until"})
 
     @property
     def languages(self) -> list[str]:

@@ -1,7 +1,8 @@
 """The manage area: dashboard, series, occurrences and venues (blueprint ``events`` under /manage).
 
-Views are thin: load (404), authorise (403), parse the form, call a service, flash, redirect.
-A form with errors re-renders with status 422, which also rolls the request's transaction back.
+Views are thin: load (404), authorise (403), parse the form, call a service, commit then flash,
+redirect (ink.saving). A form with errors is shown again by ``invalid_form`` (422); an edit from an
+out-of-date form by ``conflicting_edit`` (409).
 """
 from __future__ import annotations
 
@@ -9,29 +10,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ink.core.errors import N_, DomainError, Forbidden, ValidationFailed
+from ink.core.errors import N_, Forbidden, ValidationFailed
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence, recurrence_text, service
 from ink.events.access import require_series_manager, require_venue_manager
-from ink.events.forms import (
-    CancelForm,
-    MoveOccurrenceForm,
-    SeriesForm,
-    VenueForm,
-    language_choices,
-)
-from ink.organisations.forms import make_choices
+from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.extensions import db, now
-from ink.i18n import error_text, fmt_date, fmt_time
+from ink.forms import apply_domain_error, language_choices, make_choices
+from ink.i18n import fmt_date, fmt_time
 from ink.organisations.access import (
     editor_organisation_ids,
     is_coordinator,
@@ -40,6 +35,7 @@ from ink.organisations.access import (
 )
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.organisations.service import all_topics
+from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
 
 bp = Blueprint("events", __name__, url_prefix="/manage")
 
@@ -136,16 +132,6 @@ def _series_form(series: EventSeries | None = None) -> SeriesForm:
     return form
 
 
-def _apply_domain_error(form: Any, error: DomainError) -> None:
-    """Put a service's complaint on the field it names (or on the form as a whole)."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is None or not hasattr(target, "errors"):
-        target = form.title if hasattr(form, "title") else next(iter(form))
-    if isinstance(target.errors, tuple):
-        target.errors = list(target.errors)
-    target.errors.append(error_text(error))
-
-
 def _series_data(form: SeriesForm, series: EventSeries | None) -> service.SeriesData:
     """Cleaned form data as objects; ids are re-checked against what this user may use."""
     organisation = db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
@@ -197,7 +183,7 @@ def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | N
     try:
         rrule = recurrence.to_rrule(rec, start_local, tz, all_day=bool(form.is_all_day.data))
     except RecurrenceError as error:
-        _apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
+        apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
         return None
     summary = recurrence_text.describe(
         rec, start_local, duration=form.duration(), all_day=bool(form.is_all_day.data),
@@ -209,8 +195,14 @@ def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | N
 
 
 def _render_series_form(form: SeriesForm, series: EventSeries | None, preview: dict[str, Any] | None,
-                        status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template("events/series_form.html", form=form, series=series, preview=preview), status
+                        conflict: str | None = None) -> str:
+    return render_template("events/series_form.html", form=form, series=series, preview=preview, conflict=conflict)
+
+
+def _stale_series_form(form: SeriesForm, series: EventSeries):  # type: ignore[no-untyped-def]
+    stored = SeriesForm(formdata=None)
+    stored.fill_from(series)
+    return conflicting_edit(_render_series_form(form, series, None, stale_edit_message(form, series, stored)))
 
 
 def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[no-untyped-def]
@@ -218,24 +210,26 @@ def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[
         form.validate()
         form.keep_only_schedule_errors()
         preview = _preview(form, series)
-        return _render_series_form(form, series, preview, 200 if preview is not None else 422)
+        return form_page(_render_series_form(form, series, preview), submitted=preview is None)
     if form.validate():
+        if series is not None and is_stale(form, series):
+            return _stale_series_form(form, series)
         try:
             data = _series_data(form, series)
             if series is None:
                 series = service.create_series(data, now=now())
-                flash(_("The event is saved as a draft. Publish it when it is ready."), "success")
+                commit_then_flash(_("The event is saved as a draft. Publish it when it is ready."))
             else:
                 service.update_series(series, data, now=now())
-                flash(_("Your changes are saved."), "success")
+                commit_then_flash(_("Your changes are saved."))
             return redirect(url_for("events.series_detail", series_id=series.id))
         except Forbidden:
             form.organisation.errors = [*form.organisation.errors, _("You cannot add events for that organisation.")]
         except ValidationFailed as error:
-            _apply_domain_error(form, error)
+            apply_domain_error(form, error)
         except RecurrenceError as error:
-            _apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
-    return _render_series_form(form, series, None, 422)
+            apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
+    return invalid_form(_render_series_form(form, series, None))
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -257,6 +251,7 @@ def series_edit(series_id: int):  # type: ignore[no-untyped-def]
     form = _series_form(series)
     if request.method == "GET":
         form.fill_from(series)
+        form.version.data = str(series.version)
         preview = None if form.unexpressed_rule else _preview_of(series)
         return _render_series_form(form, series, preview)
     return _save_series(form, series)
@@ -324,7 +319,7 @@ def series_detail(series_id: int):  # type: ignore[no-untyped-def]
 def series_publish(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
     service.publish_series(series, now=now())
-    flash(_("The event is published."), "success")
+    commit_then_flash(_("The event is published."))
     return redirect(url_for("events.series_detail", series_id=series.id))
 
 
@@ -332,7 +327,7 @@ def series_publish(series_id: int):  # type: ignore[no-untyped-def]
 def series_unpublish(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
     service.unpublish_series(series, now=now())
-    flash(_("The event is back to draft and hidden from the public."), "success")
+    commit_then_flash(_("The event is back to draft and hidden from the public."))
     return redirect(url_for("events.series_detail", series_id=series.id))
 
 
@@ -343,9 +338,9 @@ def series_cancel(series_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         if form.validate():
             service.cancel_series(series, reason=form.reason.data or "", now=now())
-            flash(_("The whole event is cancelled."), "success")
+            commit_then_flash(_("The whole event is cancelled."))
             return redirect(url_for("events.series_detail", series_id=series.id))
-        return render_template("events/series_cancel.html", series=series, form=form), 422
+        return invalid_form(render_template("events/series_cancel.html", series=series, form=form))
     return render_template("events/series_cancel.html", series=series, form=form)
 
 
@@ -354,7 +349,7 @@ def series_restore(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
     if series.status == SeriesStatus.CANCELLED:
         service.publish_series(series, now=now())
-        flash(_("The event is restored and published again."), "success")
+        commit_then_flash(_("The event is restored and published again."))
     return redirect(url_for("events.series_detail", series_id=series.id))
 
 
@@ -380,7 +375,7 @@ def _move_form(occ: Occurrence, formdata: Any = None) -> MoveOccurrenceForm:
 
 
 def _render_occurrence(occ: Occurrence, *, cancel_form: CancelForm | None = None,
-                       move_form: MoveOccurrenceForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+                       move_form: MoveOccurrenceForm | None = None) -> str:
     tz = occ.series.timezone
     if move_form is None:
         move_form = _move_form(occ, formdata=None)
@@ -388,7 +383,7 @@ def _render_occurrence(occ: Occurrence, *, cancel_form: CancelForm | None = None
     return render_template(
         "events/occurrence.html", occ=occ, series=occ.series,
         cancel_form=cancel_form or CancelForm(formdata=None), move_form=move_form,
-    ), status
+    )
 
 
 @bp.get("/occurrences/<int:occurrence_id>")
@@ -401,9 +396,9 @@ def occurrence_cancel(occurrence_id: int):  # type: ignore[no-untyped-def]
     occ = _load_occurrence(occurrence_id)
     form = CancelForm()
     if not form.validate():
-        return _render_occurrence(occ, cancel_form=form, status=422)
+        return invalid_form(_render_occurrence(occ, cancel_form=form))
     service.cancel_occurrence(occ, reason=form.reason.data or "", now=now())
-    flash(_("The date is cancelled."), "success")
+    commit_then_flash(_("The date is cancelled."))
     return _back_to(occ)
 
 
@@ -411,7 +406,7 @@ def occurrence_cancel(occurrence_id: int):  # type: ignore[no-untyped-def]
 def occurrence_restore(occurrence_id: int):  # type: ignore[no-untyped-def]
     occ = _load_occurrence(occurrence_id)
     service.restore_occurrence(occ, now=now())
-    flash(_("The date is restored."), "success")
+    commit_then_flash(_("The date is restored."))
     return _back_to(occ)
 
 
@@ -432,11 +427,11 @@ def occurrence_move(occurrence_id: int):  # type: ignore[no-untyped-def]
             service.move_occurrence(occ, start_at=local_to_utc(start_local, tz), end_at=local_to_utc(end_local, tz),
                                     venue=venue, note=form.note.data or "", now=now())
         except ValidationFailed as error:
-            _apply_domain_error(form, error)
-            return _render_occurrence(occ, move_form=form, status=422)
-        flash(_("The date is changed."), "success")
+            apply_domain_error(form, error)
+            return invalid_form(_render_occurrence(occ, move_form=form))
+        commit_then_flash(_("The date is changed."))
         return _back_to(occ)
-    return _render_occurrence(occ, move_form=form, status=422)
+    return invalid_form(_render_occurrence(occ, move_form=form))
 
 
 # --- venues (coordinators) ----------------------------------------------------------------------
@@ -464,12 +459,16 @@ def venue_new():  # type: ignore[no-untyped-def]
         try:
             service.create_venue(_venue_data(form))
         except ValidationFailed as error:
-            _apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
-            flash(_("The venue is saved."), "success")
+            commit_then_flash(_("The venue is saved."))
             return redirect(url_for("events.venue_list"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("events/venue_form.html", form=form, venue=None), status
+    return form_page(render_template("events/venue_form.html", form=form, venue=None), submitted=form.is_submitted())
+
+
+def _stale_venue_form(form: VenueForm, venue: Venue):  # type: ignore[no-untyped-def]
+    message = stale_edit_message(form, venue, VenueForm(formdata=None, obj=venue))
+    return conflicting_edit(render_template("events/venue_form.html", form=form, venue=venue, conflict=message))
 
 
 @bp.route("/venues/<int:venue_id>/edit", methods=["GET", "POST"])
@@ -478,13 +477,13 @@ def venue_edit(venue_id: int):  # type: ignore[no-untyped-def]
     require_venue_manager(current_user)
     form = VenueForm(obj=venue if request.method == "GET" else None)
     if form.validate_on_submit():
+        if is_stale(form, venue):
+            return _stale_venue_form(form, venue)
         try:
             service.update_venue(venue, _venue_data(form))
         except ValidationFailed as error:
-            _apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
-            flash(_("The venue is saved."), "success")
+            commit_then_flash(_("The venue is saved."))
             return redirect(url_for("events.venue_list"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("events/venue_form.html", form=form, venue=venue), status
-
+    return form_page(render_template("events/venue_form.html", form=form, venue=venue), submitted=form.is_submitted())

@@ -1,70 +1,14 @@
 """Forms for organisations and their editors."""
 from __future__ import annotations
 
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from typing import Any
-
-from wtforms import EmailField, SelectMultipleField, StringField, TextAreaField, URLField
+from wtforms import EmailField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, Email, InputRequired, Length, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms import SelectChoice
-
-    def make_choices(pairs: Any) -> list[Any]:
-        return [SelectChoice(value, label) for value, label in pairs]
-except ImportError:  # pragma: no cover - older WTForms
-    def make_choices(pairs: Any) -> list[Any]:
-        return list(pairs)
+from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, strip_filter
 
 
-# Languages spoken in the network (BCP 47); names come from Babel in the reader's language.
-SPOKEN_LANGUAGES: tuple[str, ...] = (
-    "nb", "nn", "se", "en", "pl", "es", "lt", "ar", "uk", "ru", "so", "ti", "fa", "fa-AF", "ps", "ku",
-    "tr", "ur", "hi", "bn", "ta", "zh", "vi", "th", "tl", "fr", "de", "it", "pt", "ro", "sq", "bs",
-    "hr", "sr", "am", "sw", "sv", "da", "fi", "lv", "et", "el", "he", "ne", "my", "ka",
-)
-
-
-def language_label(code: str) -> str:
-    """The language's name in the interface language, with its code ("Polish (pl)")."""
-    name = Locale.parse(str(get_locale())).languages.get(code.replace("-", "_"), code)
-    return f"{name[:1].upper()}{name[1:]} ({code})"
-
-
-def language_choices(extra: list[str] | None = None) -> list[Any]:
-    """SPOKEN_LANGUAGES plus any already stored (``extra``), sorted by name."""
-    codes = list(dict.fromkeys([*SPOKEN_LANGUAGES, *(extra or [])]))
-    pairs = sorted(((code, language_label(code)) for code in codes), key=lambda choice: choice[1].casefold())
-    return make_choices(pairs)
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class SafeForm(FlaskForm):
-    """Turns NUL characters (PostgreSQL cannot store them) into a field error rather than a 500."""
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            if any("\x00" in str(value) for value in (field.raw_data or [])):
-                field.errors = [*field.errors, _l("Remove the invisible control characters.")]
-                valid = False
-        self._errors = None
-        return valid
-
-
-class OrganisationForm(SafeForm):
+class OrganisationForm(VersionedForm):
     """The profile. Editors get it without ``slug`` (the view deletes that field for them)."""
 
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=160)])
@@ -79,7 +23,7 @@ class OrganisationForm(SafeForm):
         Optional(), Length(max=300),
         URL(require_tld=False, message=_l("Enter a web address starting with http:// or https://.")),
     ])
-    contact_email = EmailField(_l("Public contact email"), filters=[_strip], validators=[
+    contact_email = EmailField(_l("Public contact email"), filters=[strip_filter], validators=[
         Optional(), Length(max=254), Email(check_deliverability=False, message=_l("Enter a valid email address.")),
     ])
     contact_phone = StringField(_l("Public contact phone"), validators=[Optional(), Length(max=40)])
@@ -91,7 +35,7 @@ class OrganisationForm(SafeForm):
             raise ValidationError(_l("Enter a web address starting with http:// or https://."))
 
 
-class AddEditorForm(SafeForm):
-    email = EmailField(_l("Email of an existing account"), filters=[_strip], validators=[
+class AddEditorForm(BaseForm):
+    email = EmailField(_l("Email of an existing account"), filters=[strip_filter], validators=[
         InputRequired(), Length(max=254), Email(check_deliverability=False, message=_l("Enter a valid email address.")),
     ])

@@ -75,7 +75,11 @@ class Organisation(db.Model):
     is_example: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     topics: Mapped[list[Topic]] = relationship(secondary=organisation_topic, order_by=Topic.name)
     language_rows: Mapped[list[OrganisationLanguage]] = relationship(
         cascade="all, delete-orphan", order_by=OrganisationLanguage.code
@@ -83,6 +87,8 @@ class Organisation(db.Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
     @property
     def languages(self) -> list[str]:

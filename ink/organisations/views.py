@@ -6,14 +6,14 @@ an editor edits their own organisations' profile only (not its address or status
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ink.auth.service import find_user_by_email
 from ink.core.errors import DomainError
 from ink.extensions import db, now
-from ink.i18n import error_text
+from ink.forms import apply_domain_error, language_choices, make_choices
 from ink.organisations import service
 from ink.organisations.access import (
     editor_organisation_ids,
@@ -21,8 +21,9 @@ from ink.organisations.access import (
     require_coordinator,
     require_organisation_manager,
 )
-from ink.organisations.forms import AddEditorForm, OrganisationForm, language_choices, make_choices
+from ink.organisations.forms import AddEditorForm, OrganisationForm
 from ink.organisations.models import Membership, Organisation, OrganisationStatus, Topic
+from ink.saving import commit_then_flash, conflicting_edit, form_page, is_stale, stale_edit_message
 
 bp = Blueprint("organisations", __name__, url_prefix="/manage/organisations")
 PER_PAGE = 50
@@ -90,11 +91,6 @@ def _slug(form: OrganisationForm) -> str | None:
     return ((field.data or "").strip() or None) if field is not None else None
 
 
-def _field_error(form: OrganisationForm, error: DomainError) -> None:
-    field = getattr(form, error.field or "name", None) or form.name
-    field.errors = [*field.errors, error_text(error)]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 def organisation_new():  # type: ignore[no-untyped-def]
     require_coordinator(current_user)
@@ -103,12 +99,20 @@ def organisation_new():  # type: ignore[no-untyped-def]
         try:
             organisation = service.create_organisation(_data(form), now=now(), status=OrganisationStatus.ACTIVE)
         except DomainError as error:
-            _field_error(form, error)
+            apply_domain_error(form, error, "name")
         else:
-            flash(_("%(name)s is added.", name=organisation.name), "success")
+            commit_then_flash(_("%(name)s is added.", name=organisation.name))
             return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("organisations/form.html", form=form, organisation=None), status
+    return form_page(render_template("organisations/form.html", form=form, organisation=None),
+                     submitted=form.is_submitted())
+
+
+def _stale_form(form: OrganisationForm, organisation: Organisation, coordinator: bool):  # type: ignore[no-untyped-def]
+    stored = OrganisationForm(formdata=None, obj=organisation)
+    stored.topics.data = [topic.id for topic in organisation.topics]
+    message = stale_edit_message(form, organisation, stored)
+    return conflicting_edit(render_template("organisations/form.html", form=form, organisation=organisation,
+                                            coordinator=coordinator, conflict=message))
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
@@ -117,25 +121,26 @@ def organisation_edit(organisation_id: int):  # type: ignore[no-untyped-def]
     coordinator = is_coordinator(current_user)
     form = _form(organisation, with_slug=coordinator)
     if form.validate_on_submit():
+        if is_stale(form, organisation):
+            return _stale_form(form, organisation, coordinator)
         data = _data(form)
         if not coordinator:
             data.slug = None  # editors cannot change the public address
         try:
             service.update_organisation(organisation, data, now=now())
         except DomainError as error:
-            _field_error(form, error)
+            apply_domain_error(form, error, "name")
         else:
-            flash(_("Your changes are saved."), "success")
+            commit_then_flash(_("Your changes are saved."))
             return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("organisations/form.html", form=form, organisation=organisation,
-                           coordinator=coordinator), status
+    return form_page(render_template("organisations/form.html", form=form, organisation=organisation,
+                                     coordinator=coordinator), submitted=form.is_submitted())
 
 
 def _set_status(organisation_id: int, status: OrganisationStatus, message: str):  # type: ignore[no-untyped-def]
     organisation = _load_for_coordinator(organisation_id)
     service.set_organisation_status(organisation, status, now=now())
-    flash(message % {"name": organisation.name}, "success")
+    commit_then_flash(message % {"name": organisation.name})
     if request.form.get("back") == "list":
         return redirect(url_for("organisations.organisation_list"))
     return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
@@ -161,20 +166,19 @@ def organisation_members(organisation_id: int):  # type: ignore[no-untyped-def]
             form.email.errors = [*form.email.errors, _("There is no account with that email address.")]
         else:
             service.add_editor(organisation, user)
-            flash(_("%(name)s can now edit %(organisation)s.", name=user.display_name,
-                    organisation=organisation.name), "success")
+            commit_then_flash(_("%(name)s can now edit %(organisation)s.", name=user.display_name,
+                                organisation=organisation.name))
             return redirect(url_for("organisations.organisation_members", organisation_id=organisation.id))
     members = list(db.session.scalars(
         sa.select(Membership).where(Membership.organisation_id == organisation.id).join(Membership.user)
     ))
-    status = 422 if request.method == "POST" else 200
-    return render_template("organisations/members.html", organisation=organisation, members=members,
-                           form=form), status
+    return form_page(render_template("organisations/members.html", organisation=organisation, members=members,
+                                     form=form), submitted=form.is_submitted())
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
 def organisation_member_remove(organisation_id: int, membership_id: int):  # type: ignore[no-untyped-def]
     organisation = _load_for_coordinator(organisation_id)
     service.remove_membership(organisation, membership_id)
-    flash(_("The editor is removed."), "success")
+    commit_then_flash(_("The editor is removed."))
     return redirect(url_for("organisations.organisation_members", organisation_id=organisation.id))

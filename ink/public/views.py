@@ -36,6 +36,7 @@ from ink.organisations.access import can_manage_organisation
 from ink.organisations.models import Organisation, OrganisationStatus
 from ink.organisations.service import get_organisation_by_slug
 from ink.public import queries
+from ink.saving import commit
 
 bp = Blueprint("public", __name__)
 
@@ -232,6 +233,7 @@ def set_language():  # type: ignore[no-untyped-def]
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     if current_user.is_authenticated:
         current_user.locale = language
+        commit()
     return response
 
 

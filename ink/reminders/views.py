@@ -8,20 +8,21 @@ from email.parser import BytesParser
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.extensions import db, now
-from ink.i18n import error_text
+from ink.forms import apply_domain_error
 from ink.organisations.access import require_coordinator
 from ink.organisations.models import Organisation, Topic
 from ink.reminders import service
 from ink.reminders.forms import ConfirmForm, EmailOnlyForm, EraseForm, PreferencesForm, SubscribeForm
 from ink.reminders.mail import mail_directory
 from ink.reminders.models import MessageStatus, OutboxMessage, Subscription, TargetKind
+from ink.saving import commit, commit_then_flash, form_page, invalid_form
 
 bp = Blueprint("reminders", __name__)
 
@@ -52,11 +53,12 @@ def _subscribe(kind: TargetKind, target_id: int, heading: str, with_offset: bool
                 now=now(),
             )
         except ValidationFailed as error:
-            getattr(form, error.field or "email").errors.append(error_text(error))
+            apply_domain_error(form, error, "email")
         else:
+            commit()
             return redirect(url_for("reminders.subscribe_sent"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("reminders/subscribe.html", form=form, heading=heading, with_offset=with_offset), status
+    return form_page(render_template("reminders/subscribe.html", form=form, heading=heading, with_offset=with_offset),
+                     submitted=form.is_submitted())
 
 
 @bp.route("/subscribe/series/<int:series_id>", methods=["GET", "POST"])
@@ -96,7 +98,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         service.confirm_subscription(subscription, now=now())
-        flash(_("Thank you: your subscription is confirmed."), "success")
+        commit_then_flash(_("Thank you: your subscription is confirmed."))
         return redirect(url_for("reminders.manage", token=service.manage_token(subscription.subscriber)))
     return _page("reminders/confirm.html", form=form, subscription=subscription,
                  what=service.target_name(subscription), kind=subscription.target_kind.value)
@@ -120,6 +122,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         _perform_unsubscribe(token)
+        commit()
         return _page("reminders/unsubscribed.html", manage_token=_manage_token_for(target))
     what = service.target_name(target) if isinstance(target, Subscription) else ""
     kind = target.target_kind.value if isinstance(target, Subscription) else "staff"
@@ -137,6 +140,7 @@ def one_click_unsubscribe(token: str):  # type: ignore[no-untyped-def]
         # An older mail client opening the header's link: show the confirmation page, change nothing.
         return redirect(url_for("reminders.unsubscribe", token=token))
     _perform_unsubscribe(token)
+    commit()
     return _private(Response(_("You are unsubscribed."), mimetype="text/plain"))
 
 
@@ -149,31 +153,29 @@ def request_link():  # type: ignore[no-untyped-def]
         try:
             service.request_manage_link(form.email.data or "", now=now())
         except ValidationFailed as error:
-            form.email.errors.append(error_text(error))
+            apply_domain_error(form, error, "email")
         else:
+            commit()
             return redirect(url_for("reminders.subscribe_sent"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("reminders/request_link.html", form=form), status
+    return form_page(render_template("reminders/request_link.html", form=form), submitted=form.is_submitted())
 
 
 @bp.route("/subscriptions/manage/<token>", methods=["GET", "POST"])
 def manage(token: str):  # type: ignore[no-untyped-def]
     subscriber = service.subscriber_from_manage_token(token)
     form = PreferencesForm()
-    status = 200
     if request.method == "GET":
         form.locale.data = subscriber.locale
         offsets = {sub.offset_minutes for sub in subscriber.subscriptions}
         form.offset_minutes.data = offsets.pop() if len(offsets) == 1 else service.DEFAULT_OFFSET_MINUTES
     elif form.validate_on_submit():
         service.update_preferences(subscriber, locale=form.locale.data or "en", offset_minutes=form.offset_minutes.data)
-        flash(_("Your preferences are saved."), "success")
+        commit_then_flash(_("Your preferences are saved."))
         return redirect(url_for("reminders.manage", token=token))
-    else:
-        status = 422
     rows = [(sub, service.target_name(sub)) for sub in subscriber.subscriptions]
-    return _page("reminders/manage.html", status, subscriber=subscriber, rows=rows, form=form,
+    page = _page("reminders/manage.html", subscriber=subscriber, rows=rows, form=form,
                  action_form=ConfirmForm(), erase_form=EraseForm(), token=token)
+    return form_page(page, submitted=form.is_submitted())
 
 
 @bp.post("/subscriptions/manage/<token>/unsubscribe/<int:subscription_id>")
@@ -183,7 +185,7 @@ def manage_unsubscribe(token: str, subscription_id: int):  # type: ignore[no-unt
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.unsubscribe(subscription, now=now())
-    flash(_("You are unsubscribed from that."), "success")
+    commit_then_flash(_("You are unsubscribed from that."))
     return redirect(url_for("reminders.manage", token=token))
 
 
@@ -193,7 +195,7 @@ def manage_unsubscribe_all(token: str):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.unsubscribe_all(subscriber, now=now())
-    flash(_("You are unsubscribed from everything."), "success")
+    commit_then_flash(_("You are unsubscribed from everything."))
     return redirect(url_for("reminders.manage", token=token))
 
 
@@ -212,9 +214,10 @@ def erase(token: str):  # type: ignore[no-untyped-def]
     form = EraseForm()
     if not form.validate_on_submit():
         rows = [(sub, service.target_name(sub)) for sub in subscriber.subscriptions]
-        return _page("reminders/manage.html", 422, subscriber=subscriber, rows=rows, form=PreferencesForm(),
-                     action_form=ConfirmForm(), erase_form=form, token=token)
+        return invalid_form(_page("reminders/manage.html", subscriber=subscriber, rows=rows, form=PreferencesForm(),
+                                  action_form=ConfirmForm(), erase_form=form, token=token))
     service.erase_subscriber(subscriber, now=now())
+    commit()
     return _page("reminders/erased.html")
 
 
