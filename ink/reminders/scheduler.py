@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ink.extensions import db, now as clock_now
+from ink.readiness import ReadinessCheck
 from ink.reminders.models import SchedulerHeartbeat
 
 HEARTBEAT_NAME = "scheduler"
@@ -113,6 +114,16 @@ def heartbeat_status(now: datetime) -> HeartbeatStatus:
     if heartbeat is None:
         return HeartbeatStatus(None, "", True)
     return HeartbeatStatus(heartbeat.last_tick_at, heartbeat.last_summary, now - heartbeat.last_tick_at > STALE_AFTER)
+
+
+def heartbeat_readiness(now: datetime) -> ReadinessCheck:
+    """For /readyz: the heartbeat's age. Reported, never failing: the web serves while the scheduler is down."""
+    status = heartbeat_status(now)
+    age = None if status.last_tick_at is None else round((now - status.last_tick_at).total_seconds())
+    return ReadinessCheck(True, {
+        "last_tick_at": status.last_tick_at.isoformat() if status.last_tick_at else None,
+        "age_seconds": age, "is_stale": status.is_stale,
+    })
 
 
 # --- jobs (each runs in its own app context and session) ------------------------------------------
