@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+import flask_migrate.cli as migrate_cli
 from flask import Flask, current_app
 
 from ink.core.errors import DomainError
@@ -11,6 +12,7 @@ from ink.extensions import db, now
 
 
 def register_commands(app: Flask) -> None:
+    allow_relative_downgrade()
     app.cli.add_command(create_user_command)
     app.cli.add_command(extend_horizon_command)
     from ink.datagen import generate_data_command
@@ -62,3 +64,8 @@ def extend_horizon_command() -> None:
     added = extend_horizon(now=now(), horizon=timedelta(days=current_app.config["OCCURRENCE_HORIZON_DAYS"]))
     db.session.commit()
     click.echo(f"Added {added} occurrences.")
+
+
+def allow_relative_downgrade() -> None:
+    """`flask db downgrade -1` as people type it: Click would otherwise read "-1" as an unknown option."""
+    migrate_cli.downgrade.context_settings["ignore_unknown_options"] = True
