@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from ink.backup import BackupError, backup_database, restore_database
 from ink.core.errors import DomainError
 from ink.extensions import db, now
+from ink.failures import one_line_failures
 
 
 def register_commands(app: Flask) -> None:
@@ -24,6 +25,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(generate_data_command)
+    # Last, so every domain's commands (and Flask-Migrate's `db`) fail in one line, not a traceback.
+    for command in [*app.cli.commands.values(), migrate_cli.db]:
+        one_line_failures(command)
 
 
 @click.command("create-user")

@@ -12,9 +12,13 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+import click
+import sqlalchemy as sa
 from flask import Config, Flask
 
 from ink import create_app
+from ink.extensions import db
+from ink.failures import describe_failure
 
 
 def base_url_is_configured(app: Flask, environ: Mapping[str, str]) -> bool:
@@ -34,6 +38,12 @@ def build_app(host: str, port: int, environ: Mapping[str, str] = os.environ) -> 
     return app
 
 
+def check_database(app: Flask) -> None:
+    """Connect once before serving: an unreachable database stops the server with one line, not a page of 500s."""
+    with app.app_context(), db.engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+
+
 def _url_host(host: str) -> str:
     # Listening on every interface: links still need a name a browser can open.
     if host in ("0.0.0.0", "::", ""):
@@ -46,7 +56,16 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
-    app = build_app(args.host, args.port)
+    try:
+        app = build_app(args.host, args.port)
+        check_database(app)
+    except click.ClickException as error:
+        sys.exit(f"Error: {error.message}")
+    except (sa.exc.SQLAlchemyError, OSError) as error:
+        message = describe_failure(error)
+        if message is None:
+            raise
+        sys.exit(f"Error: {message}")
     # SIGTERM (say, from a process manager) ends us like Ctrl+C, so the scheduler is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheduler = None

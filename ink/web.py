@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter, Map
 from ink import assets, readiness
 from ink.core.errors import DomainError
 from ink.extensions import db
+from ink.failures import log_failure
 from ink.i18n import error_text
 
 CONTENT_SECURITY_POLICY = (
@@ -136,5 +137,5 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
-        app.logger.exception("Unhandled error")
+        log_failure(app.logger, error, f"{request.method} {request.path}")
         return error_response(500, _default_message(500))
