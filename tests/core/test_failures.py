@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -79,15 +82,38 @@ def test_unwritable_scheduler_lock_file_is_one_line(tmp_path: Path, make_unwrita
     _assert_one_line(result, "Cannot write")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_read_only_instance_folder_lock_is_one_line(tmp_path: Path) -> None:
-    database = tmp_path / "ink.sqlite3"
-    assert _flask("db", "upgrade", INK_DATABASE_URL=f"sqlite:///{database}").returncode == 0
-    folder = tmp_path / "read-only"
-    folder.mkdir(mode=0o555)
-    result = _flask("scheduler", "--once", INK_DATABASE_URL=f"sqlite:///{database}",
-                    INK_SCHEDULER_LOCK_FILE=str(folder / "scheduler.lock"))
-    _assert_one_line(result, "permission denied")
+@pytest.fixture
+def read_only_instance() -> Iterator[tuple[Path, list[str]]]:
+    """A migrated SQLite database in a folder this process cannot write, and the command prefix to run as
+    a user it is read-only for (root writes anywhere, so as root the command runs as nobody)."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    folder = Path(tempfile.mkdtemp(prefix="ink-read-only-"))
+    try:
+        assert _flask("db", "upgrade", INK_DATABASE_URL=f"sqlite:///{folder / 'ink.sqlite3'}").returncode == 0
+        (folder / "ink.sqlite3").chmod(0o644)
+        folder.chmod(0o555)
+        yield folder, prefix
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _as(prefix: list[str], *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "INK_SECRET_KEY": "failure-test", "HOME": "/tmp", **env}
+    return subprocess.run([*prefix, sys.executable, "-m", "flask", "--app", "ink", *args], env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_read_only_instance_folder_is_one_line(read_only_instance: tuple[Path, list[str]]) -> None:
+    folder, prefix = read_only_instance
+    url = f"sqlite:///{folder / 'ink.sqlite3'}"
+    _assert_one_line(_as(prefix, "seed-demo", INK_DATABASE_URL=url), "The database is read-only")
+    locked_out = _as(prefix, "scheduler", "--once", INK_DATABASE_URL=url, INK_SCHEDULER_LOCK_FILE=str(folder / "scheduler.lock"))
+    _assert_one_line(locked_out, "Cannot write", "scheduler.lock", "permission denied")
 
 
 def test_a_database_error_during_a_request_logs_one_line_and_one_traceback(caplog: pytest.LogCaptureFixture) -> None:
