@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import click
 import sqlalchemy as sa
 from flask import Flask
 
@@ -19,8 +20,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HIGHER_DOMAINS: tuple[str, ...] = ("ink.feeds", "ink.attendance", "ink.reminders")
 
 
-class ConfigurationError(RuntimeError):
-    pass
+class ConfigurationError(click.ClickException):
+    """A configuration the app cannot start with; the flask CLI prints its message as one line and exits 1."""
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -36,7 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     import ink.models  # noqa: F401  (every table in the metadata)
 
-    db.init_app(app)
+    try:
+        db.init_app(app)  # creates the engine: a malformed URL or unknown driver fails here
+    except sa.exc.ArgumentError as error:
+        raise ConfigurationError(f"INK_DATABASE_URL is not a usable database URL: {error}.") from error
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -2,22 +2,32 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+import flask_migrate.cli as migrate_cli
 from flask import Flask, current_app
 
+from ink.backup import BackupError, backup_database, restore_database
 from ink.core.errors import DomainError
 from ink.extensions import db, now
+from ink.failures import one_line_failures
 
 
 def register_commands(app: Flask) -> None:
+    allow_relative_downgrade()
     app.cli.add_command(create_user_command)
     app.cli.add_command(extend_horizon_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from ink.datagen import generate_data_command
     from ink.demo import seed_demo_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(generate_data_command)
+    # Last, so every domain's commands (and Flask-Migrate's `db`) fail in one line, not a traceback.
+    for command in [*app.cli.commands.values(), migrate_cli.db]:
+        one_line_failures(command)
 
 
 @click.command("create-user")
@@ -62,3 +72,30 @@ def extend_horizon_command() -> None:
     added = extend_horizon(now=now(), horizon=timedelta(days=current_app.config["OCCURRENCE_HORIZON_DAYS"]))
     db.session.commit()
     click.echo(f"Added {added} occurrences.")
+
+
+def allow_relative_downgrade() -> None:
+    """`flask db downgrade -1` as people type it: Click would otherwise read "-1" as an unknown option."""
+    migrate_cli.downgrade.context_settings["ignore_unknown_options"] = True
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app serves (SQLite backup API / pg_dump)."""
+    try:
+        size = backup_database(db.engine, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database to {path} ({size} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Load a backup made by `backup` into an empty database (refuses a database that has tables)."""
+    try:
+        restore_database(db.engine, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {path}. Run `flask --app ink db upgrade` if the backup is from an older version.")

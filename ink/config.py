@@ -27,6 +27,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
+# None: the cookies are Secure (sent only over HTTPS) exactly when BASE_URL is https://; True/False forces it.
+SESSION_COOKIE_SECURE: bool | None = None
+REMEMBER_COOKIE_SECURE: bool | None = None
+# Strict-Transport-Security max-age in seconds; 0 sends no header. Off by default (a development server
+# on plain HTTP must not pin browsers to HTTPS); the README's production guide turns it on (31536000).
+HSTS_SECONDS = 0
+HSTS_INCLUDE_SUBDOMAINS = False
+# Static files: versioned URLs (?v=<content hash>) are cached for a year; other requests this long.
+STATIC_VERSIONED_MAX_AGE = 31536000
+STATIC_UNVERSIONED_MAX_AGE = 300
 PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session

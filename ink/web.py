@@ -1,7 +1,7 @@
 """Request-wide behaviour: one transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, Response, abort, g, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
 import flask_babel
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -9,8 +9,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
+from ink import assets, readiness
 from ink.core.errors import DomainError
 from ink.extensions import db
+from ink.failures import log_failure
 from ink.i18n import error_text
 from ink.saving import has_uncommitted_changes
 
@@ -18,6 +20,26 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# Browser features no page uses are switched off (the subscribe page's clipboard copy stays allowed).
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), browsing-topics=()"
+)
+
+
+def configure_cookies(app: Flask) -> None:
+    """Session and remember cookies are Secure when BASE_URL is https (unless configured explicitly)."""
+    is_https = str(app.config.get("BASE_URL", "")).startswith("https://")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = is_https
+
+
+def strict_transport_security() -> str | None:
+    seconds = int(current_app.config.get("HSTS_SECONDS") or 0)
+    if seconds <= 0:
+        return None
+    return f"max-age={seconds}" + ("; includeSubDomains" if current_app.config.get("HSTS_INCLUDE_SUBDOMAINS") else "")
 
 
 def wants_json() -> bool:
@@ -55,6 +77,9 @@ class IdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    configure_cookies(app)
+    assets.init_app(app)
+    readiness.init_app(app)
 
     @app.before_request
     def forget_cached_user() -> None:
@@ -89,6 +114,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        hsts = strict_transport_security()
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
+        if request.path == "/manage" or request.path.startswith("/manage/"):
+            # Signed-in pages hold other people's data: never kept in a browser's or proxy's cache.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(DomainError)
@@ -117,5 +149,5 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
-        app.logger.exception("Unhandled error")
+        log_failure(app.logger, error, f"{request.method} {request.path}")
         return error_response(500, _default_message(500))

@@ -23,7 +23,8 @@ BAD_BODIES = [
     {"title": "nul\x00", "name": "nul\x00", "email": "a\x00@example.org", "description": "\x00", "slug": "\x00",
      "reason": "\x00", "note": "\x00", "address": "\x00", "locale": "\x00", "total": "1\x00", "q": "\x00"},
 ]
-SKIP_ENDPOINTS = {"static"}
+# /readyz answers 503 by design when the schema is not migrated, as here (tests/core/test_readyz.py).
+SKIP_ENDPOINTS = {"static", "readyz"}
 
 
 def _urls_for(rule: Rule) -> list[str]:

@@ -9,7 +9,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from ink.extensions import csrf
     from ink.panels import register_panel
-    from ink.reminders import cli, listeners, panels, views
+    from ink.readiness import register_readiness_check
+    from ink.reminders import cli, listeners, panels, scheduler, views
 
     app.config.setdefault("MAIL_DIRECTORY", os.path.join(app.instance_path, "mail"))
     app.config.setdefault("SCHEDULER_LOCK_FILE", os.path.join(app.instance_path, "scheduler.lock"))
@@ -23,5 +24,6 @@ def init_app(app: Flask) -> None:
     register_panel(app, "public_organisation", "reminders/_subscribe_panel.html", panels.organisation_panel)
     register_panel(app, "public_topic", "reminders/_subscribe_panel.html", panels.topic_panel)
     register_panel(app, "dashboard", "reminders/_dashboard_panel.html", panels.dashboard_panel)
+    register_readiness_check(app, "scheduler", scheduler.heartbeat_readiness)
     for command in cli.COMMANDS:
         app.cli.add_command(command)

@@ -25,6 +25,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ink.extensions import db, now as clock_now
+from ink.failures import log_failure
+from ink.readiness import ReadinessCheck
 from ink.reminders.models import SchedulerHeartbeat
 
 HEARTBEAT_NAME = "scheduler"
@@ -115,10 +117,20 @@ def heartbeat_status(now: datetime) -> HeartbeatStatus:
     return HeartbeatStatus(heartbeat.last_tick_at, heartbeat.last_summary, now - heartbeat.last_tick_at > STALE_AFTER)
 
 
+def heartbeat_readiness(now: datetime) -> ReadinessCheck:
+    """For /readyz: the heartbeat's age. Reported, never failing: the web serves while the scheduler is down."""
+    status = heartbeat_status(now)
+    age = None if status.last_tick_at is None else round((now - status.last_tick_at).total_seconds())
+    return ReadinessCheck(True, {
+        "last_tick_at": status.last_tick_at.isoformat() if status.last_tick_at else None,
+        "age_seconds": age, "is_stale": status.is_stale,
+    })
+
+
 # --- jobs (each runs in its own app context and session) ------------------------------------------
 
-def tick(app: Flask) -> str:
-    """Every minute: plan what is due, send it, write the heartbeat."""
+def tick(app: Flask, *, log_errors: bool = True) -> str:
+    """Every minute: plan what is due, send it, write the heartbeat (a failure is logged once, then raised)."""
     from ink.reminders.outbox import dispatch_due, plan_due_messages
 
     with app.app_context():
@@ -129,9 +141,10 @@ def tick(app: Flask) -> str:
             summary = f"planned {planned}; {result}"
             beat(clock_now(), summary)
             return summary
-        except Exception:
+        except Exception as error:
             db.session.rollback()
-            app.logger.exception("Scheduler tick failed")
+            if log_errors:
+                log_failure(app.logger, error, "Scheduler tick")
             with contextlib.suppress(Exception):
                 beat(clock_now(), "last tick failed (see the scheduler's log)")
             raise
@@ -170,7 +183,10 @@ def weekly_job(app: Flask) -> str:
 
 
 def _tick_and_report(app: Flask, echo: Any = print) -> None:
-    summary = tick(app)
+    try:
+        summary = tick(app)
+    except Exception:  # noqa: BLE001  (tick logged it in one line and one traceback; the next minute retries)
+        return
     if not summary.startswith("planned 0; sent 0, skipped 0, retry later 0, failed 0"):
         echo(f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {summary}")
 
@@ -201,7 +217,7 @@ def run(app: Flask, *, wait: bool = False, once: bool = False, echo: Any = print
         with app.app_context():
             stack.enter_context(scheduler_lock(app, wait=wait))
         if once:
-            echo(tick(app))
+            echo(tick(app, log_errors=False))  # the command reports a failure itself, in one line
             return
         with app.app_context():
             beat(clock_now(), "started", started_at=clock_now())

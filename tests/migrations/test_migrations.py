@@ -8,37 +8,15 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from ink import create_app
 from ink.extensions import db
-from tests.conftest import base_config
 
 pytestmark = pytest.mark.slow
-
-
-def _drop_everything() -> None:
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def _schema_diff() -> list:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return compare_metadata(context, db.metadata)
-
-
-@pytest.fixture
-def migration_app(database_url: str):  # type: ignore[no-untyped-def]
-    app: Flask = create_app(base_config(database_url))
-    with app.app_context():
-        db.session.remove()
-        _drop_everything()
-        yield app
-        # Leave the schema as the rest of the suite expects it.
-        db.session.remove()
-        _drop_everything()
-        db.create_all()
-        db.engine.dispose()
 
 
 def test_upgrade_from_empty_matches_the_models_and_downgrades_to_base(migration_app: Flask) -> None:
