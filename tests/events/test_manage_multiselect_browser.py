@@ -32,7 +32,7 @@ def _tabs_from_title_to_save(browser) -> int:  # type: ignore[no-untyped-def]
     raise AssertionError("Tab never reached Save")
 
 
-def test_tab_count_and_choosing_a_language_by_keyboard(live_server, browser, factory):  # type: ignore[no-untyped-def]
+def test_tab_count_and_choosing_a_language_by_keyboard(live_server, browser, factory, tmp_path):  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -98,3 +98,20 @@ def test_tab_count_and_choosing_a_language_by_keyboard(live_server, browser, fac
     db.session.expire_all()
     series = db.session.scalars(sa.select(EventSeries).where(EventSeries.title == "Polish story time")).one()
     assert series.languages == ["pl"]
+
+    # Editing: the chosen language shows as a chip; its remove button works from the keyboard.
+    browser.get(live_server.url + f"/manage/series/{series.id}/edit")
+    remove = WebDriverWait(browser, 15).until(
+        lambda _: browser.find_elements(By.CSS_SELECTOR, "#languages .ms-chip button.ms-remove"))[0]
+    assert remove.get_attribute("aria-label") == "Remove Polish (pl)"
+    browser.find_element(By.ID, "topics").screenshot(str(tmp_path / "topics.png"))
+    browser.find_element(By.ID, "languages").screenshot(str(tmp_path / "languages.png"))
+    browser.execute_script("arguments[0].focus();", remove)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    assert browser.find_elements(By.CSS_SELECTOR, "#languages .ms-chip") == []
+    assert browser.switch_to.active_element.get_attribute("id") == "languages-ms-input"
+    browser.execute_script(f"{SAVE}.focus();")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    WebDriverWait(browser, 15).until(lambda _: "/edit" not in browser.current_url)
+    db.session.expire_all()
+    assert series.languages == []
