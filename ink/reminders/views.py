@@ -21,8 +21,9 @@ from ink.organisations.models import Organisation, Topic
 from ink.reminders import service
 from ink.reminders.compose import outbox_subjects
 from ink.reminders.forms import ConfirmForm, EmailOnlyForm, EraseForm, PreferencesForm, SubscribeForm
+from ink.reminders.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS, tick_counts
 from ink.reminders.mail import mail_directory
-from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage, Subscription, TargetKind
+from ink.reminders.models import MessageStatus, OutboxMessage, Subscription, TargetKind
 
 bp = Blueprint("reminders", __name__)
 
@@ -222,63 +223,7 @@ def erase(token: str):  # type: ignore[no-untyped-def]
 # --- coordinators: the outbox ---------------------------------------------------------------------
 
 _EML_NAME = re.compile(r"^[0-9T]+-[0-9]+\.eml$")
-
-
-# Labels of the stored enum values, translated in the template.
-KIND_LABELS = {
-    MessageKind.CONFIRM.value: N_("Confirmation request"),
-    MessageKind.MANAGE_LINK.value: N_("Link to manage subscriptions"),
-    MessageKind.REMINDER.value: N_("Reminder"),
-    MessageKind.CHANGE_NOTICE.value: N_("Change notice"),
-    MessageKind.DIGEST.value: N_("Weekly digest"),
-    MessageKind.ORGANISER_REMINDER.value: N_("Reminder to organisers"),
-    MessageKind.NUDGE.value: N_("Attendance count reminder"),
-    MessageKind.NUDGE_AGAIN.value: N_("Second attendance count reminder"),
-    MessageKind.COORDINATOR_SUMMARY.value: N_("Weekly summary for coordinators"),
-}
-STATUS_LABELS = {
-    MessageStatus.PENDING.value: N_("Waiting"),
-    MessageStatus.SENDING.value: N_("Sending"),
-    MessageStatus.SENT.value: N_("Sent"),
-    MessageStatus.FAILED.value: N_("Failed"),
-    MessageStatus.SKIPPED.value: N_("Skipped"),
-}
-# Why a message was skipped (compose.Skip, outbox, service): fixed English notes, shown translated.
-# Other notes (a mail server's reply) are shown as they are.
-REASON_LABELS = {
-    "address erased": N_("The address was erased."),
-    "too late to be useful": N_("Too late to be useful."),
-    "no longer subscribed": N_("No longer subscribed."),
-    "unsubscribed": N_("Unsubscribed."),
-    "account gone": N_("The account no longer exists."),
-    "opted out": N_("The recipient opted out of these emails."),
-    "occurrence removed": N_("The date was removed."),
-    "occurrence cancelled": N_("The date was cancelled."),
-    "occurrence cancelled or removed": N_("The date was cancelled or removed."),
-    "event not published": N_("The event is not published."),
-    "occurrence already started": N_("The date had already started."),
-    "subscription gone": N_("The subscription no longer exists."),
-    "already confirmed or withdrawn": N_("Already confirmed or withdrawn."),
-    "no subscriber": N_("No such subscriber."),
-    "no longer cancelled": N_("The date is no longer cancelled."),
-    "cancelled or removed since": N_("The date was cancelled or removed since."),
-    "unknown change": N_("Unknown kind of change."),
-    "superseded by a later change": N_("Replaced by a notice of a later change."),
-    "attendance not installed": N_("Attendance counting is not installed."),
-    "count recorded": N_("The attendance count was recorded."),
-    "no longer a coordinator": N_("No longer a coordinator."),
-    "interrupted while sending; sending again": N_("Interrupted while sending; sending again."),
-}
 OUTBOX_LIMIT = 200
-# The scheduler's heartbeat keeps its last tick as an English line (scheduler.tick); the page shows the numbers.
-_TICK_SUMMARY = re.compile(r"^planned (\d+); sent (\d+), skipped (\d+), retry later (\d+), failed (\d+)")
-
-
-def _tick_counts(summary: str) -> dict[str, int] | None:
-    match = _TICK_SUMMARY.match(summary or "")
-    if match is None:
-        return None
-    return dict(zip(("planned", "sent", "skipped", "retried", "failed"), map(int, match.groups())))
 
 
 @bp.get("/manage/outbox")
@@ -299,11 +244,12 @@ def outbox():  # type: ignore[no-untyped-def]
     files = sorted((p.name for p in directory.glob("*.eml")), reverse=True)[:100] if directory.is_dir() else []
     from ink.reminders.scheduler import heartbeat_status
 
+    heartbeat = heartbeat_status(now())
     return render_template(
         "reminders/outbox.html", messages=messages, subjects=outbox_subjects(messages),
         counts={str(key): value for key, value in counts.items()}, total=sum(counts.values()), status=status,
         statuses=list(STATUS_LABELS), status_labels=STATUS_LABELS, kind_labels=KIND_LABELS, reason_labels=REASON_LABELS,
-        files=files, heartbeat=(heartbeat := heartbeat_status(now())), tick=_tick_counts(heartbeat.summary),
+        files=files, heartbeat=heartbeat, tick=tick_counts(heartbeat.summary),
     )
 
 

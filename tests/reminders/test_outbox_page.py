@@ -12,7 +12,7 @@ from ink.events.models import Occurrence
 from ink.extensions import db
 from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage
 from ink.reminders.scheduler import beat
-from ink.reminders.views import KIND_LABELS, REASON_LABELS, STATUS_LABELS
+from ink.reminders.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS, tick_counts
 from tests.reminders.conftest import subscribe_and_confirm
 
 
@@ -128,3 +128,9 @@ def test_status_filter_marks_the_current_one_and_counts(client, factory, auth, o
     assert "Messages: Skipped" in text
     # The table scrolls in its own labelled, focusable region.
     assert re.search(r'<div class="table-scroll" role="region" aria-labelledby="outbox-caption" tabindex="0">', html)
+
+
+def test_tick_counts_read_the_scheduler_summary() -> None:
+    assert tick_counts("planned 2; sent 1, skipped 0, retry later 3, failed 1") == {
+        "planned": 2, "sent": 1, "skipped": 0, "retried": 3, "failed": 1}
+    assert tick_counts("last tick failed (see the scheduler's log)") is None
