@@ -7,6 +7,7 @@ a function giving its context, or None to stay hidden:
     register_panel(app, "occurrence", "attendance/_occurrence_panel.html", attendance_panel_context)
 
 Slots: "nav" (main navigation items, obj None), "dashboard" (obj None), "series" (EventSeries, manage page), "occurrence" (Occurrence, manage page),
+"occurrence_cancel" (Occurrence) and "series_cancel" (EventSeries) on the confirmation pages before cancelling,
 "public_event" (EventSeries), "public_organisation" (Organisation), "public_topic" (Topic), "public_programme" (obj None).
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from flask import Flask, current_app
 
 PanelContext = Callable[[Any, Any, datetime], "dict[str, Any] | None"]
-SLOTS = ("nav", "dashboard", "series", "occurrence", "public_event", "public_organisation", "public_topic", "public_programme")
+SLOTS = ("nav", "dashboard", "series", "occurrence", "occurrence_cancel", "series_cancel", "public_event", "public_organisation", "public_topic", "public_programme")
 
 
 def register_panel(app: Flask, slot: str, template: str, context: PanelContext) -> None:

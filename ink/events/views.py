@@ -331,16 +331,22 @@ def series_unpublish(series_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("events.series_detail", series_id=series.id))
 
 
+def _is_confirmed() -> bool:
+    """Cancelling takes two steps without JavaScript: only the confirmation page's button sends this."""
+    return request.form.get("confirmed") == "yes"
+
+
 @bp.route("/series/<int:series_id>/cancel", methods=["GET", "POST"])
 def series_cancel(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
     form = CancelForm()
     if request.method == "POST":
-        if form.validate():
+        if not form.validate():
+            return invalid_form(render_template("events/series_cancel.html", series=series, form=form))
+        if _is_confirmed():
             service.cancel_series(series, reason=form.reason.data or "", now=now())
             commit_then_flash(_("The whole event is cancelled."))
             return redirect(url_for("events.series_detail", series_id=series.id))
-        return invalid_form(render_template("events/series_cancel.html", series=series, form=form))
     return render_template("events/series_cancel.html", series=series, form=form)
 
 
@@ -391,12 +397,25 @@ def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
     return _render_occurrence(_load_occurrence(occurrence_id))
 
 
-@bp.post("/occurrences/<int:occurrence_id>/cancel")
+def _render_cancel_confirmation(occ: Occurrence, form: CancelForm, status: int = 200):  # type: ignore[no-untyped-def]
+    back = "series" if request.values.get("back") == "series" else ""
+    back_url = (url_for("events.series_detail", series_id=occ.series_id) if back
+                else url_for("events.occurrence", occurrence_id=occ.id))
+    return render_template("events/occurrence_cancel.html", occ=occ, series=occ.series, form=form,
+                           back=back, back_url=back_url), status
+
+
+@bp.route("/occurrences/<int:occurrence_id>/cancel", methods=["GET", "POST"])
 def occurrence_cancel(occurrence_id: int):  # type: ignore[no-untyped-def]
+    """First the confirmation page (GET, or a POST without ``confirmed``), then the cancel itself."""
     occ = _load_occurrence(occurrence_id)
-    form = CancelForm()
-    if not form.validate():
-        return invalid_form(_render_occurrence(occ, cancel_form=form))
+    if occ.is_cancelled:
+        return redirect(url_for("events.occurrence", occurrence_id=occ.id))
+    form = CancelForm(formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and not form.validate():
+        return invalid_form(_render_cancel_confirmation(occ, form))
+    if request.method == "GET" or not _is_confirmed():
+        return _render_cancel_confirmation(occ, form)
     service.cancel_occurrence(occ, reason=form.reason.data or "", now=now())
     commit_then_flash(_("The date is cancelled."))
     return _back_to(occ)

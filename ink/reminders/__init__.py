@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     register_panel(app, "public_organisation", "reminders/_subscribe_panel.html", panels.organisation_panel)
     register_panel(app, "public_topic", "reminders/_subscribe_panel.html", panels.topic_panel)
     register_panel(app, "dashboard", "reminders/_dashboard_panel.html", panels.dashboard_panel)
+    register_panel(app, "occurrence_cancel", "reminders/_cancel_panel.html", panels.occurrence_cancel_panel)
+    register_panel(app, "series_cancel", "reminders/_cancel_panel.html", panels.series_cancel_panel)
     register_readiness_check(app, "scheduler", scheduler.heartbeat_readiness)
     for command in cli.COMMANDS:
         app.cli.add_command(command)

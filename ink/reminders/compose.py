@@ -122,6 +122,50 @@ def _render(row: OutboxMessage, draft: Draft, now: datetime) -> EmailMessage:
     )
 
 
+# --- subject lines --------------------------------------------------------------------------------
+
+CHANGES = ("cancelled", "removed", "moved", "restored")
+
+
+def subject_text(kind: str, title: str = "", change: str | None = None) -> str:
+    """A message's subject line in the current locale: what the recipient sees (the outbox page shows it too)."""
+    subjects: dict[str, Callable[[], str]] = {
+        MessageKind.CONFIRM.value: lambda: _("Please confirm your subscription"),
+        MessageKind.MANAGE_LINK.value: lambda: _("Your INK Events subscriptions"),
+        MessageKind.REMINDER.value: lambda: _("Reminder: %(title)s", title=title),
+        MessageKind.DIGEST.value: lambda: _("The coming week at INK Events"),
+        MessageKind.ORGANISER_REMINDER.value: lambda: _("Tomorrow: %(title)s", title=title),
+        MessageKind.NUDGE.value: lambda: _("How many came to %(title)s?", title=title),
+        MessageKind.NUDGE_AGAIN.value: lambda: _("How many came to %(title)s?", title=title),
+        MessageKind.COORDINATOR_SUMMARY.value: lambda: _("What needs attention this week"),
+        "change:cancelled": lambda: _("Cancelled: %(title)s", title=title),
+        "change:removed": lambda: _("No longer taking place: %(title)s", title=title),
+        "change:moved": lambda: _("Changed: %(title)s", title=title),
+        "change:restored": lambda: _("Taking place after all: %(title)s", title=title),
+    }
+    key = f"change:{change}" if kind == MessageKind.CHANGE_NOTICE.value else kind
+    return one_line(subjects[key]()) if key in subjects else ""
+
+
+def outbox_subjects(rows: list[OutboxMessage]) -> dict[int, str]:
+    """Each row's subject in its recipient's language: as sent when it was recorded, else composed from the
+    title it concerns (one query for all rows), without the checks and rendering that sending does."""
+    occurrence_ids = {row.occurrence_id for row in rows if row.occurrence_id}
+    titles = dict(db.session.execute(
+        sa.select(Occurrence.id, EventSeries.title).join(Occurrence.series).where(Occurrence.id.in_(occurrence_ids))
+    ).tuples().all()) if occurrence_ids else {}
+    subjects = {}
+    for row in rows:
+        payload = row.payload or {}
+        if payload.get("subject"):
+            subjects[row.id] = str(payload["subject"])
+            continue
+        title = str(payload.get("title") or titles.get(row.occurrence_id or 0, ""))
+        with force_locale(row.locale or "en"):
+            subjects[row.id] = subject_text(row.kind, title, payload.get("change"))
+    return subjects
+
+
 # --- checks --------------------------------------------------------------------------------------
 
 def _active_subscription(row: OutboxMessage) -> Subscription | Skip:
@@ -201,7 +245,7 @@ def _confirm(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     if subscription.confirmed_at is not None or subscription.unsubscribed_at is not None:
         return Skip("already confirmed or withdrawn")
     return Draft(
-        "confirm", lambda: _("Please confirm your subscription"),
+        "confirm", lambda: subject_text(row.kind),
         {"what": lambda: describe(subscription), "confirm_url": links.confirm_url(confirm_token(subscription))},
     )
 
@@ -210,7 +254,7 @@ def _manage_link(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     subscriber = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == row.recipient))
     if subscriber is None:
         return Skip("no subscriber")
-    return Draft("manage_link", lambda: _("Your INK Events subscriptions"), {}, manage=manage_token(subscriber))
+    return Draft("manage_link", lambda: subject_text(row.kind), {}, manage=manage_token(subscriber))
 
 
 def _reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
@@ -222,7 +266,7 @@ def _reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         return occ
     title = occ.series.title
     return Draft(
-        "reminder", lambda: _("Reminder: %(title)s", title=title),
+        "reminder", lambda: subject_text(row.kind, title),
         _occurrence_context(occ) | {"what": lambda: describe(subscription)},
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
         attachments=[_ics(occ)],
@@ -250,16 +294,10 @@ def _change_notice(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         "event_url": links.event_url(int(payload.get("series_id", 0))), "what": lambda: describe(subscription),
         "is_all_day": False,
     }
-    subjects = {
-        "cancelled": lambda: _("Cancelled: %(title)s", title=title),
-        "removed": lambda: _("No longer taking place: %(title)s", title=title),
-        "moved": lambda: _("Changed: %(title)s", title=title),
-        "restored": lambda: _("Taking place after all: %(title)s", title=title),
-    }
-    if change not in subjects:
+    if change not in CHANGES:
         return Skip("unknown change")
     return Draft(
-        "change_notice", subjects[change], context,
+        "change_notice", lambda: subject_text(row.kind, title, change), context,
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
         attachments=[_ics(occ)] if occ is not None else [],
     )
@@ -271,7 +309,7 @@ def _digest(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         return subscription
     items = batch.digest_items()
     return Draft(
-        "digest", lambda: _("The coming week at INK Events"), {"items": items, "what": lambda: describe(subscription)},
+        "digest", lambda: subject_text(row.kind), {"items": items, "what": lambda: describe(subscription)},
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
     )
 
@@ -285,7 +323,7 @@ def _organiser_reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         return occ
     title = occ.series.title
     return Draft(
-        "organiser_reminder", lambda: _("Tomorrow: %(title)s", title=title),
+        "organiser_reminder", lambda: subject_text(row.kind, title),
         _occurrence_context(occ) | {"dashboard_url": links.dashboard_url()},
         unsubscribe=staff_unsubscribe_token(user, row.kind), attachments=[_ics(occ)],
     )
@@ -305,7 +343,7 @@ def _nudge(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         return Skip("count recorded")
     title = occ.series.title
     return Draft(
-        "nudge", lambda: _("How many came to %(title)s?", title=title),
+        "nudge", lambda: subject_text(row.kind, title),
         _occurrence_context(occ) | {
             "again": row.kind == MessageKind.NUDGE_AGAIN.value,
             "entry_url": links.attendance_entry_url(occ.id), "door_url": links.door_counter_url(occ.id),
@@ -333,7 +371,7 @@ def _coordinator_summary(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     from ink.reminders.scheduler import heartbeat_status
 
     return Draft(
-        "coordinator_summary", lambda: _("What needs attention this week"),
+        "coordinator_summary", lambda: subject_text(row.kind),
         {
             "pending_organisations": pending_organisations, "failed_messages": failed,
             "missing_counts": missing_recent, "scheduler": heartbeat_status(now),

@@ -503,6 +503,8 @@ def _dispatch_batch(ids: list[int], now: datetime, mailer: Mailer, worker: str, 
                 _finish(row, MessageStatus.FAILED, error=str(error))
                 result.failed += 1
             else:
+                # The subject as the recipient saw it, for the outbox page (a new dict: JSON columns track assignment).
+                row.payload = {**(row.payload or {}), "subject": str(built["Subject"])}
                 _finish(row, MessageStatus.SENT, sent_at=now)
                 result.sent += 1
     return True

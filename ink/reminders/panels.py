@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import get_locale
 
-from ink.events.models import EventSeries
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
 from ink.extensions import db
 from ink.organisations.access import is_coordinator
 from ink.organisations.models import Organisation, Topic
 from ink.reminders.forms import SubscribeForm
 from ink.reminders.models import MessageStatus, OutboxMessage
+from ink.reminders.outbox import PLAN_AHEAD, subscriptions_for
 
 
 def _form(id_prefix: str) -> SubscribeForm:
@@ -59,3 +60,24 @@ def dashboard_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None
     ) or 0
     return {"heartbeat": heartbeat_status(now), "stale_minutes": int(STALE_AFTER.total_seconds() // 60),
             "failed": failed}
+
+
+def _told(count: int) -> dict[str, Any]:
+    return {"told": count}
+
+
+def occurrence_cancel_panel(user: Any, occ: Occurrence, now: datetime) -> dict[str, Any] | None:
+    """How many subscribers a cancel notice would reach (as listeners.on_cancelled sends them)."""
+    if occ.series.status not in (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED) or occ.start_at <= now:
+        return _told(0)
+    return _told(len(subscriptions_for(occ)))
+
+
+def series_cancel_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any] | None:
+    """Subscribers told when a whole series is cancelled: those of its dates in the coming days."""
+    if series.status != SeriesStatus.PUBLISHED:
+        return _told(0)
+    soon = [occ for occ in series.occurrences
+            if now < occ.start_at <= now + PLAN_AHEAD and occ.status != OccurrenceStatus.CANCELLED]
+    # Every date of one series has the same followers.
+    return _told(len(subscriptions_for(soon[0])) if soon else 0)

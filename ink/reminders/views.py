@@ -19,7 +19,9 @@ from ink.forms import apply_domain_error
 from ink.organisations.access import require_coordinator
 from ink.organisations.models import Organisation, Topic
 from ink.reminders import service
+from ink.reminders.compose import outbox_subjects
 from ink.reminders.forms import ConfirmForm, EmailOnlyForm, EraseForm, PreferencesForm, SubscribeForm
+from ink.reminders.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS, tick_counts
 from ink.reminders.mail import mail_directory
 from ink.reminders.models import MessageStatus, OutboxMessage, Subscription, TargetKind
 from ink.saving import commit, commit_then_flash, form_page, invalid_form
@@ -224,6 +226,7 @@ def erase(token: str):  # type: ignore[no-untyped-def]
 # --- coordinators: the outbox ---------------------------------------------------------------------
 
 _EML_NAME = re.compile(r"^[0-9T]+-[0-9]+\.eml$")
+OUTBOX_LIMIT = 200
 
 
 @bp.get("/manage/outbox")
@@ -231,19 +234,25 @@ _EML_NAME = re.compile(r"^[0-9T]+-[0-9]+\.eml$")
 def outbox():  # type: ignore[no-untyped-def]
     require_coordinator(current_user)
     status = request.args.get("status", "")
-    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
-    if status in {s.value for s in MessageStatus}:
+    if status not in STATUS_LABELS:
+        status = ""
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(OUTBOX_LIMIT)
+    if status:
         query = query.where(OutboxMessage.status == MessageStatus(status))
     counts = dict(db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
     ).tuples().all())
+    messages = list(db.session.scalars(query))
     directory = mail_directory()
     files = sorted((p.name for p in directory.glob("*.eml")), reverse=True)[:100] if directory.is_dir() else []
     from ink.reminders.scheduler import heartbeat_status
 
+    heartbeat = heartbeat_status(now())
     return render_template(
-        "reminders/outbox.html", messages=db.session.scalars(query).all(), counts=counts, status=status,
-        statuses=[s.value for s in MessageStatus], files=files, heartbeat=heartbeat_status(now()),
+        "reminders/outbox.html", messages=messages, subjects=outbox_subjects(messages),
+        counts={str(key): value for key, value in counts.items()}, total=sum(counts.values()), status=status,
+        statuses=list(STATUS_LABELS), status_labels=STATUS_LABELS, kind_labels=KIND_LABELS, reason_labels=REASON_LABELS,
+        files=files, heartbeat=heartbeat, tick=tick_counts(heartbeat.summary),
     )
 
 

@@ -38,7 +38,7 @@ def test_cancel_and_restore(client, weekly):
     occ = occurrences[1]
     heard = []
     with signals.occurrence_cancelled.connected_to(lambda sender, **kw: heard.append(sender)):
-        response = client.post(f"/manage/occurrences/{occ.id}/cancel", data={"reason": "Hall closed"})
+        response = client.post(f"/manage/occurrences/{occ.id}/cancel", data={"reason": "Hall closed", "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert occ.status == OccurrenceStatus.CANCELLED and occ.cancel_reason == "Hall closed"
@@ -54,7 +54,7 @@ def test_cancel_from_series_page_returns_there(client, weekly):
     series, occurrences = weekly
     page = client.get(f"/manage/series/{series.id}").get_data(as_text=True)
     assert f"/manage/occurrences/{occurrences[0].id}/cancel" in page
-    response = client.post(f"/manage/occurrences/{occurrences[0].id}/cancel", data={"back": "series", "reason": ""})
+    response = client.post(f"/manage/occurrences/{occurrences[0].id}/cancel", data={"back": "series", "reason": "", "confirmed": "yes"})
     assert response.headers["Location"].endswith(f"/manage/series/{series.id}")
 
 

@@ -210,7 +210,7 @@ def test_status_changes(client, editor_setup, factory):
     db.session.expire_all()
     assert series.status == SeriesStatus.DRAFT
     assert client.get(f"/manage/series/{series.id}/cancel").status_code == 200
-    client.post(f"/manage/series/{series.id}/cancel", data={"reason": "No volunteers this season"})
+    client.post(f"/manage/series/{series.id}/cancel", data={"reason": "No volunteers this season", "confirmed": "yes"})
     db.session.expire_all()
     assert series.status == SeriesStatus.CANCELLED and series.cancel_reason == "No volunteers this season"
     assert "No volunteers this season" in client.get(f"/manage/series/{series.id}").get_data(as_text=True)
