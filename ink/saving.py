@@ -39,17 +39,24 @@ def commit() -> None:
     db.session.commit()
 
 
+def commit_writes() -> None:
+    """Commit if this request wrote anything: for reads that may record what they noticed."""
+    if uncommitted_changes():
+        commit()
+
+
 def commit_then_flash(message: str, category: str = "success") -> None:
     """Commit, and only when that worked, queue the message for the next page."""
     commit()
     flash(message, category)
 
 
-def has_uncommitted_changes() -> bool:
-    """Whether the request's transaction holds changes that nobody committed (a forgotten ``commit``)."""
+def uncommitted_changes() -> list[str]:
+    """What the request's transaction holds that nobody committed (a forgotten ``commit``), if anything."""
     session = db.session
-    return bool(session.info.get(FLUSHED) or session.new or session.deleted
-                or any(session.is_modified(row) for row in session.dirty))
+    pending = [*map(repr, session.new), *map(repr, session.deleted),
+               *(repr(row) for row in session.dirty if session.is_modified(row))]
+    return pending or (["rows written by a flush"] if session.info.get(FLUSHED) else [])
 
 
 def invalid_form(page: Any) -> Page:

@@ -14,7 +14,7 @@ from ink.core.errors import DomainError
 from ink.extensions import db
 from ink.failures import log_failure
 from ink.i18n import error_text
-from ink.saving import has_uncommitted_changes
+from ink.saving import uncommitted_changes
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -101,10 +101,12 @@ def init_app(app: Flask) -> None:
         # Views commit explicitly (ink.saving) before they tell the user anything; whatever a
         # request left uncommitted is dropped here, whatever the status of its response. A
         # successful response that drops changes is a forgotten commit: loud in tests, logged live.
-        if response.status_code < 400 and has_uncommitted_changes():
-            app.logger.error("%s %s left changes uncommitted; they are dropped", request.method, request.path)
+        dropped = uncommitted_changes() if response.status_code < 400 else []
+        if dropped:
+            app.logger.error("%s %s left changes uncommitted, dropped: %s", request.method, request.path, dropped)
             if app.testing:
-                raise RuntimeError(f"{request.method} {request.path} changed data without committing (ink.saving)")
+                raise RuntimeError(f"{request.method} {request.path} changed data without committing "
+                                   f"(ink.saving): {dropped}")
         db.session.rollback()
         return response
 

@@ -39,6 +39,7 @@ from ink.feeds.service import (
     make_etag,
     window_start_at,
 )
+from ink.saving import commit_writes
 
 bp = Blueprint("feeds", __name__)
 api_bp = Blueprint("feeds_api", __name__, url_prefix="/api/v1")
@@ -149,6 +150,7 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
 
     key = ("feed", missing, feed_filter.cache_key(), language)
     rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment, render=render)
+    commit_writes()  # a render that found an unsignalled change bumped the feed state
     return _calendar_response(rendered, filename)
 
 
