@@ -244,6 +244,15 @@ def _door_json_error(message: str, status: int, field: str | None = None) -> tup
     return jsonify(body), status
 
 
+def _json_body() -> Any:
+    """The request's JSON, or None when it is not JSON. Deeply nested input (``[`` x 1000) makes
+    the parser raise RecursionError, which is malformed input like any other, not a server error."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @bp.get("/door/<token>")
 def door(token: str):  # type: ignore[no-untyped-def]
     try:
@@ -279,7 +288,7 @@ def door_state(token: str):  # type: ignore[no-untyped-def]
 @bp.post("/door/<token>/tap")
 @csrf.exempt
 def door_tap(token: str):  # type: ignore[no-untyped-def]
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict):
         return _door_json_error(_("Send a JSON object."), 400, "body")
     unknown = sorted(set(payload) - TAP_KEYS)

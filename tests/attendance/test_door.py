@@ -105,6 +105,16 @@ def test_non_json_body_is_a_400(client, network, clock):  # type: ignore[no-unty
     assert response.status_code == 400 and response.get_json()["field"] == "body"
 
 
+@pytest.mark.parametrize("body", ["[" * 1000, "[" * 100_000, '{"delta": ' + "[" * 5000 + "]" * 5000 + "}"])
+def test_deeply_nested_json_is_a_400_not_a_500(client, network, clock, body):  # type: ignore[no-untyped-def]
+    """Regression (issue #8): the JSON parser's RecursionError used to escape as a 500."""
+    path = make_link(network, clock)
+    response = client.post(f"{path}/tap", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.is_json and response.get_json()["field"] == "body"
+    assert client.get(f"{path}/state").get_json()["total"] == 0
+
+
 def test_revoked_link_gets_a_clear_410(client, auth, network, clock):  # type: ignore[no-untyped-def]
     path = make_link(network, clock)
     tap(client, path)
