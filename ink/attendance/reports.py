@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -293,13 +294,30 @@ def series_report(series: EventSeries, *, now: datetime) -> SeriesReport:
 
 # --- CSV ------------------------------------------------------------------------------------------
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet cannot run as a formula (OWASP "CSV injection"): text starting with
+    = + - @ tab or CR gets a leading single quote; numbers, negative ones too, stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def rows_to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs open æøå intact."""
+    """UTF-8 with a byte-order mark, so spreadsheet programs open æøå intact; every cell made safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(value) for value in header])
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
