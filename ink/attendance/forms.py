@@ -6,13 +6,18 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ink.attendance.models import MAX_COUNT, AttendanceCategory, CountMethod
+from ink.attendance.models import MAX_COUNT, AttendanceCategory, CategoryKind, CountMethod
 
 METHOD_LABELS = {
     CountMethod.DOOR_COUNTER: _l("Door counter"),
     CountMethod.HEAD_COUNT: _l("Head count"),
     CountMethod.SIGN_IN_SHEET: _l("Sign-in sheet"),
     CountMethod.ESTIMATE: _l("Estimate"),
+}
+
+KIND_LABELS = {
+    CategoryKind.SPLIT: _l("Part of the total (for example adults / children)"),
+    CategoryKind.TALLY: _l("Counted beside the total (for example first visit)"),
 }
 
 
@@ -43,6 +48,9 @@ class CountForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("New category"), validators=[DataRequired(), Length(max=80)])
+    # Absent from a rename (which posts only the name): the default keeps that form valid.
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+                       default=CategoryKind.SPLIT.value)
 
 
 class ConfirmForm(FlaskForm):

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ink.attendance.models import AttendanceRecord
+from ink.attendance.models import AttendanceCategory, AttendanceRecord
 from ink.core.errors import N_, ValidationFailed
 from ink.core.time import local_date, local_midnight_utc
 from ink.events.models import (
@@ -256,6 +256,11 @@ class SeriesLine:
     occurrence: Occurrence
     total: int | None
     method: str | None
+    breakdown: dict[str, int] = field(default_factory=dict)  # split categories: parts of the total
+    tallies: dict[str, int] = field(default_factory=dict)  # counted beside the total, never added
+
+    def category_count(self, category: AttendanceCategory) -> int | None:
+        return (self.tallies if category.is_tally else self.breakdown).get(category.name)
 
     @property
     def is_cancelled(self) -> bool:
@@ -266,6 +271,7 @@ class SeriesLine:
 class SeriesReport:
     series: EventSeries
     lines: list[SeriesLine]
+    categories: list[AttendanceCategory] = field(default_factory=list)
 
     @property
     def counted(self) -> list[SeriesLine]:
@@ -282,14 +288,20 @@ class SeriesReport:
 
 
 def series_report(series: EventSeries, *, now: datetime) -> SeriesReport:
-    """Every occurrence that has started by now (cancelled ones marked), with its count; one query."""
+    """Every occurrence that has started by now (cancelled ones marked), with its count, breakdown
+    and tallies; the series' categories, split ones first. Two queries."""
+    categories = sorted(db.session.scalars(
+        sa.select(AttendanceCategory).where(AttendanceCategory.series_id == series.id)
+        .order_by(AttendanceCategory.position, AttendanceCategory.id)), key=lambda c: c.is_tally)
     rows = db.session.execute(
-        sa.select(Occurrence, AttendanceRecord.total, AttendanceRecord.method)
+        sa.select(Occurrence, AttendanceRecord.total, AttendanceRecord.method, AttendanceRecord.breakdown,
+                  AttendanceRecord.tallies)
         .outerjoin(AttendanceRecord, AttendanceRecord.occurrence_id == Occurrence.id)
         .where(Occurrence.series_id == series.id, Occurrence.start_at <= now)
         .order_by(Occurrence.start_at)
     ).all()
-    return SeriesReport(series, [SeriesLine(r[0], r.total, r.method) for r in rows])
+    lines = [SeriesLine(r[0], r.total, r.method, r.breakdown or {}, r.tallies or {}) for r in rows]
+    return SeriesReport(series, lines, categories)
 
 
 # --- CSV ------------------------------------------------------------------------------------------

@@ -154,6 +154,30 @@ def test_link_before_its_day_and_on_cancelled_occurrence(client, network, clock)
     assert client.get(path).status_code == 410
 
 
+def test_link_before_its_day_says_when_it_opens(client, network, clock):  # type: ignore[no-untyped-def]
+    """Regression (issue #8): it said "Thank you for counting!" and nothing about when it opens."""
+    later = network.occurrences()[5]  # Tuesday 9 June 2026, 18:00 Oslo
+    path = make_link(network, clock, later)
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Thank you for counting" not in html
+    assert "Counting opens on Tuesday, June 9, 2026, the day of the event, which starts at 6:00 PM." in html
+    norwegian = client.get(path, headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "tirsdag 9. juni 2026" in norwegian and "18:00" in norwegian
+
+
+def test_door_buttons_names_start_with_their_visible_text(client, network, clock):  # type: ignore[no-untyped-def]
+    """Regression (issue #8, WCAG 2.5.3): an aria-label "Remove one from Adults" hid the visible "−1"."""
+    adults = add_category(network.series, "Adults")
+    html = client.get(make_link(network, clock)).get_data(as_text=True)
+    assert "aria-label=" not in html
+    assert f'data-category="{adults.id}"' in html
+    assert '−1<span class="visually-hidden"> Adults</span>' in html
+    assert '+1<span class="visually-hidden"> Adults</span>' in html
+    assert 'data-msg-zero="Adults is already at 0."' in html
+
+
 @pytest.mark.parametrize("token", ["nonsense", "WzEsImFiYyJd.forged"])
 def test_forged_tokens_are_404(client, network, clock, token):  # type: ignore[no-untyped-def]
     make_link(network, clock)
