@@ -38,6 +38,7 @@ from ink.organisations.models import Organisation, Topic
 
 MAX_PERIOD_DAYS = 366 * 20
 MISSING_LISTED = 200
+MISSING_SHOWN = 3  # per series, the most recent shown; older ones folded away
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,38 @@ class RangeReport:
     topics: list[Row]
     organisations: list[Row]
     formats: list[Row]
-    missing: list[Occurrence] = field(default_factory=list)
+    missing: list[Occurrence] = field(default_factory=list)  # newest first
+
+    @property
+    def missing_groups(self) -> list[MissingGroup]:
+        return group_missing(self.missing)
+
+
+@dataclass
+class MissingGroup:
+    """The occurrences of one series still without a count, newest first."""
+
+    series: EventSeries
+    occurrences: list[Occurrence]
+    shown: int = MISSING_SHOWN
+
+    @property
+    def recent(self) -> list[Occurrence]:
+        return self.occurrences[:self.shown]
+
+    @property
+    def older(self) -> list[Occurrence]:
+        return self.occurrences[self.shown:]
+
+
+def group_missing(occurrences: list[Occurrence], shown: int = MISSING_SHOWN) -> list[MissingGroup]:
+    """Missing counts per series, each newest first; the series with the most recent gap first."""
+    by_series: dict[int, list[Occurrence]] = {}
+    for occurrence in occurrences:
+        by_series.setdefault(occurrence.series_id, []).append(occurrence)
+    groups = [MissingGroup(items[0].series, sorted(items, key=lambda o: (o.start_at, o.id), reverse=True), shown)
+              for items in by_series.values()]
+    return sorted(groups, key=lambda g: (g.occurrences[0].start_at, g.occurrences[0].id), reverse=True)
 
 
 def _month_starts(period: Period) -> list[date]:
@@ -241,7 +273,7 @@ def missing_in_period(start_at: datetime, held_by: datetime, organisation_id: in
             AttendanceRecord.id.is_(None),
         )
         .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))
-        .order_by(Occurrence.start_at, Occurrence.id)
+        .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())  # the limit keeps the most recent
         .limit(limit)
     )
     if organisation_id is not None:

@@ -497,10 +497,10 @@ def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: st
 
 def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = None,
                               organisation_ids: Collection[int] | None = None,
-                              limit: int | None = None) -> list[Occurrence]:
+                              limit: int | None = None, newest_first: bool = False) -> list[Occurrence]:
     """Occurrences of published series that ended before ``ended_before or now``, are not cancelled
-    and have no attendance record, oldest first. ``organisation_ids`` keeps those organised or
-    co-organised by one of them."""
+    and have no attendance record, oldest first (or newest first, so a limit keeps the recent ones).
+    ``organisation_ids`` keeps those organised or co-organised by one of them."""
     cutoff = ended_before or now
     query = (
         sa.select(Occurrence)
@@ -513,7 +513,8 @@ def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = 
             AttendanceRecord.id.is_(None),
         )
         .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))
-        .order_by(Occurrence.start_at, Occurrence.id)
+        .order_by(*((Occurrence.start_at.desc(), Occurrence.id.desc()) if newest_first
+                    else (Occurrence.start_at, Occurrence.id)))
     )
     if organisation_ids is not None:
         ids = list(organisation_ids)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ink.attendance import reports, service, svg
-from ink.attendance.panels import qr_svg
+from ink.attendance.panels import missing_groups, qr_svg
 from ink.attendance.forms import KIND_LABELS, METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
 from ink.attendance.models import AttendanceCategory, CategoryKind, CountMethod, DoorLink
 from ink.core.errors import N_, DomainError, NotFound, ValidationFailed
@@ -465,8 +465,5 @@ def annual_report():  # type: ignore[no-untyped-def]
 @bp.get("/manage/attendance/missing")
 @login_required
 def missing():  # type: ignore[no-untyped-def]
-    from ink.attendance.panels import missing_by_organisation
-
-    groups = missing_by_organisation(current_user, now(), limit=500)
-    return render_template("attendance/missing.html", groups=groups)
+    return render_template("attendance/missing.html", groups=missing_groups(current_user, now(), limit=500))
 
