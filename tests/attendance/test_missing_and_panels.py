@@ -9,6 +9,7 @@ from flask_login import login_user
 from ink.attendance.models import CountMethod
 from ink.attendance.service import create_door_link, occurrences_missing_count, record_attendance
 from ink.events.models import SeriesStatus
+from ink.events.recurrence import Recurrence
 from ink.events.service import cancel_occurrence
 from ink.extensions import db
 
@@ -137,8 +138,6 @@ def test_counts_are_reached_from_the_occurrence_manage_page(client, auth, networ
 
 def test_long_gaps_are_folded_and_the_newest_come_first(client, auth, factory, network, clock):  # type: ignore[no-untyped-def]
     """Regression (issue #8): the list was a wall of links back to last year, oldest first."""
-    from ink.events.recurrence import Recurrence
-
     old = factory.series(organisation=network.org, title="Sewing circle", start_local=datetime(2025, 6, 3, 18, 0),
                          recurrence=Recurrence(freq="weekly", end="count", count=40))
     auth.login("editor@example.org")
