@@ -6,7 +6,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ink.attendance.models import MAX_COUNT, AttendanceCategory, CountMethod
+from ink.attendance.models import MAX_COUNT, AttendanceCategory, CategoryKind, CountMethod
 from ink.forms import BaseForm, VersionedForm
 
 METHOD_LABELS = {
@@ -14,6 +14,11 @@ METHOD_LABELS = {
     CountMethod.HEAD_COUNT: _l("Head count"),
     CountMethod.SIGN_IN_SHEET: _l("Sign-in sheet"),
     CountMethod.ESTIMATE: _l("Estimate"),
+}
+
+KIND_LABELS = {
+    CategoryKind.SPLIT: _l("Part of the total (for example adults / children)"),
+    CategoryKind.TALLY: _l("Counted beside the total (for example first visit)"),
 }
 
 
@@ -44,6 +49,9 @@ class CountForm(VersionedForm):
 
 class CategoryForm(BaseForm):
     name = StringField(_l("New category"), validators=[DataRequired(), Length(max=80)])
+    # Absent from a rename (which posts only the name): the default keeps that form valid.
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+                       default=CategoryKind.SPLIT.value)
 
 
 class ConfirmForm(BaseForm):

@@ -29,8 +29,16 @@ def _method_enum() -> sa.Enum:
     return sa.Enum(CountMethod, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
+class CategoryKind(enum.StrEnum):
+    """SPLIT categories are parts of the total (adults / children) and add up to it; TALLY
+    categories are counted beside it (first visit, needed interpretation) and are never added."""
+
+    SPLIT = "split"
+    TALLY = "tally"
+
+
 class AttendanceCategory(db.Model):
-    """A breakdown category a series defines (children, adults, first visit, Polish speakers...)."""
+    """A category a series counts by: a part of the total (children, adults) or a tally beside it (first visit)."""
 
     __tablename__ = "attendance_category"
     __table_args__ = (sa.UniqueConstraint("series_id", "name"),)
@@ -39,8 +47,15 @@ class AttendanceCategory(db.Model):
     series_id: Mapped[int] = mapped_column(sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[CategoryKind] = mapped_column(
+        sa.Enum(CategoryKind, native_enum=False, length=8, values_callable=lambda e: [m.value for m in e]),
+        default=CategoryKind.SPLIT, server_default=CategoryKind.SPLIT.value)
 
     series: Mapped[EventSeries] = relationship()
+
+    @property
+    def is_tally(self) -> bool:
+        return self.kind == CategoryKind.TALLY
 
 
 class AttendanceRecord(db.Model):
@@ -53,8 +68,11 @@ class AttendanceRecord(db.Model):
         sa.ForeignKey("occurrence.id", ondelete="CASCADE"), unique=True
     )
     total: Mapped[int] = mapped_column()
-    # {category name: count}, in the series' category order; empty when no breakdown was given.
+    # {category name: count} of the split categories, in the series' order, adding up to the total;
+    # empty when no breakdown was given.
     breakdown: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # {category name: count} of the tally categories that were counted: beside the total, never added.
+    tallies: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     method: Mapped[CountMethod] = mapped_column(_method_enum())
     note: Mapped[str] = mapped_column(sa.String(1000), default="")
     # Set when the total exceeded the venue's capacity and the editor confirmed it anyway.
@@ -84,6 +102,7 @@ class AttendanceRevision(db.Model):
     )
     total: Mapped[int] = mapped_column()
     breakdown: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    tallies: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     method: Mapped[CountMethod] = mapped_column(_method_enum())
     note: Mapped[str] = mapped_column(sa.String(1000), default="")
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -118,7 +137,7 @@ class DoorLink(db.Model):
 
 
 class DoorCount(db.Model):
-    """The live door count of an occurrence per category (0 = no category).
+    """The live door count of an occurrence per category (0 = the direct total, when no category splits it).
 
     Changed only by a single atomic ``UPDATE ... SET n = n + :d WHERE n + :d >= 0``, never read-modify-write.
     """

@@ -8,9 +8,14 @@ import segno
 from flask import url_for
 from flask_babel import gettext as _
 
+import sqlalchemy as sa
+
 from ink.attendance import service
+from ink.attendance.reports import MissingGroup, group_missing
 from ink.events.models import EventSeries, Occurrence
+from ink.extensions import db
 from ink.organisations.access import editor_organisation_ids, is_coordinator
+from ink.organisations.models import Organisation
 
 
 def qr_svg(url: str) -> str:
@@ -19,29 +24,33 @@ def qr_svg(url: str) -> str:
                                                      title=_("QR code of the counting link")))
 
 
-def missing_by_organisation(user: Any, now: datetime, *, limit: int = 50) -> list[tuple[str, list[Occurrence]]]:
-    """Past occurrences without a count, oldest first, grouped by organiser: everything for
+def missing_groups(user: Any, now: datetime, *, limit: int = 50) -> list[MissingGroup]:
+    """The most recent past occurrences without a count, per series, newest first: everything for
     coordinators, their organisations' (including co-organised) for editors."""
     if is_coordinator(user):
-        occurrences = service.occurrences_missing_count(now=now, limit=limit)
+        occurrences = service.occurrences_missing_count(now=now, limit=limit, newest_first=True)
     else:
         ids = editor_organisation_ids(user)
         if not ids:
             return []
-        occurrences = service.occurrences_missing_count(now=now, organisation_ids=ids, limit=limit)
-    groups: dict[str, list[Occurrence]] = {}
-    for occurrence in occurrences:
-        groups.setdefault(occurrence.series.organisation.name, []).append(occurrence)
-    return sorted(groups.items(), key=lambda item: (item[1][0].start_at, item[0]))
+        occurrences = service.occurrences_missing_count(now=now, organisation_ids=ids, limit=limit, newest_first=True)
+    return group_missing(occurrences)
+
+
+def editor_organisations(user: Any) -> list[Organisation]:
+    ids = editor_organisation_ids(user)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
 
 
 def dashboard_panel(user: Any, _obj: Any, now: datetime) -> dict[str, Any] | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return {
-        "groups": missing_by_organisation(user, now),
+        "groups": missing_groups(user, now),
         "is_coordinator": is_coordinator(user),
-        "editor_organisation_ids": sorted(editor_organisation_ids(user)),
+        "organisations": editor_organisations(user),
     }
 
 

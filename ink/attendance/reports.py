@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ink.attendance.models import AttendanceRecord
+from ink.attendance.models import AttendanceCategory, AttendanceRecord
 from ink.core.errors import N_, ValidationFailed
 from ink.core.time import local_date, local_midnight_utc
 from ink.events.models import (
@@ -37,6 +38,7 @@ from ink.organisations.models import Organisation, Topic
 
 MAX_PERIOD_DAYS = 366 * 20
 MISSING_LISTED = 200
+MISSING_SHOWN = 3  # per series, the most recent shown; older ones folded away
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,38 @@ class RangeReport:
     topics: list[Row]
     organisations: list[Row]
     formats: list[Row]
-    missing: list[Occurrence] = field(default_factory=list)
+    missing: list[Occurrence] = field(default_factory=list)  # newest first
+
+    @property
+    def missing_groups(self) -> list[MissingGroup]:
+        return group_missing(self.missing)
+
+
+@dataclass
+class MissingGroup:
+    """The occurrences of one series still without a count, newest first."""
+
+    series: EventSeries
+    occurrences: list[Occurrence]
+    shown: int = MISSING_SHOWN
+
+    @property
+    def recent(self) -> list[Occurrence]:
+        return self.occurrences[:self.shown]
+
+    @property
+    def older(self) -> list[Occurrence]:
+        return self.occurrences[self.shown:]
+
+
+def group_missing(occurrences: list[Occurrence], shown: int = MISSING_SHOWN) -> list[MissingGroup]:
+    """Missing counts per series, each newest first; the series with the most recent gap first."""
+    by_series: dict[int, list[Occurrence]] = {}
+    for occurrence in occurrences:
+        by_series.setdefault(occurrence.series_id, []).append(occurrence)
+    groups = [MissingGroup(items[0].series, sorted(items, key=lambda o: (o.start_at, o.id), reverse=True), shown)
+              for items in by_series.values()]
+    return sorted(groups, key=lambda g: (g.occurrences[0].start_at, g.occurrences[0].id), reverse=True)
 
 
 def _month_starts(period: Period) -> list[date]:
@@ -240,7 +273,7 @@ def missing_in_period(start_at: datetime, held_by: datetime, organisation_id: in
             AttendanceRecord.id.is_(None),
         )
         .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))
-        .order_by(Occurrence.start_at, Occurrence.id)
+        .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())  # the limit keeps the most recent
         .limit(limit)
     )
     if organisation_id is not None:
@@ -255,6 +288,11 @@ class SeriesLine:
     occurrence: Occurrence
     total: int | None
     method: str | None
+    breakdown: dict[str, int] = field(default_factory=dict)  # split categories: parts of the total
+    tallies: dict[str, int] = field(default_factory=dict)  # counted beside the total, never added
+
+    def category_count(self, category: AttendanceCategory) -> int | None:
+        return (self.tallies if category.is_tally else self.breakdown).get(category.name)
 
     @property
     def is_cancelled(self) -> bool:
@@ -265,6 +303,7 @@ class SeriesLine:
 class SeriesReport:
     series: EventSeries
     lines: list[SeriesLine]
+    categories: list[AttendanceCategory] = field(default_factory=list)
 
     @property
     def counted(self) -> list[SeriesLine]:
@@ -281,25 +320,48 @@ class SeriesReport:
 
 
 def series_report(series: EventSeries, *, now: datetime) -> SeriesReport:
-    """Every occurrence that has started by now (cancelled ones marked), with its count; one query."""
+    """Every occurrence that has started by now (cancelled ones marked), with its count, breakdown
+    and tallies; the series' categories, split ones first. Two queries."""
+    categories = sorted(db.session.scalars(
+        sa.select(AttendanceCategory).where(AttendanceCategory.series_id == series.id)
+        .order_by(AttendanceCategory.position, AttendanceCategory.id)), key=lambda c: c.is_tally)
     rows = db.session.execute(
-        sa.select(Occurrence, AttendanceRecord.total, AttendanceRecord.method)
+        sa.select(Occurrence, AttendanceRecord.total, AttendanceRecord.method, AttendanceRecord.breakdown,
+                  AttendanceRecord.tallies)
         .outerjoin(AttendanceRecord, AttendanceRecord.occurrence_id == Occurrence.id)
         .where(Occurrence.series_id == series.id, Occurrence.start_at <= now)
         .order_by(Occurrence.start_at)
     ).all()
-    return SeriesReport(series, [SeriesLine(r[0], r.total, r.method) for r in rows])
+    lines = [SeriesLine(r[0], r.total, r.method, r.breakdown or {}, r.tallies or {}) for r in rows]
+    return SeriesReport(series, lines, categories)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet cannot run as a formula (OWASP "CSV injection"): text starting with
+    = + - @ tab or CR gets a leading single quote; numbers, negative ones too, stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def rows_to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs open æøå intact."""
+    """UTF-8 with a byte-order mark, so spreadsheet programs open æøå intact; every cell made safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(value) for value in header])
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -23,6 +23,7 @@ from ink.attendance.models import (
     AttendanceCategory,
     AttendanceRecord,
     AttendanceRevision,
+    CategoryKind,
     CountMethod,
     DoorCount,
     DoorLink,
@@ -108,14 +109,48 @@ def _category_name(name: str, others: list[AttendanceCategory]) -> str:
     return name
 
 
-def add_category(series: EventSeries, name: str) -> AttendanceCategory:
+def add_category(series: EventSeries, name: str, kind: CategoryKind | str = CategoryKind.SPLIT) -> AttendanceCategory:
+    """A new category at the end: a part of the total (split) or counted beside it (tally)."""
     existing = series_categories(series.id)
     name = _category_name(name, existing)
     if len(existing) >= MAX_CATEGORIES:
         raise ValidationFailed(N_("An event can have at most %(n)d categories."), "name", n=MAX_CATEGORIES)
-    category = AttendanceCategory(series_id=series.id, name=name,
+    category = AttendanceCategory(series_id=series.id, name=name, kind=_category_kind(kind),
                                   position=max((c.position for c in existing), default=0) + 1)
     db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def _category_kind(kind: CategoryKind | str) -> CategoryKind:
+    try:
+        return CategoryKind(kind)
+    except ValueError:
+        raise ValidationFailed(N_("Choose whether the category is part of the total or counted beside it."),
+                               "kind") from None
+
+
+def _series_records(series_id: int) -> list[AttendanceRecord]:
+    return list(db.session.scalars(
+        sa.select(AttendanceRecord).join(Occurrence, Occurrence.id == AttendanceRecord.occurrence_id)
+        .where(Occurrence.series_id == series_id)))
+
+
+def set_category_kind(category: AttendanceCategory, kind: CategoryKind | str) -> AttendanceCategory:
+    """Make a category split the total or be counted beside it. Current records move its number
+    to the other side (their totals stay as entered); revisions keep what was recorded then."""
+    kind = _category_kind(kind)
+    if kind == category.kind:
+        return category
+    category.kind = kind
+    source, target = ("breakdown", "tallies") if kind == CategoryKind.TALLY else ("tallies", "breakdown")
+    for record in _series_records(category.series_id):
+        moved = dict(getattr(record, source) or {})
+        if category.name in moved:
+            n = moved.pop(category.name)
+            # New dicts: JSON columns do not track changes in place.
+            setattr(record, source, moved)
+            setattr(record, target, {**(getattr(record, target) or {}), category.name: n})
     db.session.flush()
     return category
 
@@ -129,13 +164,12 @@ def rename_category(category: AttendanceCategory, name: str) -> AttendanceCatego
     if name == old:
         return category
     category.name = name
-    records = db.session.scalars(
-        sa.select(AttendanceRecord).join(Occurrence, Occurrence.id == AttendanceRecord.occurrence_id)
-        .where(Occurrence.series_id == category.series_id))
-    for record in records:
-        if old in (record.breakdown or {}):
-            # A new dict (JSON columns do not track changes in place), order kept.
-            record.breakdown = {name if key == old else key: n for key, n in record.breakdown.items()}
+    for record in _series_records(category.series_id):
+        for column in ("breakdown", "tallies"):
+            counts = getattr(record, column) or {}
+            if old in counts:
+                # A new dict (JSON columns do not track changes in place), order kept.
+                setattr(record, column, {name if key == old else key: n for key, n in counts.items()})
     db.session.flush()
     return category
 
@@ -189,8 +223,9 @@ def record_attendance(occurrence: Occurrence, *, total: int, breakdown: Mapping[
                       user: Any, now: datetime) -> AttendanceRecord:
     """Enter or correct the count of a held occurrence; every call appends a revision.
 
-    ``breakdown`` maps category ids to counts; all blank means no breakdown, otherwise every
-    category must be given and they must add up to the total.
+    ``breakdown`` maps category ids to counts. Split categories: all blank means no breakdown,
+    otherwise every one must be given and they must add up to the total. Tally categories are
+    each optional and at most the total; they are kept beside it, never added.
     """
     check_countable(occurrence, now=now)
     total = _check_number(total, "total")
@@ -200,17 +235,8 @@ def record_attendance(occurrence: Occurrence, *, total: int, breakdown: Mapping[
     for category_id in given:
         if category_id not in known:
             raise ValidationFailed(N_("Unknown category."), f"category_{category_id}")
-    by_name: dict[str, int] = {}
-    if given:
-        for category in categories:
-            if category.id not in given:
-                raise ValidationFailed(N_("Fill in every category, or leave them all blank."),
-                                       f"category_{category.id}")
-            by_name[category.name] = _check_number(given[category.id], f"category_{category.id}")
-        if sum(by_name.values()) != total:
-            raise ValidationFailed(
-                N_("The categories add up to %(sum)d, but the total is %(total)d."), "total",
-                sum=sum(by_name.values()), total=total)
+    by_name = _split_breakdown([c for c in categories if not c.is_tally], given, total)
+    tallies = _tallies([c for c in categories if c.is_tally], given, total)
     note = note.strip()
     if len(note) > 1000:
         raise ValidationFailed(N_("Keep the note to 1000 characters."), "note")
@@ -226,6 +252,7 @@ def record_attendance(occurrence: Occurrence, *, total: int, breakdown: Mapping[
         record = AttendanceRecord(occurrence_id=occurrence.id)
     record.total = total
     record.breakdown = by_name
+    record.tallies = tallies
     record.method = CountMethod(method)
     record.note = note
     record.is_over_capacity = over
@@ -234,20 +261,48 @@ def record_attendance(occurrence: Occurrence, *, total: int, breakdown: Mapping[
     db.session.add(record)
     db.session.flush()
     db.session.add(AttendanceRevision(
-        record_id=record.id, total=total, breakdown=by_name, method=record.method, note=note,
+        record_id=record.id, total=total, breakdown=by_name, tallies=tallies, method=record.method, note=note,
         changed_by_id=record.updated_by_id, changed_at=now,
     ))
     db.session.flush()
     return record
 
 
+def _split_breakdown(splits: list[AttendanceCategory], given: Mapping[int, int], total: int) -> dict[str, int]:
+    by_name: dict[str, int] = {}
+    if not any(c.id in given for c in splits):
+        return by_name
+    for category in splits:
+        if category.id not in given:
+            raise ValidationFailed(N_("Fill in every category, or leave them all blank."), f"category_{category.id}")
+        by_name[category.name] = _check_number(given[category.id], f"category_{category.id}")
+    if sum(by_name.values()) != total:
+        raise ValidationFailed(N_("The categories add up to %(sum)d, but the total is %(total)d."), "total",
+                               sum=sum(by_name.values()), total=total)
+    return by_name
+
+
+def _tallies(tallies: list[AttendanceCategory], given: Mapping[int, int], total: int) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for category in tallies:
+        if category.id in given:
+            n = _check_number(given[category.id], f"category_{category.id}")
+            if n > total:
+                raise ValidationFailed(N_("%(name)s cannot be more than the total of %(total)d."),
+                                       f"category_{category.id}", name=category.name, total=total)
+            counted[category.name] = n
+    return counted
+
+
 def accept_door_count(occurrence: Occurrence, *, user: Any, now: datetime,
                       confirm_over_capacity: bool = False) -> AttendanceRecord:
     """Make the live door count the occurrence's record (method: door counter)."""
     state = door_state(occurrence.id)
-    breakdown: dict[int, int | None] = {k: v for k, v in state.categories.items() if k != NO_CATEGORY}
+    breakdown: dict[int, int | None] = {k: v for k, v in state.categories.items()
+                                        if k != NO_CATEGORY and k not in state.tally_ids}
     if state.categories.get(NO_CATEGORY):
-        breakdown = {}  # counted without categories: no breakdown to keep
+        breakdown = {}  # counted without splitting categories: no breakdown to keep
+    breakdown.update({k: v for k, v in state.categories.items() if k in state.tally_ids})
     record = get_record(occurrence.id)
     note = record.note if record else ""
     return record_attendance(occurrence, total=state.total, breakdown=breakdown or None,
@@ -294,7 +349,7 @@ def create_door_link(occurrence: Occurrence, *, user: Any, now: datetime) -> Doo
                     created_at=now, valid_from=valid_from, expires_at=expires_at)
     db.session.add(link)
     db.session.flush()
-    for category_id in _count_keys(occurrence.series_id):
+    for category_id in _count_keys(series_categories(occurrence.series_id)):
         _ensure_count_row(occurrence.id, category_id)
     return link
 
@@ -336,10 +391,17 @@ def check_door_link(link: DoorLink, *, now: datetime) -> None:
 
 @dataclass
 class DoorState:
-    total: int
+    """The live door count. ``categories`` holds every counted category (tallies too); the total
+    is the sum of the split categories (or the direct count), never of the tallies."""
+
     categories: dict[int, int] = field(default_factory=dict)
+    tally_ids: frozenset[int] = frozenset()
     is_applied: bool = True
     is_duplicate: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(n for k, n in self.categories.items() if k not in self.tally_ids)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -352,14 +414,18 @@ class DoorState:
 
 def door_state(occurrence_id: int) -> DoorState:
     rows = db.session.execute(
-        sa.select(DoorCount.category_id, DoorCount.n).where(DoorCount.occurrence_id == occurrence_id)
+        sa.select(DoorCount.category_id, DoorCount.n, AttendanceCategory.kind)
+        .outerjoin(AttendanceCategory, AttendanceCategory.id == DoorCount.category_id)
+        .where(DoorCount.occurrence_id == occurrence_id)
     ).all()
-    categories = {row.category_id: row.n for row in rows}
-    return DoorState(total=sum(categories.values()), categories=categories)
+    return DoorState(categories={row.category_id: row.n for row in rows},
+                     tally_ids=frozenset(row.category_id for row in rows if row.kind == CategoryKind.TALLY))
 
 
-def _count_keys(series_id: int) -> list[int]:
-    return [c.id for c in series_categories(series_id)] or [NO_CATEGORY]
+def _count_keys(categories: list[AttendanceCategory]) -> list[int]:
+    """The door's counters: one per split category (or the direct total when none), then the tallies."""
+    splits = [c.id for c in categories if not c.is_tally] or [NO_CATEGORY]
+    return splits + [c.id for c in categories if c.is_tally]
 
 
 def _insert_ignore(table: sa.Table, values: dict[str, Any]) -> int:
@@ -396,12 +462,13 @@ def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: st
     and the current state is returned without counting again. The count never goes below zero."""
     check_door_link(link, now=now)
     occurrence_id = link.occurrence_id
-    keys = _count_keys(link.occurrence.series_id)
-    if keys == [NO_CATEGORY]:
-        if category_id not in (None, NO_CATEGORY):
-            raise ValidationFailed(N_("This event has no categories."), "category")
+    categories = series_categories(link.occurrence.series_id)
+    keys = _count_keys(categories)
+    if category_id is None and NO_CATEGORY in keys:
         category_id = NO_CATEGORY
-    elif category_id not in keys:
+    if keys == [NO_CATEGORY] and category_id != NO_CATEGORY:
+        raise ValidationFailed(N_("This event has no categories."), "category")
+    if category_id not in keys:
         raise ValidationFailed(N_("Choose one of the event's categories."), "category")
     inserted = _insert_ignore(DoorTap.__table__, {
         "tap_id": tap_id, "door_link_id": link.id, "category_id": category_id, "delta": delta,
@@ -412,7 +479,8 @@ def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: st
         state.is_duplicate = True
         return state
     # Read the other categories first, so the row lock the UPDATE takes is held only until the commit.
-    others = {k: v for k, v in door_state(occurrence_id).categories.items() if k != category_id}
+    before = door_state(occurrence_id)
+    others = {k: v for k, v in before.categories.items() if k != category_id}
     value = _add_to_count(occurrence_id, category_id, delta)
     if value is None and delta > 0:
         _ensure_count_row(occurrence_id, category_id)
@@ -421,18 +489,18 @@ def apply_tap(link: DoorLink, *, delta: int, category_id: int | None, tap_id: st
     if value is None:
         db.session.execute(sa.update(DoorTap).where(DoorTap.tap_id == tap_id).values(is_applied=False))
         value = door_state(occurrence_id).categories.get(category_id, 0)
-    return DoorState(total=sum(others.values()) + value, categories={**others, category_id: value},
-                     is_applied=applied)
+    tally_ids = frozenset(c.id for c in categories if c.is_tally) | before.tally_ids
+    return DoorState(categories={**others, category_id: value}, tally_ids=tally_ids, is_applied=applied)
 
 
 # --- missing counts (used by the reminders domain) ------------------------------------------------
 
 def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = None,
                               organisation_ids: Collection[int] | None = None,
-                              limit: int | None = None) -> list[Occurrence]:
+                              limit: int | None = None, newest_first: bool = False) -> list[Occurrence]:
     """Occurrences of published series that ended before ``ended_before or now``, are not cancelled
-    and have no attendance record, oldest first. ``organisation_ids`` keeps those organised or
-    co-organised by one of them."""
+    and have no attendance record, oldest first (or newest first, so a limit keeps the recent ones).
+    ``organisation_ids`` keeps those organised or co-organised by one of them."""
     cutoff = ended_before or now
     query = (
         sa.select(Occurrence)
@@ -445,7 +513,8 @@ def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = 
             AttendanceRecord.id.is_(None),
         )
         .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))
-        .order_by(Occurrence.start_at, Occurrence.id)
+        .order_by(*((Occurrence.start_at.desc(), Occurrence.id.desc()) if newest_first
+                    else (Occurrence.start_at, Occurrence.id)))
     )
     if organisation_ids is not None:
         ids = list(organisation_ids)

@@ -14,15 +14,14 @@ _ids = itertools.count(1)
 
 
 def _scale_max(values: Sequence[float]) -> float:
+    """The smallest of 5, 10, 25, 50, 100, 250... that holds the largest value (four gridlines)."""
     top = max(values, default=0) or 1
-    for step in (1, 2, 5):
-        magnitude = 1
-        while magnitude * step * 5 < top:
-            magnitude *= 10
-        nice = magnitude * step * 5
-        if nice >= top:
-            return nice
-    return top
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if magnitude * step * 5 >= top:
+                return magnitude * step * 5
+        magnitude *= 10
 
 
 def _frame(title: str, desc: str, body: list[str]) -> Markup:

@@ -9,14 +9,14 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ink.attendance import reports, service, svg
-from ink.attendance.panels import qr_svg
-from ink.attendance.forms import METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
-from ink.attendance.models import AttendanceCategory, AttendanceRecord, CountMethod, DoorLink
+from ink.attendance.panels import missing_groups, qr_svg
+from ink.attendance.forms import KIND_LABELS, METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
+from ink.attendance.models import AttendanceCategory, AttendanceRecord, CategoryKind, CountMethod, DoorLink
 from ink.core.errors import N_, DomainError, NotFound, ValidationFailed
 from ink.core.time import local_date
 from ink.extensions import csrf, now
@@ -79,7 +79,7 @@ def _fill_count_form(form: Any, record: AttendanceRecord | None, categories: lis
     form.total.data = record.total
     form.method.data = record.method.value
     form.note.data = record.note
-    by_name = record.breakdown or {}
+    by_name = {**(record.breakdown or {}), **(record.tallies or {})}
     for category in categories:
         form[f"category_{category.id}"].data = by_name.get(category.name)
 
@@ -100,7 +100,8 @@ def _occurrence_context(occ: Any, form: Any, categories: list[AttendanceCategory
         "occ": occ,
         "form": form,
         "categories": categories,
-        "category_fields": form.category_fields(categories),
+        "split_fields": form.category_fields([c for c in categories if not c.is_tally]),
+        "tally_fields": form.category_fields([c for c in categories if c.is_tally]),
         "record": record,
         "history": service.revisions(record) if record else [],
         "door": service.door_state(occ.id),
@@ -182,7 +183,7 @@ def categories(series_id: int):  # type: ignore[no-untyped-def]
     form = CategoryForm()
     if form.validate_on_submit():
         try:
-            service.add_category(series, form.name.data or "")
+            service.add_category(series, form.name.data or "", form.kind.data or CategoryKind.SPLIT)
         except ValidationFailed as error:
             apply_domain_error(form, error, "name")
         else:
@@ -195,7 +196,8 @@ def _categories_page(series: Any, form: CategoryForm, rename_errors: dict[int, l
                      rename_values: dict[int, str] | None = None) -> str:
     return render_template("attendance/categories.html", series=series, form=form,
                            categories=service.series_categories(series.id), confirm_form=ConfirmForm(),
-                           rename_errors=rename_errors or {}, rename_values=rename_values or {})
+                           rename_errors=rename_errors or {}, rename_values=rename_values or {},
+                           kind_labels=KIND_LABELS)
 
 
 def _series_category(series_id: int, category_id: int) -> tuple[Any, AttendanceCategory]:
@@ -235,6 +237,16 @@ def move_category(series_id: int, category_id: int, direction: str):  # type: ig
     return redirect(url_for("attendance.categories", series_id=series.id))
 
 
+@bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/kind/<any(split, tally):kind>")
+@login_required
+def set_category_kind(series_id: int, category_id: int, kind: str):  # type: ignore[no-untyped-def]
+    series, category = _series_category(series_id, category_id)
+    if ConfirmForm().validate_on_submit():
+        service.set_category_kind(category, kind)
+        commit_then_flash(_("%(name)s: %(kind)s.", name=category.name, kind=KIND_LABELS[category.kind]))
+    return redirect(url_for("attendance.categories", series_id=series.id))
+
+
 @bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/delete")
 @login_required
 def delete_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
@@ -254,11 +266,23 @@ def _door_json_error(message: str, status: int, field: str | None = None) -> tup
     return jsonify(body), status
 
 
+def _json_body() -> Any:
+    """The request's JSON, or None when it is not JSON. Deeply nested input (``[`` x 1000) makes
+    the parser raise RecursionError, which is malformed input like any other, not a server error."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @bp.get("/door/<token>")
 def door(token: str):  # type: ignore[no-untyped-def]
     try:
         link = service.load_door_link(token)
         service.check_door_link(link, now=now())
+    except service.NotYetOpen as error:
+        return render_template("attendance/door_closed.html", message=error_text(error), is_not_yet_open=True,
+                               opens=_door_opens_text(link), status=error.status_code), error.status_code
     except DomainError as error:
         return render_template("attendance/door_closed.html", message=error_text(error),
                                status=error.status_code), error.status_code
@@ -272,6 +296,14 @@ def door(token: str):  # type: ignore[no-untyped-def]
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _door_opens_text(link: DoorLink) -> str:
+    """When a not-yet-open link starts working, in words and in the visitor's locale."""
+    tz = link.occurrence.series.timezone or _tz()
+    # valid_from is the start of the event's local day (service.door_link_window).
+    return _("Counting opens on %(day)s, the day of the event, which starts at %(start)s.",
+             day=format_date(local_date(link.valid_from, tz), "full"), start=format_time(link.occurrence.start_at, "short"))
 
 
 @bp.get("/door/<token>/state")
@@ -289,7 +321,7 @@ def door_state(token: str):  # type: ignore[no-untyped-def]
 @bp.post("/door/<token>/tap")
 @csrf.exempt
 def door_tap(token: str):  # type: ignore[no-untyped-def]
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict):
         return _door_json_error(_("Send a JSON object."), 400, "body")
     unknown = sorted(set(payload) - TAP_KEYS)
@@ -325,8 +357,10 @@ def series_report(series_id: int):  # type: ignore[no-untyped-def]
         rows = [[format_datetime(line.occurrence.start_at, "yyyy-MM-dd HH:mm"),
                  _("cancelled") if line.is_cancelled else "",
                  "" if line.total is None else line.total,
-                 METHOD_LABELS[CountMethod(line.method)] if line.method else ""] for line in report.lines]
-        return _csv(f"attendance-series-{series.id}.csv", [_("Date"), _("Status"), _("Attendance"), _("Method")], rows)
+                 METHOD_LABELS[CountMethod(line.method)] if line.method else "",
+                 *(line.category_count(c) for c in report.categories)] for line in report.lines]
+        header = [_("Date"), _("Status"), _("Attendance"), _("Method"), *(_category_heading(c) for c in report.categories)]
+        return _csv(f"attendance-series-{series.id}.csv", header, rows)
     counted = report.counted
     chart = svg.line_chart(
         _("Attendance at %(title)s over time", title=series.title),
@@ -336,7 +370,14 @@ def series_report(series_id: int):  # type: ignore[no-untyped-def]
         [line.total for line in counted],
     )
     return render_template("attendance/series_report.html", series=series, report=report, chart=chart,
-                           method_labels=METHOD_LABELS, format_average=reports.format_average)
+                           method_labels=METHOD_LABELS, format_average=reports.format_average,
+                           category_heading=_category_heading)
+
+
+def _category_heading(category: AttendanceCategory) -> str:
+    if category.is_tally:
+        return _("%(name)s (counted beside the total)", name=category.name)
+    return category.name
 
 
 def _period() -> reports.Period:
@@ -435,8 +476,5 @@ def annual_report():  # type: ignore[no-untyped-def]
 @bp.get("/manage/attendance/missing")
 @login_required
 def missing():  # type: ignore[no-untyped-def]
-    from ink.attendance.panels import missing_by_organisation
-
-    groups = missing_by_organisation(current_user, now(), limit=500)
-    return render_template("attendance/missing.html", groups=groups)
+    return render_template("attendance/missing.html", groups=missing_groups(current_user, now(), limit=500))
 

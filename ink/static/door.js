@@ -1,5 +1,6 @@
 // Door counter: big +1/−1 buttons; each tap gets a client id and is retried with the same id
 // until the server answers, so a retried tap counts once. Polls the shared total every 2.5 s.
+// A −1 the server refuses (the count is already 0) is said in the polite status region.
 (function () {
   "use strict";
   var body = document.body;
@@ -35,6 +36,12 @@
 
   function setStatus(text) { if (statusEl.textContent !== text) { statusEl.textContent = text; } }
 
+  // Say it again even when the same words are already shown: clear, then set on the next frame.
+  function announce(text) {
+    statusEl.textContent = "";
+    window.requestAnimationFrame(function () { statusEl.textContent = text; });
+  }
+
   function closeCounter() {
     closed = true;
     setStatus(body.dataset.msgClosed);
@@ -48,7 +55,7 @@
     fetch(tapUrl, {
       method: "POST",
       headers: {"Content-Type": "application/json", "Accept": "application/json"},
-      body: JSON.stringify(tap),
+      body: JSON.stringify(tap.body),
       credentials: "omit",
       cache: "no-store"
     }).then(function (response) {
@@ -57,7 +64,11 @@
       sending = false;
       if (result.status === 200) {
         queue.shift();
-        setStatus("");
+        if (result.data.applied === false && tap.zeroMessage) {
+          announce(tap.zeroMessage);
+        } else {
+          setStatus("");
+        }
         show(result.data);
       } else if (result.status === 410 || result.status === 404 || result.status === 409) {
         queue = [];
@@ -82,9 +93,9 @@
   document.querySelectorAll(".door-buttons button").forEach(function (button) {
     button.addEventListener("click", function () {
       if (closed) { return; }
-      var tap = {delta: Number(button.dataset.delta), tap_id: newId()};
-      if (button.dataset.category) { tap.category = Number(button.dataset.category); }
-      queue.push(tap);
+      var payload = {delta: Number(button.dataset.delta), tap_id: newId()};
+      if (button.dataset.category) { payload.category = Number(button.dataset.category); }
+      queue.push({body: payload, zeroMessage: button.dataset.msgZero || ""});
       if (navigator.vibrate) { navigator.vibrate(30); }
       send();
     });

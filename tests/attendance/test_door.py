@@ -105,6 +105,16 @@ def test_non_json_body_is_a_400(client, network, clock):  # type: ignore[no-unty
     assert response.status_code == 400 and response.get_json()["field"] == "body"
 
 
+@pytest.mark.parametrize("body", ["[" * 1000, "[" * 100_000, '{"delta": ' + "[" * 5000 + "]" * 5000 + "}"])
+def test_deeply_nested_json_is_a_400_not_a_500(client, network, clock, body):  # type: ignore[no-untyped-def]
+    """Regression (issue #8): the JSON parser's RecursionError used to escape as a 500."""
+    path = make_link(network, clock)
+    response = client.post(f"{path}/tap", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.is_json and response.get_json()["field"] == "body"
+    assert client.get(f"{path}/state").get_json()["total"] == 0
+
+
 def test_revoked_link_gets_a_clear_410(client, auth, network, clock):  # type: ignore[no-untyped-def]
     path = make_link(network, clock)
     tap(client, path)
@@ -142,6 +152,30 @@ def test_link_before_its_day_and_on_cancelled_occurrence(client, network, clock)
     cancel_occurrence(later, reason="Flood", now=clock.now())
     db.session.commit()
     assert client.get(path).status_code == 410
+
+
+def test_link_before_its_day_says_when_it_opens(client, network, clock):  # type: ignore[no-untyped-def]
+    """Regression (issue #8): it said "Thank you for counting!" and nothing about when it opens."""
+    later = network.occurrences()[5]  # Tuesday 9 June 2026, 18:00 Oslo
+    path = make_link(network, clock, later)
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Thank you for counting" not in html
+    assert "Counting opens on Tuesday, June 9, 2026, the day of the event, which starts at 6:00 PM." in html
+    norwegian = client.get(path, headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "tirsdag 9. juni 2026" in norwegian and "18:00" in norwegian
+
+
+def test_door_buttons_names_start_with_their_visible_text(client, network, clock):  # type: ignore[no-untyped-def]
+    """Regression (issue #8, WCAG 2.5.3): an aria-label "Remove one from Adults" hid the visible "−1"."""
+    adults = add_category(network.series, "Adults")
+    html = client.get(make_link(network, clock)).get_data(as_text=True)
+    assert "aria-label=" not in html
+    assert f'data-category="{adults.id}"' in html
+    assert '−1<span class="visually-hidden"> Adults</span>' in html
+    assert '+1<span class="visually-hidden"> Adults</span>' in html
+    assert 'data-msg-zero="Adults is already at 0."' in html
 
 
 @pytest.mark.parametrize("token", ["nonsense", "WzEsImFiYyJd.forged"])

@@ -77,3 +77,35 @@ def test_other_volunteers_category_taps_appear(app, client, network, clock, door
     selector = f'.door-category-count[data-category="{children.id}"]'
     WebDriverWait(phone, 8).until(lambda d: d.find_element(By.CSS_SELECTOR, selector).text == "2")
     assert phone.find_element(By.ID, "door-total").text == "2"
+
+
+def test_buttons_are_named_by_their_text_and_a_refused_minus_is_said(app, client, network, clock, door_server, phone):  # type: ignore[no-untyped-def]
+    """Regression (issue #8): the accessible name hid the visible "−1" (WCAG 2.5.3), and a −1 at zero
+    was silently ignored."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from ink.attendance.models import CategoryKind
+    from ink.attendance.service import add_category
+
+    adults = add_category(network.series, "Adults")
+    add_category(network.series, "First visit", CategoryKind.TALLY)
+    link = create_door_link(network.today(), user=network.editor, now=clock.now())
+    db.session.commit()
+    phone.get(door_server + f"/door/{door_link_token(link)}")
+    minus = phone.find_element(By.CSS_SELECTOR, f'.door-minus[data-category="{adults.id}"]')
+    plus = phone.find_element(By.CSS_SELECTOR, f'.door-plus[data-category="{adults.id}"]')
+    assert minus.accessible_name == "−1 Adults" and plus.accessible_name == "+1 Adults"
+    # On screen only "−1": the category's name is in a visually hidden span.
+    assert minus.find_element(By.CSS_SELECTOR, ".visually-hidden").size["width"] <= 1
+    minus.click()
+    status = phone.find_element(By.ID, "door-status")
+    WebDriverWait(phone, 8).until(lambda d: status.text == "Adults is already at 0.")
+    assert status.get_attribute("role") == "status"
+    plus.click()
+    WebDriverWait(phone, 8).until(lambda d: d.find_element(By.ID, "door-total").text == "1")
+    assert status.text == ""
+    # A first visit is counted beside the total, not in it.
+    phone.find_element(By.CSS_SELECTOR, ".is-tally .door-plus").click()
+    WebDriverWait(phone, 8).until(lambda d: d.find_element(By.CSS_SELECTOR, ".is-tally .door-category-count").text == "1")
+    assert phone.find_element(By.ID, "door-total").text == "1"

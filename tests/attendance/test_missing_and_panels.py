@@ -9,6 +9,7 @@ from flask_login import login_user
 from ink.attendance.models import CountMethod
 from ink.attendance.service import create_door_link, occurrences_missing_count, record_attendance
 from ink.events.models import SeriesStatus
+from ink.events.recurrence import Recurrence
 from ink.events.service import cancel_occurrence
 from ink.extensions import db
 
@@ -48,7 +49,7 @@ def test_dashboard_panel_lists_missing_counts_per_organisation(app, factory, net
     factory.series(organisation=network.other, title="Chess club", start_local=datetime(2026, 4, 1, 12, 0))
     coordinator_view = render_panels(app, network.coordinator, "dashboard")
     assert "Attendance still to count" in coordinator_view
-    assert coordinator_view.index("Other Club") < coordinator_view.index("Kafé Verden")  # oldest first
+    assert coordinator_view.index("Kafé Verden") < coordinator_view.index("Other Club")  # newest first
     assert "Chess club" in coordinator_view and "Language café" in coordinator_view
     editor_view = render_panels(app, network.editor, "dashboard")
     assert "Language café" in editor_view and "Chess club" not in editor_view
@@ -74,7 +75,11 @@ def test_occurrence_and_series_panels(app, network, clock):  # type: ignore[no-u
 def test_missing_page(client, auth, network):  # type: ignore[no-untyped-def]
     auth.login("editor@example.org")
     html = client.get("/manage/attendance/missing").get_data(as_text=True)
-    assert html.count("Language café") == 4  # four Tuesdays in May
+    assert html.count("Language café") == 1  # one group for the series
+    occs = network.occurrences()
+    links = [html.index(f'/manage/attendance/occurrences/{o.id}"') for o in reversed(occs[:4])]
+    assert links == sorted(links)  # four Tuesdays in May, newest first
+    assert html.index("<details>") < links[3] and "1 older occurrence" in html
     auth.logout()
     auth.login("outsider@example.org")
     assert "Every past occurrence has a count." in client.get("/manage/attendance/missing").get_data(as_text=True)
@@ -95,7 +100,7 @@ def test_categories_page(client, auth, network):  # type: ignore[no-untyped-def]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceCategory)) == 0
 
 
-def test_manage_dashboard_lists_missing_counts_oldest_first_per_organisation(client, auth, factory, network, clock):  # type: ignore[no-untyped-def]
+def test_manage_dashboard_lists_missing_counts_newest_first_per_series(client, auth, factory, network, clock):  # type: ignore[no-untyped-def]
     chess = factory.series(organisation=network.other, title="Chess club", start_local=datetime(2026, 4, 1, 12, 0),
                            recurrence=None)
     occs = network.occurrences()
@@ -106,12 +111,13 @@ def test_manage_dashboard_lists_missing_counts_oldest_first_per_organisation(cli
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     panel = html[html.index("Attendance still to count"):]
-    links = [f'/manage/attendance/occurrences/{o.id}"' for o in (chess.occurrences[0], occs[0], occs[2], occs[3])]
-    # Other Club's April chess club comes first (its oldest is older), then the café's May Tuesdays
-    # in date order; the counted one and today's (not yet ended) are not listed.
+    links = [f'/manage/attendance/occurrences/{o.id}"' for o in (occs[3], occs[2], occs[0], chess.occurrences[0])]
+    # The café's May Tuesdays come first, newest first (its latest gap is the most recent), then
+    # Other Club's April chess club; the counted one and today's (not yet ended) are not listed.
     positions = [panel.index(link) for link in links]
     assert positions == sorted(positions)
-    assert panel.index("Other Club") < positions[0] < panel.index("Kafé Verden") < positions[1]
+    assert panel.index("Language café") < positions[0] < positions[2] < panel.index("Chess club") < positions[3]
+    assert "(Kafé Verden · 3 without a count)" in panel and "(Other Club · 1 without a count)" in panel
     for absent in (occs[1], occs[4]):
         assert f'/manage/attendance/occurrences/{absent.id}"' not in panel
     auth.logout()
@@ -128,3 +134,32 @@ def test_counts_are_reached_from_the_occurrence_manage_page(client, auth, networ
     assert client.post(f"/manage/attendance/occurrences/{occ.id}",
                        data={"total": "12", "method": "head_count"}).status_code == 302
     assert "Counted: 12 people." in client.get(f"/manage/occurrences/{occ.id}").get_data(as_text=True)
+
+
+def test_long_gaps_are_folded_and_the_newest_come_first(client, auth, factory, network, clock):  # type: ignore[no-untyped-def]
+    """Regression (issue #8): the list was a wall of links back to last year, oldest first."""
+    old = factory.series(organisation=network.org, title="Sewing circle", start_local=datetime(2025, 6, 3, 18, 0),
+                         recurrence=Recurrence(freq="weekly", end="count", count=40))
+    auth.login("editor@example.org")
+    panel = client.get("/manage/").get_data(as_text=True)
+    panel = panel[panel.index("Attendance still to count"):]
+    newest = sorted(old.occurrences, key=lambda o: o.start_at, reverse=True)
+    # Language café (May 2026) before the sewing circle (ended March 2026); each shows its three latest.
+    assert panel.index("Language café") < panel.index("Sewing circle")
+    sewing = panel[panel.index("Sewing circle"):]
+    shown, folded = sewing.split("<details>", 1)[0], sewing.split("<details>", 1)[1].split("</details>", 1)[0]
+    assert [f'/manage/attendance/occurrences/{o.id}"' in shown for o in newest[:4]] == [True, True, True, False]
+    assert all(f'/manage/attendance/occurrences/{o.id}"' in folded for o in newest[3:])
+    assert "37 older occurrences" in folded and "(Kafé Verden · 40 without a count)" in sewing
+
+
+def test_dashboard_names_each_organisations_report(client, auth, factory, network):  # type: ignore[no-untyped-def]
+    """Regression (issue #8): "Your organisation's attendance report" twice, without a name."""
+    factory.user("both@example.org", editor_of=[network.org, network.partner])
+    auth.login("both@example.org")
+    html = client.get("/manage/").get_data(as_text=True)
+    assert "Your organisation's attendance report" not in html
+    assert (f'<a href="/manage/attendance/reports/organisations/{network.org.id}">Attendance report: Kafé Verden</a>'
+            in html)
+    assert (f'<a href="/manage/attendance/reports/organisations/{network.partner.id}">Attendance report: Språkvenn</a>'
+            in html)
