@@ -184,8 +184,8 @@ def _timezone(series: EventSeries | None) -> str:
 def _when(start: datetime, all_day: bool) -> str:
     """One preview line: the date, and the time unless the event lasts all day."""
     if all_day:
-        return fmt_date(start)
-    return _("%(date)s, %(time)s", date=fmt_date(start), time=fmt_time(start))
+        return fmt_date(start, "full")
+    return _("%(date)s, %(time)s", date=fmt_date(start, "full"), time=fmt_time(start))
 
 
 def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | None:
