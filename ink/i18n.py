@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from babel import Locale, dates
@@ -138,11 +138,28 @@ def fmt_time_range(start: datetime, end: datetime) -> str:
     return f"{fmt_time(start)}\u2013{fmt_time(end)}"
 
 
-def fmt_when(start: datetime, end: datetime, is_all_day: bool = False, format: str = "day") -> str:
-    """When an occurrence takes place: "Tuesday 1 December, 17:00–19:00", or only the date if all-day."""
-    if is_all_day:
-        return fmt_date(start, format)
-    return gettext("%(date)s, %(time)s", date=fmt_date(start, format), time=fmt_time_range(start, end))
+def relative_day(value: datetime, today: date | None) -> str:
+    """"Today", "Tomorrow" or the day ("Thursday 3 December"), by the local calendar date of ``value``
+    against ``today`` (the local date of the moment a message is sent)."""
+    day = local(value).date()
+    if today is not None and day == today:
+        return gettext("Today")
+    if today is not None and day == today + timedelta(days=1):
+        return gettext("Tomorrow")
+    return fmt_date(value, "day")
+
+
+def fmt_when(start: datetime, end: datetime, is_all_day: bool = False, format: str = "day",
+             today: date | None = None) -> str:
+    """When an occurrence takes place: "Tuesday 1 December, 17:00–19:00" (only the date if all-day);
+    with ``today``, "Tomorrow, Tuesday 1 December, 17:00–19:00" when it is today or tomorrow."""
+    when = fmt_date(start, format)
+    if not is_all_day:
+        when = gettext("%(date)s, %(time)s", date=when, time=fmt_time_range(start, end))
+    label = relative_day(start, today) if today is not None else None
+    if label is None or label == fmt_date(start, "day"):
+        return when
+    return gettext("%(day)s, %(when)s", day=label, when=when)
 
 
 def spreadsheet_datetime(value: datetime) -> str:
@@ -159,6 +176,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, time_range=fmt_time_range, when=fmt_when,
+        relative_day=relative_day,
         language_name=language_name,
     )
     from ink.extensions import now

@@ -13,16 +13,17 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ink.auth.models import User
 from ink.core.html import html_to_text
-from ink.core.time import as_utc
+from ink.core.time import as_utc, local_date
 from ink.events.models import EventSeries, Occurrence, SeriesStatus
 from ink.events.service import occurrences_between
 from ink.extensions import db
+from ink.i18n import relative_day
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.reminders import links
 from ink.reminders.mail import (
@@ -102,7 +103,8 @@ def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
 
 def _render(row: OutboxMessage, draft: Draft, now: datetime) -> EmailMessage:
     headers = {"Auto-Submitted": "auto-generated"}
-    context = dict(draft.context, programme_url=links.programme_url(), unsubscribe_url=None, manage_url=None)
+    context = dict(draft.context, programme_url=links.programme_url(), unsubscribe_url=None, manage_url=None,
+                   today=local_date(now, current_app.config["TIMEZONE"]))
     if draft.unsubscribe:
         # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" to this URL.
         headers["List-Unsubscribe"] = f"<{links.one_click_url(draft.unsubscribe)}>"
@@ -190,6 +192,11 @@ def _occurrence_context(occ: Occurrence) -> dict[str, Any]:
         "note": occ.note, "event_url": links.event_url(occ.series_id),
         "is_all_day": occ.series.is_all_day,
     }
+
+
+def _capitalised(text: str) -> str:
+    # Bokmål weekdays are lower case ("torsdag 3. desember"), but a subject starts with a capital.
+    return text[:1].upper() + text[1:]
 
 
 # --- one composer per kind -----------------------------------------------------------------------
@@ -283,9 +290,9 @@ def _organiser_reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     occ = _live_occurrence(row, batch.now)
     if isinstance(occ, Skip):
         return occ
-    title = occ.series.title
+    title, start_at, today = occ.series.title, occ.start_at, local_date(batch.now, current_app.config["TIMEZONE"])
     return Draft(
-        "organiser_reminder", lambda: _("Tomorrow: %(title)s", title=title),
+        "organiser_reminder", lambda: _("%(day)s: %(title)s", day=_capitalised(relative_day(start_at, today)), title=title),
         _occurrence_context(occ) | {"dashboard_url": links.dashboard_url()},
         unsubscribe=staff_unsubscribe_token(user, row.kind), attachments=[_ics(occ)],
     )
