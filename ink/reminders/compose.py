@@ -343,11 +343,19 @@ def _coordinator_summary(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         "coordinator_summary", lambda: _("What needs attention this week"),
         {
             "pending_organisations": pending_organisations, "failed_messages": failed,
-            "missing_counts": missing_recent, "scheduler": heartbeat_status(now),
+            "missing_counts": missing_recent, "scheduler_gap_since": _scheduler_gap_since(heartbeat_status(now)),
             "outbox_url": links.outbox_url(), "dashboard_url": links.dashboard_url(),
         },
         unsubscribe=staff_unsubscribe_token(user, row.kind),
     )
+
+
+def _scheduler_gap_since(status: Any) -> datetime | None:
+    """When the scheduler last ran before a gap that ends with this very dispatch, if there was one.
+
+    A summary is only ever sent by a dispatch running now, so "the scheduler looks stopped" would be
+    false when it arrives; what is true and useful is the gap. A first start has no gap to tell of."""
+    return status.last_tick_at if status.is_stale and status.last_tick_at is not None else None
 
 
 _COMPOSERS: dict[str, Callable[[OutboxMessage, Batch], Draft | Skip]] = {
