@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from ink.extensions import db
+from ink.reminders.scheduler import beat
 from tests.reminders.conftest import Received, run_outbox, subscribe_and_confirm
 
 UTC = timezone.utc
@@ -98,3 +99,32 @@ def test_a_reminder_a_week_ahead_names_the_day(client, factory, clock, smtp_serv
     assert reminder.subject == "Reminder: Språkkafé"
     assert "\nThursday 11 June, 17:00–19:00\n" in reminder.text.replace("\r\n", "\n")
     assert "Tomorrow" not in reminder.text and "Today" not in reminder.text
+
+
+def test_coordinator_summary_tells_of_a_scheduler_gap_not_of_a_stop(factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    factory.coordinator()
+    monday = datetime(2026, 6, 8, 5, 0, tzinfo=UTC)  # 07:00 Oslo
+    beat(datetime(2026, 6, 5, 14, 0, tzinfo=UTC), "planned 0")  # last ran Friday 16:00 Oslo, then stopped
+    clock.set(monday)
+    run_outbox(clock.now())
+    next_monday = monday + timedelta(weeks=1)
+    beat(next_monday - timedelta(minutes=1), "planned 0")  # running without a break
+    clock.set(next_monday)
+    run_outbox(clock.now())
+
+    after_gap, running = smtp_server.handler.to("coordinator@example.org")
+    assert after_gap.subject == running.subject == "What needs attention this week"
+    assert ("The scheduler did not run from 5 Jun 2026, 16:00 until this message was sent: "
+            "messages due in that time went out late or not at all.") in after_gap.text.replace("\r\n", " ")
+    assert "scheduler" not in running.text.lower()
+    for received in (after_gap, running):
+        assert "looks stopped" not in received.text and "looks stopped" not in _html(received)
+
+
+def test_coordinator_summary_on_a_first_start_has_no_scheduler_warning(factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    factory.coordinator()
+    clock.set(datetime(2026, 6, 8, 5, 0, tzinfo=UTC))
+    run_outbox(clock.now())
+
+    summary = smtp_server.handler.to("coordinator@example.org")[-1]
+    assert "scheduler" not in summary.text.lower() and "scheduler" not in _html(summary).lower()
