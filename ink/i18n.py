@@ -138,15 +138,22 @@ def fmt_time_range(start: datetime, end: datetime) -> str:
     return f"{fmt_time(start)}\u2013{fmt_time(end)}"
 
 
+def _today_or_tomorrow(value: datetime, today: date | None) -> str | None:
+    """"Today" or "Tomorrow" when the local calendar date of ``value`` is ``today`` or the next day."""
+    if today is None:
+        return None
+    day = local(value).date()
+    if day == today:
+        return gettext("Today")
+    if day == today + timedelta(days=1):
+        return gettext("Tomorrow")
+    return None
+
+
 def relative_day(value: datetime, today: date | None) -> str:
     """"Today", "Tomorrow" or the day ("Thursday 3 December"), by the local calendar date of ``value``
     against ``today`` (the local date of the moment a message is sent)."""
-    day = local(value).date()
-    if today is not None and day == today:
-        return gettext("Today")
-    if today is not None and day == today + timedelta(days=1):
-        return gettext("Tomorrow")
-    return fmt_date(value, "day")
+    return _today_or_tomorrow(value, today) or fmt_date(value, "day")
 
 
 def fmt_when(start: datetime, end: datetime, is_all_day: bool = False, format: str = "day",
@@ -156,10 +163,8 @@ def fmt_when(start: datetime, end: datetime, is_all_day: bool = False, format: s
     when = fmt_date(start, format)
     if not is_all_day:
         when = gettext("%(date)s, %(time)s", date=when, time=fmt_time_range(start, end))
-    label = relative_day(start, today) if today is not None else None
-    if label is None or label == fmt_date(start, "day"):
-        return when
-    return gettext("%(day)s, %(when)s", day=label, when=when)
+    label = _today_or_tomorrow(start, today)
+    return gettext("%(day)s, %(when)s", day=label, when=when) if label else when
 
 
 def spreadsheet_datetime(value: datetime) -> str:
@@ -176,7 +181,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, time_range=fmt_time_range, when=fmt_when,
-        relative_day=relative_day,
         language_name=language_name,
     )
     from ink.extensions import now

@@ -291,8 +291,10 @@ def _organiser_reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     if isinstance(occ, Skip):
         return occ
     title, start_at, today = occ.series.title, occ.start_at, local_date(batch.now, current_app.config["TIMEZONE"])
+    # "Today: …" or "Tomorrow: …" by the network's calendar when it is sent (a late start sends it on the day).
     return Draft(
-        "organiser_reminder", lambda: _("%(day)s: %(title)s", day=_capitalised(relative_day(start_at, today)), title=title),
+        "organiser_reminder",
+        lambda: _("%(day)s: %(title)s", day=_capitalised(relative_day(start_at, today)), title=title),
         _occurrence_context(occ) | {"dashboard_url": links.dashboard_url()},
         unsubscribe=staff_unsubscribe_token(user, row.kind), attachments=[_ics(occ)],
     )
