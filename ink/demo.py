@@ -525,9 +525,10 @@ class _Seeder:
     def seed_attendance(self) -> None:
         """Counts for the past dates of every demo series that has none yet."""
         counter = find_user_by_email(COORDINATOR_EMAIL)
-        for series in db.session.scalars(
-                sa.select(EventSeries).where(EventSeries.uid.endswith(UID_SUFFIX), EventSeries.status == SeriesStatus.PUBLISHED)
-                .order_by(EventSeries.uid)):
+        published = sa.select(EventSeries).where(
+            EventSeries.uid.endswith(UID_SUFFIX), EventSeries.status == SeriesStatus.PUBLISHED
+        ).order_by(EventSeries.uid)
+        for series in db.session.scalars(published):
             if self._has_counts(series):
                 continue
             key = series.uid.removesuffix(UID_SUFFIX)
