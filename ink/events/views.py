@@ -31,7 +31,7 @@ from ink.organisations.forms import make_choices
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.extensions import db, now
-from ink.i18n import error_text, fmt_date, fmt_time
+from ink.i18n import error_text, fmt_date, fmt_datetime
 from ink.organisations.access import (
     editor_organisation_ids,
     is_coordinator,
@@ -183,9 +183,7 @@ def _timezone(series: EventSeries | None) -> str:
 
 def _when(start: datetime, all_day: bool) -> str:
     """One preview line: the date, and the time unless the event lasts all day."""
-    if all_day:
-        return fmt_date(start, "full")
-    return _("%(date)s, %(time)s", date=fmt_date(start, "full"), time=fmt_time(start))
+    return fmt_date(start, "full") if all_day else fmt_datetime(start, "full")
 
 
 def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | None:
