@@ -4,6 +4,11 @@ Idempotent: every row is found by a stable key (venue and organisation slugs, se
 account emails) and only created when missing, so a second run changes nothing. Exceptions
 (cancelled and moved occurrences) are applied only when their series is created.
 
+Past dates carry attendance counts, so reports, charts and nudges show something true: made up
+from a fixed seed per date (the same numbers on every machine), the language café's 100–110 with a
+breakdown by language group. A series is counted once, when it has no count yet; dates that pass
+after that wait for a real count, as they would in the network.
+
 The member organisations are examples ("(example)" in their description, is_example=True);
 the network itself and the public library are the real organisers of the real programme.
 """
@@ -12,13 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+import random
+
 import click
 import sqlalchemy as sa
 
+from ink.attendance.models import AttendanceCategory, AttendanceRecord, CountMethod
+from ink.attendance.service import add_category, record_attendance, series_categories
 from ink.auth.models import User
 from ink.auth.service import create_user, find_user_by_email
 from ink.core.time import utc_to_local
-from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import Recurrence
 from ink.events.service import (
     SeriesData,
@@ -160,9 +169,53 @@ REAL_ORGANISATIONS = (
 )
 
 
+# Attendance of past dates: (lowest, highest) people per date, and the breakdown categories with their
+# usual shares (the rest of the total goes to the last category). Series not listed get DEFAULT_ATTENDANCE.
+ATTENDANCE: dict[str, tuple[int, int]] = {
+    "language-cafe-solvberget": (100, 110),
+    "international-cultural-cafe": (45, 80),
+    "childrens-world-day": (120, 150),
+    "youth-seminar": (40, 70),
+    "carnival": (250, 380),
+    "kite-workshop": (14, 24),
+    "polish-saturday-school": (25, 40),
+    "arabic-homework-help": (12, 25),
+    "somali-womens-meeting": (10, 20),
+    "ukrainian-choir": (15, 28),
+    "multilingual-storytime": (18, 35),
+    "interfaith-dialogue": (20, 45),
+    "womens-football": (12, 22),
+    "salsa-class": (15, 30),
+}
+DEFAULT_ATTENDANCE = (20, 45)  # the voting information evenings, and any series added later
+BREAKDOWNS: dict[str, tuple[tuple[str, float], ...]] = {
+    "language-cafe-solvberget": (("Polish", 0.34), ("Spanish", 0.24), ("Lithuanian", 0.16),
+                                 ("Other languages", 0.26)),
+    "international-cultural-cafe": (("Adults", 0.8), ("Children", 0.2)),
+}
+ATTENDANCE_SEED = "ink-demo-attendance-1"
+
+
+def demo_attendance(key: str, original_start: datetime) -> tuple[int, dict[str, int]]:
+    """The made-up count of one past date: its total and its breakdown by category name (pure)."""
+    rng = random.Random(f"{ATTENDANCE_SEED}|{key}|{original_start.isoformat()}")
+    low, high = ATTENDANCE.get(key, DEFAULT_ATTENDANCE)
+    total = rng.randint(low, high)
+    shares = BREAKDOWNS.get(key, ())
+    breakdown: dict[str, int] = {}
+    for name, share in shares[:-1]:
+        breakdown[name] = max(0, round(total * share * rng.uniform(0.85, 1.15)))
+    if shares:
+        breakdown[shares[-1][0]] = total - sum(breakdown.values())
+        if breakdown[shares[-1][0]] < 0:  # cannot happen with shares below 1, but never store a negative
+            return total, {}
+    return total, breakdown
+
+
 @dataclass
 class SeedReport:
-    created: dict[str, int] = field(default_factory=lambda: {"venues": 0, "organisations": 0, "series": 0, "users": 0})
+    created: dict[str, int] = field(default_factory=lambda: {"venues": 0, "organisations": 0, "series": 0, "users": 0,
+                                                             "counts": 0})
 
     @property
     def changed(self) -> bool:
@@ -468,6 +521,53 @@ class _Seeder:
         add_editor(self.orgs["polish-association-rogaland"], editor)
         add_editor(self.orgs["solvberget-library"], editor)
 
+    # --- attendance -----------------------------------------------------------------------------
+    def seed_attendance(self) -> None:
+        """Counts for the past dates of every demo series that has none yet."""
+        counter = find_user_by_email(COORDINATOR_EMAIL)
+        published = sa.select(EventSeries).where(
+            EventSeries.uid.endswith(UID_SUFFIX), EventSeries.status == SeriesStatus.PUBLISHED
+        ).order_by(EventSeries.uid)
+        for series in db.session.scalars(published):
+            if self._has_counts(series):
+                continue
+            key = series.uid.removesuffix(UID_SUFFIX)
+            categories = self._categories(series, key)
+            for occ in self._held(series):
+                total, by_name = demo_attendance(key, occ.original_start_at)
+                matches = by_name and {category.name for category in categories} == set(by_name)
+                breakdown = {category.id: by_name[category.name] for category in categories} if matches else None
+                record_attendance(occ, total=total, breakdown=breakdown, method=self._method(key), user=counter,
+                                  confirm_over_capacity=True, now=min(occ.end_at + timedelta(hours=1), self.now))
+                self.report.created["counts"] += 1
+
+    def _has_counts(self, series: EventSeries) -> bool:
+        return db.session.scalar(
+            sa.select(AttendanceRecord.id).join(AttendanceRecord.occurrence)
+            .where(Occurrence.series_id == series.id).limit(1)
+        ) is not None
+
+    def _categories(self, series: EventSeries, key: str) -> list[AttendanceCategory]:
+        categories = series_categories(series.id)
+        if not categories:
+            categories = [add_category(series, name) for name, _share in BREAKDOWNS.get(key, ())]
+        return categories
+
+    def _held(self, series: EventSeries) -> list[Occurrence]:
+        return list(db.session.scalars(
+            sa.select(Occurrence).where(Occurrence.series_id == series.id, Occurrence.end_at <= self.now,
+                                        Occurrence.status == OccurrenceStatus.SCHEDULED)
+            .order_by(Occurrence.start_at)
+        ))
+
+    def _method(self, key: str) -> CountMethod:
+        # The library counts at the door; the big days estimate; the small groups count heads.
+        if key in ("language-cafe-solvberget", "international-cultural-cafe"):
+            return CountMethod.DOOR_COUNTER
+        if key in ("carnival", "childrens-world-day"):
+            return CountMethod.ESTIMATE
+        return CountMethod.HEAD_COUNT
+
     def _user(self, email: str, name: str, *, coordinator: bool) -> User:
         user = find_user_by_email(email)
         if user is None:
@@ -482,6 +582,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seeder.seed_reference()
     seeder.seed_programme()
     seeder.seed_accounts()
+    seeder.seed_attendance()
     db.session.flush()
     return seeder.report
 

@@ -1,7 +1,8 @@
 """Interface language: the visitor's choice (cookie), else their account's, else the browser's."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from babel import Locale, dates
@@ -73,19 +74,103 @@ def formatting_locale() -> Locale:
     return locale
 
 
+# --- the one set of date formats ------------------------------------------------------------------
+# Every date a person reads goes through these names (Jinja filters of the same names below). Each
+# name has a CLDR skeleton, which Babel turns into the locale's own pattern, and an exact pattern for
+# our catalogue languages where CLDR's choice reads wrong (Bokmål day numbers carry a period:
+# "26. november"; British English writes no comma after the weekday). Never a numeric date, never seconds.
+@dataclass(frozen=True)
+class DateFormat:
+    skeleton: str
+    patterns: dict[str, str]
+
+
+DATE_FORMATS: dict[str, DateFormat] = {
+    # "Tuesday 26 November" / "tirsdag 26. november": day headings, emails, the door page
+    "day": DateFormat("MMMMEEEEd", {"en": "EEEE d MMMM", "nb": "EEEE d. MMMM"}),
+    # "Tuesday 26 November 2026" / "tirsdag 26. november 2026": a date that may be in another year
+    "full": DateFormat("yMMMMEEEEd", {"en": "EEEE d MMMM y", "nb": "EEEE d. MMMM y"}),
+    # "26 November 2026" / "26. november 2026": periods and deadlines in running text
+    "long": DateFormat("yMMMMd", {"en": "d MMMM y", "nb": "d. MMMM y"}),
+    # "26 Nov 2026" / "26. nov. 2026": lists, tables, chart labels
+    "short": DateFormat("yMMMd", {"en": "d MMM y", "nb": "d. MMM y"}),
+    # "November 2026" / "november 2026": report months
+    "month": DateFormat("yMMMM", {"en": "MMMM y", "nb": "LLLL y"}),
+    # "November" / "november" and "Nov" / "nov.": chart axes within one year
+    "month_name": DateFormat("MMMM", {"en": "LLLL", "nb": "LLLL"}),
+    "month_abbr": DateFormat("MMM", {"en": "LLL", "nb": "MMM"}),
+}
+TIME_PATTERN = "HH:mm"
+
+
+def format_day(value: date, name: str, locale: Locale | str) -> str:
+    """A calendar date in one of the named formats (pure: no app needed)."""
+    locale = Locale.parse(locale)
+    try:
+        spec = DATE_FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unknown date format {name!r}; use one of {sorted(DATE_FORMATS)}") from None
+    if locale.language in spec.patterns:
+        return dates.format_date(value, spec.patterns[locale.language], locale=locale)
+    return dates.format_skeleton(spec.skeleton, value, locale=locale)
+
+
 # Instants are aware UTC datetimes, shown on the network's wall clock; plain dates as they are.
-def fmt_date(value: date | datetime, format: str = "full") -> str:
+def fmt_date(value: date | datetime, format: str = "day") -> str:
+    """A date in one of DATE_FORMATS, in the current language."""
     if isinstance(value, datetime):
         value = local(value).date()
-    return dates.format_date(value, format=format, locale=formatting_locale())
+    return format_day(value, format, formatting_locale())
 
 
 def fmt_time(value: datetime) -> str:
-    return dates.format_time(local(value).time(), format="HH:mm", locale=formatting_locale())
+    """The wall-clock time of an instant: "17:00", never seconds."""
+    return dates.format_time(local(value).time(), format=TIME_PATTERN, locale=formatting_locale())
 
 
-def fmt_datetime(value: datetime, format: str = "medium") -> str:
-    return dates.format_datetime(local(value), format=format, locale=formatting_locale())
+def fmt_datetime(value: datetime, format: str = "short") -> str:
+    """A date in a named format and its time: "1 Dec 2026, 17:00" / "1. des. 2026 kl. 17:00"."""
+    return gettext("%(date)s, %(time)s", date=fmt_date(value, format), time=fmt_time(value))
+
+
+def fmt_time_range(start: datetime, end: datetime) -> str:
+    """"17:00–19:00" (an en dash, no spaces)."""
+    return f"{fmt_time(start)}\u2013{fmt_time(end)}"
+
+
+def _today_or_tomorrow(value: datetime, today: date | None) -> str | None:
+    """"Today" or "Tomorrow" when the local calendar date of ``value`` is ``today`` or the next day."""
+    if today is None:
+        return None
+    day = local(value).date()
+    if day == today:
+        return gettext("Today")
+    if day == today + timedelta(days=1):
+        return gettext("Tomorrow")
+    return None
+
+
+def relative_day(value: datetime, today: date | None) -> str:
+    """"Today", "Tomorrow" or the day ("Thursday 3 December"), by the local calendar date of ``value``
+    against ``today`` (the local date of the moment a message is sent)."""
+    return _today_or_tomorrow(value, today) or fmt_date(value, "day")
+
+
+def fmt_when(start: datetime, end: datetime, is_all_day: bool = False, format: str = "day",
+             today: date | None = None) -> str:
+    """When an occurrence takes place: "Tuesday 1 December, 17:00–19:00" (only the date if all-day);
+    with ``today``, "Tomorrow, Tuesday 1 December, 17:00–19:00" when it is today or tomorrow."""
+    when = fmt_date(start, format)
+    if not is_all_day:
+        when = gettext("%(date)s, %(time)s", date=when, time=fmt_time_range(start, end))
+    label = _today_or_tomorrow(start, today)
+    return gettext("%(day)s, %(when)s", day=label, when=when) if label else when
+
+
+def spreadsheet_datetime(value: datetime) -> str:
+    """The wall-clock time of an instant for CSV cells: "2026-12-01 17:00", which every spreadsheet sorts
+    and reads as a date in any language (the only numeric form, and never shown on a page)."""
+    return f"{local(value):%Y-%m-%d %H:%M}"
 
 
 def init_app(app: Flask) -> None:
@@ -95,7 +180,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(
-        date=fmt_date, time=fmt_time, datetime=fmt_datetime, language_name=language_name
+        date=fmt_date, time=fmt_time, datetime=fmt_datetime, time_range=fmt_time_range, when=fmt_when,
+        language_name=language_name,
     )
     from ink.extensions import now
     from ink.panels import panels_for

@@ -1,11 +1,14 @@
 """seed-demo: the network's real programme, loaded idempotently."""
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from ink.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, EDITOR_EMAIL, UID_SUFFIX
+from ink.attendance.models import AttendanceRecord
+from ink.attendance.service import series_categories
+from ink.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, EDITOR_EMAIL, UID_SUFFIX, demo_attendance
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.extensions import db
 from ink.organisations.models import Organisation
@@ -116,3 +119,52 @@ def test_demo_programme_page_renders(runner, client):
     assert "Language café at the library" in html and "International Cultural Café" in html
     assert "Cancelled" in html and "Moved from" in html
     assert "Neighbourhood clean-up day" not in html  # the draft
+
+
+def past_occurrences(series: EventSeries, now) -> list[Occurrence]:  # type: ignore[no-untyped-def]
+    return list(db.session.scalars(
+        sa.select(Occurrence).where(Occurrence.series_id == series.id, Occurrence.end_at <= now,
+                                    Occurrence.status == OccurrenceStatus.SCHEDULED).order_by(Occurrence.start_at)))
+
+
+def test_past_dates_carry_realistic_attendance(runner, clock):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+
+    published = db.session.scalars(sa.select(EventSeries).where(EventSeries.status == SeriesStatus.PUBLISHED)).all()
+    missing = [occ for series in published for occ in past_occurrences(series, clock.now())
+               if db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.occurrence_id == occ.id)) is None]
+    assert missing == []  # nothing for a nudge to ask about
+    cafe = series_by_key("language-cafe-solvberget")
+    categories = [category.name for category in series_categories(cafe.id)]
+    assert categories == ["Polish", "Spanish", "Lithuanian", "Other languages"]
+    records = [db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.occurrence_id == occ.id))
+               for occ in past_occurrences(cafe, clock.now())]
+    assert len(records) > 90  # twice a week for a year, less the cancelled dates
+    totals = [record.total for record in records]
+    assert min(totals) >= 100 and max(totals) <= 110 and len(set(totals)) > 5
+    for record in records:
+        assert list(record.breakdown) == categories and sum(record.breakdown.values()) == record.total
+        assert record.breakdown["Polish"] > record.breakdown["Lithuanian"] > 0
+    small = [record.total for occ in past_occurrences(series_by_key("somali-womens-meeting"), clock.now())
+             if (record := db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.occurrence_id == occ.id)))]
+    assert small and 10 <= min(small) and max(small) <= 20
+
+
+def test_demo_counts_are_the_same_on_every_run() -> None:
+    moment = datetime(2026, 3, 3, 16, 0, tzinfo=timezone.utc)
+    assert demo_attendance("language-cafe-solvberget", moment) == demo_attendance("language-cafe-solvberget", moment)
+    values = {demo_attendance("language-cafe-solvberget", moment + timedelta(weeks=n))[0] for n in range(30)}
+    assert len(values) > 5 and values <= set(range(100, 111))
+
+
+def test_reports_show_the_demo_counts(runner, client, auth, clock):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    cafe = series_by_key("language-cafe-solvberget")
+    auth.login(COORDINATOR_EMAIL, DEMO_PASSWORD)
+
+    page = client.get(f"/manage/attendance/series/{cafe.id}/report").get_data(as_text=True)
+    average = float(re.search(r"<dt>Average</dt><dd>([\d.]+)</dd>", page).group(1))
+    assert 100 <= average <= 110
+    assert "no count yet" not in page  # the clock stands before today's café
+    network = client.get("/manage/attendance/reports/").get_data(as_text=True)
+    assert re.search(r"people in all", network) and not re.search(r"; 0 people in all", network)

@@ -21,7 +21,7 @@ from ink.core.errors import N_, DomainError, NotFound, ValidationFailed
 from ink.core.time import local_date
 from ink.extensions import csrf, now
 from ink.forms import apply_domain_error
-from ink.i18n import error_text
+from ink.i18n import error_text, fmt_date, fmt_time, spreadsheet_datetime
 from ink.organisations.access import require_coordinator, require_organisation_manager
 from ink.organisations.models import Organisation
 from ink.saving import commit, commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
@@ -290,8 +290,8 @@ def door(token: str):  # type: ignore[no-untyped-def]
     response = Response(render_template(
         "attendance/door.html", link=link, occ=occ, token=token,
         categories=service.series_categories(occ.series_id), state=service.door_state(occ.id),
-        local_day=format_date(local_date(occ.start_at, _tz()), "full"),
-        local_time=format_datetime(occ.start_at, "HH:mm"),
+        local_day=fmt_date(occ.start_at, "day"),
+        local_time=fmt_time(occ.start_at),
     ))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -303,7 +303,7 @@ def _door_opens_text(link: DoorLink) -> str:
     tz = link.occurrence.series.timezone or _tz()
     # valid_from is the start of the event's local day (service.door_link_window).
     return _("Counting opens on %(day)s, the day of the event, which starts at %(start)s.",
-             day=format_date(local_date(link.valid_from, tz), "full"), start=format_time(link.occurrence.start_at, "short"))
+             day=fmt_date(local_date(link.valid_from, tz), "full"), start=fmt_time(link.occurrence.start_at))
 
 
 @bp.get("/door/<token>/state")
@@ -354,7 +354,7 @@ def series_report(series_id: int):  # type: ignore[no-untyped-def]
     service.require_counter(current_user, series)
     report = reports.series_report(series, now=now())
     if request.args.get("format") == "csv":
-        rows = [[format_datetime(line.occurrence.start_at, "yyyy-MM-dd HH:mm"),
+        rows = [[spreadsheet_datetime(line.occurrence.start_at),
                  _("cancelled") if line.is_cancelled else "",
                  "" if line.total is None else line.total,
                  METHOD_LABELS[CountMethod(line.method)] if line.method else "",
@@ -366,7 +366,7 @@ def series_report(series_id: int):  # type: ignore[no-untyped-def]
         _("Attendance at %(title)s over time", title=series.title),
         _("%(n)d occurrences counted; average %(avg)s people.", n=len(counted),
           avg=reports.format_average(report.average) or "0"),
-        [format_date(local_date(line.occurrence.start_at, _tz()), "d MMM yy") for line in counted],
+        [fmt_date(line.occurrence.start_at, "short") for line in counted],
         [line.total for line in counted],
     )
     return render_template("attendance/series_report.html", series=series, report=report, chart=chart,
@@ -390,14 +390,14 @@ def _range_report(organisation: Organisation | None, template: str, csv_base: st
     except ValidationFailed as error:
         return invalid_form(render_template("errors/error.html", status=422, message=error_text(error)))
     report = reports.range_report(period, now=now(), tz=_tz(), organisation=organisation,
-                                  month_label=lambda d: format_date(d, "MMM yyyy"))
+                                  month_label=lambda d: fmt_date(d, "month"))
     table = request.args.get("table")
     if request.args.get("format") == "csv":
         return _report_csv(report, table, csv_base)
     chart = svg.bar_chart(
         _("Attendance by month"),
         _("Total attendance per month from %(start)s to %(end)s; %(total)d people in all.",
-          start=format_date(period.start), end=format_date(period.end), total=report.totals.total),
+          start=fmt_date(period.start, "long"), end=fmt_date(period.end, "long"), total=report.totals.total),
         [row.label for row in report.months], [row.total for row in report.months],
     )
     return render_template(template, report=report, chart=chart, period=period, organisation=organisation,
@@ -412,7 +412,7 @@ def _report_csv(report: reports.RangeReport, table: str | None, base: str) -> Re
         return _door_json_error(_("Unknown table."), 400, "table")
     period = f"{report.period.start.isoformat()}_{report.period.end.isoformat()}"
     if table == "missing":
-        rows = [[format_datetime(o.start_at, "yyyy-MM-dd HH:mm"), o.series.title, o.series.organisation.name]
+        rows = [[spreadsheet_datetime(o.start_at), o.series.title, o.series.organisation.name]
                 for o in report.missing]
         return _csv(f"{base}-missing-{period}.csv", [_("Date"), _("Event"), _("Organisation")], rows)
     data = {"totals": [report.totals], "months": report.months, "topics": report.topics,
@@ -462,11 +462,11 @@ def annual_report():  # type: ignore[no-untyped-def]
         return invalid_form(render_template("errors/error.html", status=422, message=_("Choose a year from 2000 to 2100.")))
     period = reports.calendar_year(year)
     report = reports.range_report(period, now=now(), tz=_tz(), organisation=organisation,
-                                  month_label=lambda d: format_date(d, "MMMM"))
+                                  month_label=lambda d: fmt_date(d, "month_name"))
     chart = svg.bar_chart(
         _("Attendance by month, %(year)d", year=year),
         _("Total attendance per month in %(year)d; %(total)d people in all.", year=year, total=report.totals.total),
-        [format_date(row.key, "MMM") for row in report.months], [row.total for row in report.months],
+        [fmt_date(row.key, "month_abbr") for row in report.months], [row.total for row in report.months],
     )
     return render_template("attendance/annual.html", report=report, chart=chart, year=year,
                            organisation=organisation, format_average=reports.format_average,

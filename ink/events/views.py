@@ -26,7 +26,7 @@ from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesS
 from ink.events.recurrence import RecurrenceError
 from ink.extensions import db, now
 from ink.forms import apply_domain_error, language_choices, make_choices
-from ink.i18n import fmt_date, fmt_time
+from ink.i18n import fmt_date, fmt_datetime, fmt_time
 from ink.organisations.access import (
     editor_organisation_ids,
     is_coordinator,
@@ -169,9 +169,7 @@ def _timezone(series: EventSeries | None) -> str:
 
 def _when(start: datetime, all_day: bool) -> str:
     """One preview line: the date, and the time unless the event lasts all day."""
-    if all_day:
-        return fmt_date(start)
-    return _("%(date)s, %(time)s", date=fmt_date(start), time=fmt_time(start))
+    return fmt_date(start, "full") if all_day else fmt_datetime(start, "full")
 
 
 def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | None:
@@ -397,12 +395,12 @@ def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
     return _render_occurrence(_load_occurrence(occurrence_id))
 
 
-def _render_cancel_confirmation(occ: Occurrence, form: CancelForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_cancel_confirmation(occ: Occurrence, form: CancelForm) -> str:
     back = "series" if request.values.get("back") == "series" else ""
     back_url = (url_for("events.series_detail", series_id=occ.series_id) if back
                 else url_for("events.occurrence", occurrence_id=occ.id))
     return render_template("events/occurrence_cancel.html", occ=occ, series=occ.series, form=form,
-                           back=back, back_url=back_url), status
+                           back=back, back_url=back_url)
 
 
 @bp.route("/occurrences/<int:occurrence_id>/cancel", methods=["GET", "POST"])

@@ -13,16 +13,17 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ink.auth.models import User
 from ink.core.html import html_to_text
-from ink.core.time import as_utc
+from ink.core.time import as_utc, local_date
 from ink.events.models import EventSeries, Occurrence, SeriesStatus
 from ink.events.service import occurrences_between
 from ink.extensions import db
+from ink.i18n import relative_day
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.reminders import links
 from ink.reminders.mail import (
@@ -102,7 +103,8 @@ def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
 
 def _render(row: OutboxMessage, draft: Draft, now: datetime) -> EmailMessage:
     headers = {"Auto-Submitted": "auto-generated"}
-    context = dict(draft.context, programme_url=links.programme_url(), unsubscribe_url=None, manage_url=None)
+    context = dict(draft.context, programme_url=links.programme_url(), unsubscribe_url=None, manage_url=None,
+                   today=local_date(now, current_app.config["TIMEZONE"]))
     if draft.unsubscribe:
         # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" to this URL.
         headers["List-Unsubscribe"] = f"<{links.one_click_url(draft.unsubscribe)}>"
@@ -127,14 +129,18 @@ def _render(row: OutboxMessage, draft: Draft, now: datetime) -> EmailMessage:
 CHANGES = ("cancelled", "removed", "moved", "restored")
 
 
-def subject_text(kind: str, title: str = "", change: str | None = None) -> str:
-    """A message's subject line in the current locale: what the recipient sees (the outbox page shows it too)."""
+def subject_text(kind: str, title: str = "", change: str | None = None, day: str | None = None) -> str:
+    """A message's subject line in the current locale: what the recipient sees (the outbox page shows it too).
+
+    ``day`` ("Today", "Tomorrow", a weekday) heads an editors' reminder; without it (a row not yet sent,
+    shown on the outbox page) the subject reads as a plain reminder."""
     subjects: dict[str, Callable[[], str]] = {
         MessageKind.CONFIRM.value: lambda: _("Please confirm your subscription"),
         MessageKind.MANAGE_LINK.value: lambda: _("Your INK Events subscriptions"),
         MessageKind.REMINDER.value: lambda: _("Reminder: %(title)s", title=title),
         MessageKind.DIGEST.value: lambda: _("The coming week at INK Events"),
-        MessageKind.ORGANISER_REMINDER.value: lambda: _("Tomorrow: %(title)s", title=title),
+        MessageKind.ORGANISER_REMINDER.value: lambda: (_("%(day)s: %(title)s", day=day, title=title) if day
+                                                       else _("Reminder: %(title)s", title=title)),
         MessageKind.NUDGE.value: lambda: _("How many came to %(title)s?", title=title),
         MessageKind.NUDGE_AGAIN.value: lambda: _("How many came to %(title)s?", title=title),
         MessageKind.COORDINATOR_SUMMARY.value: lambda: _("What needs attention this week"),
@@ -236,6 +242,11 @@ def _occurrence_context(occ: Occurrence) -> dict[str, Any]:
     }
 
 
+def _capitalised(text: str) -> str:
+    # Bokmål weekdays are lower case ("torsdag 3. desember"), but a subject starts with a capital.
+    return text[:1].upper() + text[1:]
+
+
 # --- one composer per kind -----------------------------------------------------------------------
 
 def _confirm(row: OutboxMessage, batch: Batch) -> Draft | Skip:
@@ -321,9 +332,11 @@ def _organiser_reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     occ = _live_occurrence(row, batch.now)
     if isinstance(occ, Skip):
         return occ
-    title = occ.series.title
+    title, start_at, today = occ.series.title, occ.start_at, local_date(batch.now, current_app.config["TIMEZONE"])
+    # "Today: …" or "Tomorrow: …" by the network's calendar when it is sent (a late start sends it on the day).
     return Draft(
-        "organiser_reminder", lambda: subject_text(row.kind, title),
+        "organiser_reminder",
+        lambda: subject_text(row.kind, title, day=_capitalised(relative_day(start_at, today))),
         _occurrence_context(occ) | {"dashboard_url": links.dashboard_url()},
         unsubscribe=staff_unsubscribe_token(user, row.kind), attachments=[_ics(occ)],
     )
@@ -374,11 +387,19 @@ def _coordinator_summary(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         "coordinator_summary", lambda: subject_text(row.kind),
         {
             "pending_organisations": pending_organisations, "failed_messages": failed,
-            "missing_counts": missing_recent, "scheduler": heartbeat_status(now),
+            "missing_counts": missing_recent, "scheduler_gap_since": _scheduler_gap_since(heartbeat_status(now)),
             "outbox_url": links.outbox_url(), "dashboard_url": links.dashboard_url(),
         },
         unsubscribe=staff_unsubscribe_token(user, row.kind),
     )
+
+
+def _scheduler_gap_since(status: Any) -> datetime | None:
+    """When the scheduler last ran before a gap that ends with this very dispatch, if there was one.
+
+    A summary is only ever sent by a dispatch running now, so "the scheduler looks stopped" would be
+    false when it arrives; what is true and useful is the gap. A first start has no gap to tell of."""
+    return status.last_tick_at if status.is_stale and status.last_tick_at is not None else None
 
 
 _COMPOSERS: dict[str, Callable[[OutboxMessage, Batch], Draft | Skip]] = {

@@ -162,7 +162,7 @@ def test_link_before_its_day_says_when_it_opens(client, network, clock):  # type
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Thank you for counting" not in html
-    assert "Counting opens on Tuesday, June 9, 2026, the day of the event, which starts at 6:00 PM." in html
+    assert "Counting opens on Tuesday 9 June 2026, the day of the event, which starts at 18:00." in html
     norwegian = client.get(path, headers={"Accept-Language": "nb"}).get_data(as_text=True)
     assert "tirsdag 9. juni 2026" in norwegian and "18:00" in norwegian
 

@@ -36,7 +36,7 @@ def test_a_post_without_confirmation_shows_the_question_and_cancels_nothing(clie
     response = client.post(f"/manage/occurrences/{occ.id}/cancel", data={"reason": "Hall closed", "back": "series"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Cancel Tuesday, 9 June 2026, 17:00?" in html
+    assert "Cancel Tuesday 9 June 2026, 17:00?" in html
     # The reason typed so far and where to go back are carried to the confirming button's form.
     assert 'value="Hall closed"' in html and 'name="back" value="series"' in html
     assert 'name="confirmed" value="yes"' in html

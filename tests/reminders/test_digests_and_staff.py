@@ -50,7 +50,7 @@ def test_emails_are_rendered_in_the_recipients_language(client, factory, clock, 
     clock.set(datetime(2026, 6, 3, 16, 0, tzinfo=UTC))
     run_outbox(clock.now())
     reminder = smtp_server.handler.to("no@example.org")[-1]
-    assert "torsdag 4. juni 2026" in reminder.text  # Babel formats dates for Norwegian Bokmål
+    assert "I morgen, torsdag 4. juni kl. 18:00–20:00" in reminder.text  # dates and times in Bokmål
     assert reminder.subject == "Påminnelse: Språkkafé"  # and the catalogue translates the text
     assert "18:00" in reminder.text
 

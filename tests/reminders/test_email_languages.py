@@ -63,6 +63,50 @@ def _english_fragments() -> list[str]:
     return fragments
 
 
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def _catalogue_phrases() -> list[str]:
+    """The English phrases of the whole catalogue (messages.pot) that must never show in a Bokmål email.
+
+    Each msgid is cut at its placeholders. A part of three or more words always counts. A part of one
+    or two words counts only when each word has at least four letters and none of them occurs anywhere
+    in the Bokmål catalogue: short words ("to", "of", "At") hide inside other text, and words that the
+    Bokmål text uses too are names or shared words ("Google", "Roma", "Administrator"). Messages whose
+    Bokmål is the same as the English (names) are skipped.
+    """
+    with open(ROOT / "ink" / "translations" / "messages.pot", "rb") as handle:
+        template = read_po(handle)
+    with open(ROOT / "ink" / "translations" / "nb" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle, locale="nb")
+    bokmaal_words = {
+        word.lower() for entry in catalogue if entry.id
+        for text in (entry.string if isinstance(entry.string, tuple) else (entry.string,))
+        for word in WORD.findall(text or "")
+    }
+    phrases = set()
+    for entry in template:
+        if not entry.id:
+            continue
+        translated = catalogue.get(entry.id)
+        assert translated is not None and translated.string, f"no Bokmål for {entry.id!r}"
+        if translated.string == entry.id:
+            continue
+        for msgid in entry.id if isinstance(entry.id, tuple) else (entry.id,):
+            for part in PLACEHOLDER.split(msgid.replace("%%", "%")):
+                words = WORD.findall(part)
+                if len(words) >= 3 or (words and all(
+                        len(word) >= 4 and word.lower() not in bokmaal_words for word in words)):
+                    phrases.add(" ".join(words))
+    return sorted(phrases)
+
+
+def _english_phrases_in(text: str, phrases: list[str]) -> list[str]:
+    """The phrases that occur in ``text`` as whole words (any case, any spacing between the words)."""
+    words = " ".join(WORD.findall(text)).lower()
+    return [phrase for phrase in phrases if re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", words)]
+
+
 def _readable(received: Received) -> str:
     """What a reader sees: the subject, the plain text and the HTML's text, without links."""
     body = received.message.get_body(preferencelist=("html",))
@@ -151,6 +195,20 @@ def test_every_kind_of_email_is_fully_in_bokmaal(client, factory, clock, smtp_se
         text = _readable(received)
         assert [fragment for fragment in fragments if fragment in text] == [], text
         assert ENGLISH_WORDS.findall(text) == [], text
+
+
+def test_no_english_phrase_of_the_whole_catalogue_shows_in_bokmaal_emails(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    """Every kind of email, text and HTML, against every English message of the app, not only the emails'."""
+    _send_every_kind_in_bokmaal(client, factory, clock, smtp_server)
+    phrases = _catalogue_phrases()
+    assert len(phrases) > 400 and "Reminder" in phrases and "Unsubscribe from these emails" in phrases
+    assert "Google Calendar" not in phrases and "to" not in phrases  # a name Bokmål uses too; too short to tell
+    kinds = set()
+    for received in smtp_server.received:
+        kinds.add(_kind(received))
+        text = _readable(received)
+        assert _english_phrases_in(text, phrases) == [], text
+    assert kinds == {kind.value for kind in MessageKind}
 
 
 def test_every_message_has_text_and_html_and_the_right_unsubscribe(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,117 @@
+"""The one set of date formats (ink/i18n.py): each name in English and Bokmål, and pages that show dates
+with neither numeric dates nor seconds."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+from flask_babel import force_locale
+
+from ink.events.recurrence import Recurrence
+from ink.attendance.service import create_door_link, door_link_token
+from ink.extensions import db
+from ink.i18n import DATE_FORMATS, fmt_date, fmt_datetime, fmt_time, fmt_time_range, fmt_when, format_day, relative_day
+
+UTC = timezone.utc
+NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
+SECONDS = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")
+
+EXPECTED = {
+    # name: {date: (English, Bokmål)}
+    "day": {date(2026, 12, 1): ("Tuesday 1 December", "tirsdag 1. desember"),
+            date(2026, 11, 26): ("Thursday 26 November", "torsdag 26. november"),
+            date(2025, 8, 6): ("Wednesday 6 August", "onsdag 6. august")},
+    "full": {date(2026, 12, 1): ("Tuesday 1 December 2026", "tirsdag 1. desember 2026"),
+             date(2025, 8, 6): ("Wednesday 6 August 2025", "onsdag 6. august 2025")},
+    "long": {date(2026, 12, 1): ("1 December 2026", "1. desember 2026"),
+             date(2026, 11, 26): ("26 November 2026", "26. november 2026")},
+    "short": {date(2026, 12, 1): ("1 Dec 2026", "1. des. 2026"),
+              date(2025, 8, 6): ("6 Aug 2025", "6. aug. 2025"),
+              date(2026, 5, 9): ("9 May 2026", "9. mai 2026")},
+    "month": {date(2026, 12, 1): ("December 2026", "desember 2026")},
+    "month_name": {date(2026, 12, 1): ("December", "desember")},
+    "month_abbr": {date(2026, 12, 1): ("Dec", "des.")},
+}
+
+
+def test_every_named_format_is_tested() -> None:
+    assert set(EXPECTED) == set(DATE_FORMATS)
+
+
+@pytest.mark.parametrize("name, day, english, bokmaal", [
+    (name, day, english, bokmaal) for name, cases in EXPECTED.items() for day, (english, bokmaal) in cases.items()
+])
+def test_named_format_in_english_and_bokmaal(name: str, day: date, english: str, bokmaal: str) -> None:
+    assert format_day(day, name, "en_GB") == english
+    assert format_day(day, name, "nb") == bokmaal
+
+
+def test_an_unknown_format_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown date format"):
+        format_day(date(2026, 12, 1), "medium", "nb")
+
+
+def test_instants_are_shown_on_the_network_wall_clock_without_seconds(app) -> None:  # type: ignore[no-untyped-def]
+    start = datetime(2026, 12, 1, 16, 0, 30, tzinfo=UTC)  # 17:00:30 in Oslo
+    end = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    with app.test_request_context(), force_locale("en"):
+        assert fmt_time(start) == "17:00"
+        assert fmt_datetime(start) == "1 Dec 2026, 17:00"
+        assert fmt_time_range(start, end) == "17:00\u201319:00"
+        assert fmt_when(start, end) == "Tuesday 1 December, 17:00\u201319:00"
+        assert fmt_when(start, end, is_all_day=True, format="full") == "Tuesday 1 December 2026"
+    with app.test_request_context(), force_locale("nb"):
+        assert fmt_datetime(start) == "1. des. 2026 kl. 17:00"
+        assert fmt_datetime(start, "day") == "tirsdag 1. desember kl. 17:00"
+        assert fmt_when(start, end) == "tirsdag 1. desember kl. 17:00\u201319:00"
+
+
+def test_today_and_tomorrow_follow_the_local_calendar_date(app) -> None:  # type: ignore[no-untyped-def]
+    # 23:30 UTC on 30 November is 00:30 on 1 December in Oslo.
+    just_after_midnight = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    end = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    with app.test_request_context(), force_locale("en"):
+        assert relative_day(just_after_midnight, date(2026, 12, 1)) == "Today"
+        assert relative_day(just_after_midnight, date(2026, 11, 30)) == "Tomorrow"
+        assert relative_day(just_after_midnight, date(2026, 11, 29)) == "Tuesday 1 December"
+        assert fmt_when(just_after_midnight, end, today=date(2026, 11, 30)) == "Tomorrow, Tuesday 1 December, 00:30\u201302:00"
+        assert fmt_when(just_after_midnight, end, today=date(2026, 11, 20)) == "Tuesday 1 December, 00:30\u201302:00"
+    with app.test_request_context(), force_locale("nb"):
+        assert relative_day(just_after_midnight, date(2026, 12, 1)) == "I dag"
+        assert fmt_when(just_after_midnight, end, today=date(2026, 11, 30)) == "I morgen, tirsdag 1. desember kl. 00:30\u201302:00"
+
+
+def test_a_plain_date_is_not_shifted_by_the_time_zone(app) -> None:  # type: ignore[no-untyped-def]
+    with app.test_request_context(), force_locale("nb"):
+        assert fmt_date(date(2026, 12, 1), "short") == "1. des. 2026"
+
+
+def _visible(html: str) -> str:
+    """The text a visitor reads, without tags, attributes and URLs (machine dates live there)."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S))
+
+
+@pytest.mark.parametrize("language, door_text, add_text", [
+    ("en", "Tuesday 2 June · 18:00", "Add 2 Jun 2026, 18:00"),
+    ("nb", "tirsdag 2. juni · 18:00", "Legg til 2. juni 2026 kl. 18:00"),
+])
+def test_door_page_and_add_this_date_show_no_numeric_date_and_no_seconds(  # type: ignore[no-untyped-def]
+        client, factory, clock, language, door_text, add_text) -> None:
+    organisation = factory.organisation("Kafé Verden")
+    editor = factory.user("editor@example.org", editor_of=[organisation])
+    series = factory.series(organisation=organisation, title="Language café", start_local=datetime(2026, 6, 2, 18, 0),
+                            recurrence=Recurrence(freq="weekly", end="count", count=3), is_drop_in=True)
+    occurrence = series.occurrences[0]
+    link = create_door_link(occurrence, user=editor, now=clock.now())
+    db.session.commit()
+    client.set_cookie("ink_lang", language)
+
+    door = _visible(client.get(f"/door/{door_link_token(link)}").get_data(as_text=True))
+    event = _visible(client.get(f"/events/{series.id}").get_data(as_text=True))
+
+    assert door_text in door
+    assert add_text in event
+    for text in (door, event):
+        assert NUMERIC_DATE.findall(text) == []
+        assert SECONDS.findall(text) == []
