@@ -60,7 +60,8 @@ HOSTILE_JSON = [
     {"delta": "1", "category": "<script>", "tap_id": "🎉👩🏽‍🏫"},
     [1, 2, 3],
 ]
-# The same form on many objects (the cancel button of every occurrence) is posted for a few of them.
+# The same form on many objects (the cancel button of every occurrence, the edit form of every series) is
+# posted with valid values for a few of them, and with hostile values for the first one only.
 FORMS_PER_KIND = 3
 REACHED = lambda status: status != 404 and status < 500  # noqa: E731
 
@@ -131,6 +132,7 @@ class Sweep:
     statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     forms: dict[tuple[str, tuple[str, ...]], Form] = field(default_factory=dict)
     kinds: Counter[tuple[str, tuple[str, ...]]] = field(default_factory=Counter)
+    hostile: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)  # the first form of each kind
     posts: int = 0
 
     def request(self, rule: Rule | None, method: str, url: str, what: str = "", **kwargs: object) -> int:
@@ -156,6 +158,8 @@ class Sweep:
         if form.signature not in self.forms and self.kinds[kind] < FORMS_PER_KIND:
             self.kinds[kind] += 1
             self.forms[form.signature] = form
+            if self.kinds[kind] == 1:
+                self.hostile.add(form.signature)
 
     def rule_of(self, url: str, method: str) -> Rule | None:
         try:
@@ -163,9 +167,9 @@ class Sweep:
         except HTTPException:
             return None
 
-    def post_form(self, form: Form) -> None:
+    def post_form(self, form: Form, hostile: bool) -> None:
         self.request(None, "POST", form.action, "(defaults) ", data=_multidict(form.defaults()))
-        for name, pairs in hostile_variants(form):
+        for name, pairs in hostile_variants(form) if hostile else ():
             value = dict(pairs)[name]
             self.request(None, "POST", form.action, f"({name}={value[:20]!r}) ", data=_multidict(pairs))
             self.posts += 1
@@ -199,7 +203,7 @@ def _run_real_sweep(app: Flask, client: FlaskClient, network) -> Sweep:  # type:
     # 2. every form found, valid then hostile; forms with the most fields first, one-button actions
     #    (archive, erase, revoke...) last so they do not remove what other forms act on
     for form in sorted(sweep.forms.values(), key=lambda f: -len(f.names)):
-        sweep.post_form(form)
+        sweep.post_form(form, hostile=form.signature in sweep.hostile)
     # 3. every non-GET rule with real ids, with only the CSRF token, then hostile JSON (routes without a form)
     token = sweep.csrf_token()
     for rule, urls in rules:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ink.attendance.models import MAX_COUNT, AttendanceCategory, CountMethod
+from ink.forms import SafeForm
 
 METHOD_LABELS = {
     CountMethod.DOOR_COUNTER: _l("Door counter"),
@@ -21,7 +21,7 @@ def _count_validators(required: bool) -> list:  # type: ignore[type-arg]
             NumberRange(min=0, max=MAX_COUNT, message=_l("Enter a number from 0 to %(max)s.", max=MAX_COUNT))]
 
 
-class CountForm(FlaskForm):
+class CountForm(SafeForm):
     total = IntegerField(_l("Total people"), validators=_count_validators(True))
     method = SelectField(_l("How was it counted?"), choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()],
                          default=CountMethod.HEAD_COUNT.value)
@@ -41,11 +41,11 @@ class CountForm(FlaskForm):
         return [self[f"category_{c.id}"] for c in categories]
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(SafeForm):
     name = StringField(_l("New category"), validators=[DataRequired(), Length(max=80)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SafeForm):
     """A POST with nothing but the CSRF token (and, for accepting a door count, the capacity check)."""
 
     confirm_over_capacity = BooleanField(_l("I have checked: more people came than the venue's capacity"))

@@ -4,12 +4,13 @@ from __future__ import annotations
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from typing import Any
 
 from wtforms import EmailField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, Email, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ink.forms import SafeForm
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms import SelectChoice
@@ -49,19 +50,6 @@ def _strip(value: Any) -> Any:
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class SafeForm(FlaskForm):
-    """Turns NUL characters (PostgreSQL cannot store them) into a field error rather than a 500."""
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            if any("\x00" in str(value) for value in (field.raw_data or [])):
-                field.errors = [*field.errors, _l("Remove the invisible control characters.")]
-                valid = False
-        self._errors = None
-        return valid
 
 
 class OrganisationForm(SafeForm):

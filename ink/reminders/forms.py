@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ink.forms import SafeForm
 from ink.reminders.service import DEFAULT_OFFSET_MINUTES
 
 OFFSET_LABELS = [
@@ -18,7 +18,7 @@ OFFSET_LABELS = [
 LOCALE_LABELS = [SelectChoice("en", "English"), SelectChoice("nb", "Norsk bokmål")]
 
 
-class SubscribeForm(FlaskForm):
+class SubscribeForm(SafeForm):
     email = EmailField(_l("Your email address"), validators=[DataRequired(), Length(max=254)])
     offset_minutes = SelectField(_l("Remind me"), choices=OFFSET_LABELS, coerce=int, default=DEFAULT_OFFSET_MINUTES)
     locale = SelectField(_l("Language of the emails"), choices=LOCALE_LABELS, default="en")
@@ -28,19 +28,19 @@ class SubscribeForm(FlaskForm):
     )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(SafeForm):
     locale = SelectField(_l("Language of the emails"), choices=LOCALE_LABELS)
     offset_minutes = SelectField(_l("Reminders arrive"), choices=OFFSET_LABELS, coerce=int)
 
 
-class EraseForm(FlaskForm):
+class EraseForm(SafeForm):
     confirm = BooleanField(_l("Yes, erase my address and all my subscriptions for good."),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(SafeForm):
     email = EmailField(_l("Your email address"), validators=[DataRequired(), Length(max=254)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SafeForm):
     """Just the CSRF token: confirming, unsubscribing and the like are buttons."""
