@@ -2,9 +2,9 @@
 
 Two active organisations and one awaiting approval, editors and a coordinator, venues, topics, a weekly
 drop-in series with past and future occurrences (one cancelled), attendance categories, a recorded count,
-a door link with taps, a draft and a cancelled series, subscriptions of every kind (confirmed) and outbox
-rows, some of them written as .eml files by the file mailer. ``url_values`` names, for every URL argument
-the app uses, the real values of this network.
+a door link with taps, a one-off with another door link, a draft and a cancelled series, subscriptions of
+every kind (three confirmed) and outbox rows, written as .eml files too when MAIL_BACKEND is "file".
+``SweepNetwork.values`` names, for every URL argument the app uses, the real values of this network.
 """
 from __future__ import annotations
 
@@ -66,6 +66,9 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     cancelled = factory.series(organisation=partner, title="Chess club", start_local=datetime(2026, 6, 5, 18, 0),
                                recurrence=Recurrence(freq="weekly"), duration_minutes=60)
     events.cancel_series(cancelled, reason="No room", now=now)
+    # A second series with a door link: sweeping the first series' form may regenerate its occurrences.
+    homework = factory.series(organisation=org, title="Homework help", start_local=datetime(2026, 6, 9, 16, 0),
+                              duration_minutes=90, venue=venue)
 
     network = SweepNetwork(editor=editor, coordinator=coordinator, series=series)
     occurrences = network.occurrences()
@@ -78,6 +81,7 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     attendance.record_attendance(past, total=12, breakdown={child.id: 5, adult.id: 7}, method=CountMethod.HEAD_COUNT,
                                  note="Busy evening", user=editor, now=now)
     link = attendance.create_door_link(today, user=editor, now=now)
+    other_link = attendance.create_door_link(homework.occurrences[0], user=editor, now=now)
     db.session.flush()
     attendance.apply_tap(link, delta=1, category_id=child.id, tap_id="sweep-tap-1", now=now)
 
@@ -99,17 +103,18 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     eml_files = sorted(p.name for p in mail_directory().glob("*.eml"))
     subscriber = live[0].subscriber
     network.values = {
-        "series_id": [str(series.id), str(draft.id), str(cancelled.id)],
+        "series_id": [str(series.id), str(draft.id), str(cancelled.id), str(homework.id)],
         "occurrence_id": [str(past.id), str(today.id), str(future.id), str(occurrences[7].id)],
         "organisation_id": [str(org.id), str(pending.id), str(partner.id)],
         "membership_id": [str(membership.id) if membership else "1"],
         "venue_id": [str(venue.id), str(other_venue.id)],
         "category_id": [str(child.id), str(adult.id)],
-        "link_id": [str(link.id)],
+        "link_id": [str(link.id), str(other_link.id)],
         "subscription_id": [str(s.id) for s in live[:2]],
         "slug": [org.slug, topics[0].slug, venue.slug, pending.slug],
         "token": [
             attendance.door_link_token(link),
+            attendance.door_link_token(other_link),
             reminders.confirm_token(live[-1]),
             reminders.manage_token(subscriber),
             reminders.unsubscribe_token(live[0]),

@@ -191,6 +191,18 @@ def post_forms(html: str, page_url: str) -> list[Form]:
     return parser.forms
 
 
+# Verbs of actions that take something away, from the least to the most far-reaching: forms whose action
+# path holds one are posted after all others, so they do not remove what other forms act on.
+REMOVING_VERBS = ("unsubscribe", "revoke", "remove", "delete", "cancel", "archive", "unsubscribe-all", "erase")
+
+
+def posting_order(form: Form) -> tuple[int, int, int]:
+    """Sort key: other forms first; then removing ones, deeper paths (the children) before their parents."""
+    segments = urlsplit(form.action).path.strip("/").split("/")
+    removing = max((REMOVING_VERBS.index(s) for s in segments if s in REMOVING_VERBS), default=-1)
+    return removing, -len(segments), -len(form.names)
+
+
 def hostile_variants(form: Form) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """One field at a time replaced by each hostile value, the others kept valid (see test_route_sweep)."""
     for name in form.names:
