@@ -29,11 +29,11 @@ from flask.testing import FlaskClient
 from urllib.parse import urlsplit
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, MapAdapter, PathConverter, Rule
+from werkzeug.routing import IntegerConverter, Map, MapAdapter, PathConverter, Rule
 
 from tests.network import COORDINATOR, EDITOR, build_sweep_network
 from tests.sweep import (CSRF_FIELD, HOSTILE_VALUES, Form, SessionKeeper, hostile_variants, post_forms,
-                         posting_order, real_urls, sign_in, swept_rules)
+                         UnknownArgument, posting_order, real_urls, sign_in, swept_rules)
 
 BAD_VALUES = {
     "int": ["0", "999999999", "2147483648", "99999999999999999999"],
@@ -253,3 +253,13 @@ def test_every_view_with_real_ids_and_hostile_forms(app: Flask, client, factory,
         id_rules = {rule.endpoint for rule in swept_rules(app) if rule.arguments}
         unreached = sorted(e for e in id_rules if not any(REACHED(s) for s in sweep.statuses[e]))
         assert unreached == [], f"real ids never reached these views: {unreached}"
+
+
+def test_a_route_whose_argument_has_no_known_value_fails_the_sweep(app: Flask) -> None:
+    """A new route cannot silently escape the real-id sweep."""
+    rule = Rule("/manage/widgets/<int:widget_id>", endpoint="widgets.edit")
+    Map([rule], converters=app.url_map.converters)
+    with pytest.raises(UnknownArgument, match="widget_id"):
+        real_urls(rule, {"series_id": ["1"]})
+    every_argument = {name for rule in swept_rules(app) for name in rule.arguments}
+    assert every_argument, "the app has routes with arguments"
