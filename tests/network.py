@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ink.attendance import service as attendance
 from ink.attendance.models import CountMethod
@@ -24,7 +25,7 @@ from ink.organisations.models import Membership, OrganisationStatus
 from ink.reminders import service as reminders
 from ink.reminders.mail import mail_directory
 from ink.reminders.models import MessageKind, TargetKind
-from ink.reminders.outbox import dispatch_due, plan_due_messages
+from ink.reminders.scheduler import tick
 
 EDITOR = "editor@example.org"
 COORDINATOR = "coordinator@example.org"
@@ -95,9 +96,8 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     for subscription in live[:-1]:  # the digest stays unconfirmed, so its confirm link is still to press
         reminders.confirm_subscription(subscription, now=now)
     db.session.commit()
-    plan_due_messages(now)
-    dispatch_due(now)  # confirmation emails: outbox rows, sent, and .eml files with MAIL_BACKEND "file"
-    db.session.commit()
+    tick(current_app._get_current_object())  # a scheduler tick: confirmation emails sent, a heartbeat
+    db.session.expire_all()
 
     membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == editor.id))
     eml_files = sorted(p.name for p in mail_directory().glob("*.eml"))
