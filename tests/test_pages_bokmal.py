@@ -39,7 +39,8 @@ CATALOGUE = ROOT / "ink" / "translations" / "nb" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 TAG = re.compile(r"<[^>]+>")
 # Short msgids that are also Norwegian words or proper names: seen in a Bokmål page, they are not English.
-NORWEGIAN_TOO = {"INK Events", "Administrator", "Program", "Status", "E-post", "Start", "Sted", "Topic", "Kalender"}
+# ("For" is Norwegian too; "Events" is part of the name INK Events.)
+NORWEGIAN_TOO = {"For", "Events", "INK Events"}
 COUNT_SUFFIX = re.compile(r"\s*\(\d+\)$")  # "pending (2)"
 MODEL_MODULES = (auth_models, organisation_models, event_models, attendance_models, reminder_models)
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
