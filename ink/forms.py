@@ -11,9 +11,11 @@ import re
 from typing import Any
 
 from babel import Locale
+from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import HiddenField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -77,10 +79,18 @@ def _has_control_characters(field: Any) -> bool:
 
 
 class BaseForm(FlaskForm):
-    """Every form of the app: control characters in any field are a field error, never a 500."""
+    """Every form of the app: control characters in any field are a field error, never a 500; only
+    form bodies are read (Flask-WTF would read a JSON body as form data and hand its numbers, lists
+    and objects to fields that expect text)."""
 
     # Fields that are never stored and are checked by their own rules (a login's ``next`` target).
     unchecked_fields: frozenset[str] = frozenset()
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is _Auto and request.is_json and not request.form:
+                return None  # as if nothing was sent: the fields answer "required"
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

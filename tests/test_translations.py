@@ -25,7 +25,7 @@ def _source_messages() -> set[str | tuple[str, ...]]:
     found: set[str | tuple[str, ...]] = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=METHOD_MAP, keywords=KEYWORDS,
-        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}},
     ):
         found.add(message if isinstance(message, str) else tuple(m for m in message if m))
     return found

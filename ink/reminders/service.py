@@ -94,6 +94,8 @@ def target_name(subscription: Subscription) -> str:
     target = db.session.get(model, subscription.target_id)
     if target is None:
         return ""
+    if isinstance(target, Topic):
+        return target.display_name  # the network's topics are in the catalogue
     return target.title if isinstance(target, EventSeries) else target.name
 
 
