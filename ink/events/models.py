@@ -27,6 +27,10 @@ class OccurrenceStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# Published and cancelled series are shown (a cancelled one as cancelled, so calendars hear of it).
+SHOWN_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
+
+
 series_topic = sa.Table(
     "series_topic",
     db.metadata,
@@ -135,6 +139,33 @@ class EventSeries(db.Model):
     def is_published(self) -> bool:
         return self.status == SeriesStatus.PUBLISHED
 
+    # --- what the public may see: the one home of the rule (programme, pages, feeds, API, reminders)
+
+    @property
+    def is_public(self) -> bool:
+        """The public may see this series: published (or cancelled) by an active organisation."""
+        return self.status in SHOWN_STATUSES and self.organisation.is_public
+
+    @classmethod
+    def public_clause(cls) -> sa.ColumnElement[bool]:
+        """``is_public`` as SQL, for any query with EventSeries in its FROM list."""
+        return sa.and_(
+            cls.status.in_(SHOWN_STATUSES),
+            cls.organisation_id.in_(sa.select(Organisation.id).where(Organisation.public_clause())),
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """Public and not cancelled: its dates take place (subscriptions, reminders)."""
+        return self.status == SeriesStatus.PUBLISHED and self.is_public
+
+    @property
+    def public_block(self) -> str | None:
+        """Why a published series is not public yet: the organisation's status, else None."""
+        if self.status in SHOWN_STATUSES and not self.organisation.is_public:
+            return str(self.organisation.status)
+        return None
+
     @property
     def organisations(self) -> list[Organisation]:
         """The organiser first, then the co-organisers."""
@@ -177,6 +208,17 @@ class Occurrence(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == OccurrenceStatus.CANCELLED or self.series.status == SeriesStatus.CANCELLED
+
+    @property
+    def is_live(self) -> bool:
+        """The date takes place and the public may see it: scheduled, of an open series."""
+        return self.status == OccurrenceStatus.SCHEDULED and self.series.is_open
+
+    @classmethod
+    def live_clause(cls) -> sa.ColumnElement[bool]:
+        """``is_live`` as SQL, for a query joining Occurrence to its EventSeries."""
+        return sa.and_(cls.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED,
+                       EventSeries.public_clause())
 
     @property
     def has_exception(self) -> bool:

@@ -337,7 +337,8 @@ def get_occurrence(series: EventSeries, occurrence_id: int) -> Occurrence:
 
 def occurrences_between(start: datetime, end: datetime, *, published_only: bool = True,
                         series_ids: list[int] | None = None) -> list[Occurrence]:
-    """Occurrences (live and cancelled) whose effective time overlaps [start, end), soonest first."""
+    """Occurrences (live and cancelled) whose effective time overlaps [start, end), soonest first;
+    with ``published_only``, only those of series the public may see."""
     query = (
         sa.select(Occurrence)
         .join(Occurrence.series)
@@ -346,7 +347,7 @@ def occurrences_between(start: datetime, end: datetime, *, published_only: bool 
         .order_by(Occurrence.start_at, EventSeries.title)
     )
     if published_only:
-        query = query.where(EventSeries.status.in_([SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED]))
+        query = query.where(EventSeries.public_clause())
     if series_ids is not None:
         query = query.where(Occurrence.series_id.in_(series_ids))
     return list(db.session.scalars(query))

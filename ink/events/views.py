@@ -325,7 +325,18 @@ def series_publish(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
     service.publish_series(series, now=now())
     flash(_("The event is published."), "success")
+    _flash_if_not_public(series)
     return redirect(url_for("events.series_detail", series_id=series.id))
+
+
+def _flash_if_not_public(series: EventSeries) -> None:
+    """Publishing succeeds while the organisation is pending or archived, but nobody sees it yet: say so."""
+    name = series.organisation.name
+    if series.public_block == "pending":
+        flash(_("%(name)s is awaiting approval by the network's coordinators; its events become public when it "
+                "is approved.", name=name), "warning")
+    elif series.public_block == "archived":
+        flash(_("%(name)s is archived: archived organisations' events are not public.", name=name), "warning")
 
 
 @bp.post("/series/<int:series_id>/unpublish")
@@ -355,6 +366,7 @@ def series_restore(series_id: int):  # type: ignore[no-untyped-def]
     if series.status == SeriesStatus.CANCELLED:
         service.publish_series(series, now=now())
         flash(_("The event is restored and published again."), "success")
+        _flash_if_not_public(series)
     return redirect(url_for("events.series_detail", series_id=series.id))
 
 

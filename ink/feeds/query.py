@@ -19,7 +19,6 @@ from ink.events.models import (
     Occurrence,
     OccurrenceStatus,
     SeriesLanguage,
-    SeriesStatus,
     Venue,
     series_coorganiser,
     series_topic,
@@ -27,14 +26,13 @@ from ink.events.models import (
 from ink.events.service import MAX_ALL_DAY_DAYS
 from ink.extensions import db
 from ink.feeds.ical import FeedOccurrence
-from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.models import Organisation, Topic
 
 FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9-]{1,80}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; none belongs in a filter
 MAX_FILTER_VALUES = 50
-VISIBLE_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
 # Longest possible occurrence (ink.events.service: 31 all-day days; a moved one is capped alike).
 MAX_OCCURRENCE_SPAN = timedelta(days=MAX_ALL_DAY_DAYS + 1)
 
@@ -115,7 +113,7 @@ def _resolve(model: type, slugs: tuple[str, ...], parameter: str, *, missing: st
                                  values=", ".join(malformed)), parameter)
     query = sa.select(model).where(model.slug.in_(slugs)).order_by(model.slug)
     if model is Organisation:  # as on the public site, only active organisations are shown
-        query = query.where(Organisation.status == OrganisationStatus.ACTIVE)
+        query = query.where(Organisation.public_clause())
     rows = list(db.session.scalars(query))
     unknown = sorted(set(slugs) - {row.slug for row in rows})
     if unknown:
@@ -134,7 +132,7 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurre
     decides, and a date moved elsewhere stays in as an override with its new LOCATION). With
     ``per_occurrence`` (the occurrences API, whose query joins Occurrence) it tests each date's
     effective venue, so a date moved to or away from the venue is listed where it takes place."""
-    conditions: list[sa.ColumnElement[bool]] = [EventSeries.status.in_(VISIBLE_STATUSES)]
+    conditions: list[sa.ColumnElement[bool]] = [EventSeries.public_clause()]
     organisations = _resolve(Organisation, feed_filter.organisations, "organisation", missing=missing)
     topics = _resolve(Topic, feed_filter.topics, "topic", missing=missing)
     venues = _resolve(Venue, feed_filter.venues, "venue", missing=missing)
@@ -229,9 +227,9 @@ def feed_occurrence(occ: Occurrence) -> FeedOccurrence:
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for the subscribe form: organisations, topics, languages, audiences in use."""
-    visible = sa.select(EventSeries.id).where(EventSeries.status == SeriesStatus.PUBLISHED)
+    visible = sa.select(EventSeries.id).where(EventSeries.public_clause())
     organisations = db.session.execute(
-        sa.select(Organisation.slug, Organisation.name).where(Organisation.status == OrganisationStatus.ACTIVE, sa.or_(
+        sa.select(Organisation.slug, Organisation.name).where(Organisation.public_clause(), sa.or_(
             Organisation.id.in_(sa.select(EventSeries.organisation_id).where(EventSeries.id.in_(visible))),
             Organisation.id.in_(sa.select(series_coorganiser.c.organisation_id)
                                 .where(series_coorganiser.c.series_id.in_(visible))),

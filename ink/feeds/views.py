@@ -21,7 +21,6 @@ from ink.extensions import db, now
 from ink.feeds import ical
 from ink.feeds.query import (
     FeedFilter,
-    VISIBLE_STATUSES,
     feed_content,
     feed_occurrence,
     filter_choices,
@@ -206,7 +205,7 @@ MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to co
 
 def _visible_series(series_id: int) -> EventSeries:
     series = db.session.get(EventSeries, series_id) if series_id <= MAX_ID else None
-    if series is None or series.status not in VISIBLE_STATUSES:
+    if series is None or not series.is_public:
         raise NotFound(_("We could not find that event."))
     return series
 
