@@ -68,7 +68,7 @@ def feed_meta(name: str, description: str, window: datetime | None) -> ical.Feed
     return ical.FeedMeta(
         name=name, description=description, base_url=current_app.config["BASE_URL"],
         cancelled_format=_("Cancelled: %(title)s"), timezone=current_app.config["TIMEZONE"],
-        window_start=window,
+        window_start=window, organizer_email=current_app.config["NETWORK_EMAIL"],
     )
 
 
