@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ink.core.errors import N_
 from ink.core.time import local_to_utc
 from ink.extensions import UTCDateTime, db
 from ink.organisations.models import Organisation, Topic
@@ -25,6 +26,37 @@ class SeriesStatus(enum.StrEnum):
 class OccurrenceStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+
+
+class Audience(enum.StrEnum):
+    """Who a series is for: a controlled set (filters, feeds, the API); free text goes in the note."""
+
+    EVERYONE = "everyone"
+    CHILDREN = "children"
+    YOUTH = "youth"
+    FAMILIES = "families"
+    ADULTS = "adults"
+    SENIORS = "seniors"
+    WOMEN = "women"
+    NEWCOMERS = "newcomers"
+
+    @property
+    def label(self) -> str:
+        """The English msgid of the label (translate it with gettext)."""
+        return AUDIENCE_LABELS[self]
+
+
+AUDIENCE_LABELS: dict[Audience, str] = {
+    Audience.EVERYONE: N_("Everyone"),
+    Audience.CHILDREN: N_("Children"),
+    Audience.YOUTH: N_("Young people"),
+    Audience.FAMILIES: N_("Families"),
+    Audience.ADULTS: N_("Adults"),
+    Audience.SENIORS: N_("Seniors"),
+    Audience.WOMEN: N_("Women"),
+    Audience.NEWCOMERS: N_("Newcomers"),
+}
+AUDIENCE_ORDER = {audience: n for n, audience in enumerate(Audience)}
 
 
 # Published and cancelled series are shown (a cancelled one as cancelled, so calendars hear of it).
@@ -77,6 +109,17 @@ class SeriesLanguage(db.Model):
     code: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
 
 
+class SeriesAudience(db.Model):
+    """One of the audiences (``Audience``) a series is for."""
+
+    __tablename__ = "series_audience"
+
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[Audience] = mapped_column(_enum(Audience), primary_key=True, index=True)
+
+
 class EventSeries(db.Model):
     __tablename__ = "event_series"
 
@@ -87,7 +130,8 @@ class EventSeries(db.Model):
     description_html: Mapped[str] = mapped_column(sa.Text, default="")
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id"), index=True)
-    audience: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Free text about who is welcome ("Children with an adult"); the audiences are audience_rows.
+    audience_note: Mapped[str] = mapped_column(sa.String(200), default="")
     age_min: Mapped[int | None] = mapped_column()
     age_max: Mapped[int | None] = mapped_column()
     is_drop_in: Mapped[bool] = mapped_column(default=False)
@@ -117,6 +161,7 @@ class EventSeries(db.Model):
     language_rows: Mapped[list[SeriesLanguage]] = relationship(
         cascade="all, delete-orphan", order_by=SeriesLanguage.code
     )
+    audience_rows: Mapped[list[SeriesAudience]] = relationship(cascade="all, delete-orphan")
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="series", order_by="Occurrence.original_start_at", passive_deletes=True
     )
@@ -124,6 +169,11 @@ class EventSeries(db.Model):
     @property
     def languages(self) -> list[str]:
         return [row.code for row in self.language_rows]
+
+    @property
+    def audiences(self) -> list[Audience]:
+        """The series' audiences in the set's own order."""
+        return sorted((row.audience for row in self.audience_rows), key=AUDIENCE_ORDER.__getitem__)
 
     @property
     def duration(self) -> timedelta:

@@ -28,7 +28,7 @@ from ink.events.forms import (
     language_choices,
 )
 from ink.organisations.forms import make_choices
-from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.models import Audience, EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.extensions import db, now
 from ink.i18n import error_text, fmt_date, fmt_time
@@ -168,7 +168,8 @@ def _series_data(form: SeriesForm, series: EventSeries | None) -> service.Series
         venue=venue,
         topics=topics,
         languages=list(form.languages.data or []),
-        audience=form.audience.data or "",
+        audiences=[Audience(value) for value in form.audiences.data or []],
+        audience_note=form.audience_note.data or "",
         age_min=form.age_min.data,
         age_max=form.age_max.data,
         is_drop_in=bool(form.is_drop_in.data),

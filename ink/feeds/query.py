@@ -15,9 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from ink.core.errors import NotFound, ValidationFailed
 from ink.events.models import (
+    Audience,
     EventSeries,
     Occurrence,
     OccurrenceStatus,
+    SeriesAudience,
     SeriesLanguage,
     Venue,
     series_coorganiser,
@@ -33,6 +35,7 @@ _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9-]{1,80}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; none belongs in a filter
 MAX_FILTER_VALUES = 50
+AUDIENCE_VALUES = frozenset(audience.value for audience in Audience)
 # Longest possible occurrence (ink.events.service: 31 all-day days; a moved one is capped alike).
 MAX_OCCURRENCE_SPAN = timedelta(days=MAX_ALL_DAY_DAYS + 1)
 
@@ -85,12 +88,17 @@ def parse_filter(args: Mapping[str, Sequence[str]] | object) -> FeedFilter:
     for code in languages:
         if not _LANGUAGE_CODE.match(code):
             raise ValidationFailed(_("Unknown language code “%(code)s” for language.", code=code), "language")
+    audiences = tuple(value.lower() for value in values["audience"])
+    unknown = sorted(value for value in audiences if value not in AUDIENCE_VALUES)
+    if unknown:
+        raise ValidationFailed(_("Unknown %(parameter)s: %(values)s.", parameter="audience",
+                                 values=", ".join(unknown)), "audience")
     return FeedFilter(
         organisations=tuple(value.lower() for value in values["organisation"]),
         topics=tuple(value.lower() for value in values["topic"]),
         venues=tuple(value.lower() for value in values["venue"]),
         languages=languages,
-        audiences=tuple(value.lower() for value in values["audience"]),
+        audiences=audiences,
     )
 
 
@@ -156,7 +164,8 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurre
         conditions.append(EventSeries.id.in_(
             sa.select(SeriesLanguage.series_id).where(sa.func.lower(SeriesLanguage.code).in_(feed_filter.languages))))
     if feed_filter.audiences:
-        conditions.append(sa.func.lower(EventSeries.audience).in_(feed_filter.audiences))
+        conditions.append(EventSeries.id.in_(
+            sa.select(SeriesAudience.series_id).where(SeriesAudience.audience.in_(feed_filter.audiences))))
     if feed_filter.series_id is not None:
         conditions.append(EventSeries.id == feed_filter.series_id)
     return ResolvedFilter(sa.and_(*conditions), organisations, topics, venues)
@@ -210,6 +219,7 @@ def occurrences_in(condition: sa.ColumnElement[bool], start: datetime, end: date
         .options(
             sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.organisation),
             sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.venue),
+            sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.audience_rows),
             selectinload(Occurrence.venue_override),
         )
         .order_by(Occurrence.start_at, EventSeries.title, Occurrence.id)
@@ -244,13 +254,12 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
         sa.select(SeriesLanguage.code).where(SeriesLanguage.series_id.in_(visible)).distinct()
         .order_by(SeriesLanguage.code)
     ).all()
-    audiences = db.session.scalars(
-        sa.select(EventSeries.audience).where(EventSeries.id.in_(visible), EventSeries.audience != "")
-        .distinct().order_by(EventSeries.audience)
-    ).all()
+    audiences = set(db.session.scalars(
+        sa.select(SeriesAudience.audience).where(SeriesAudience.series_id.in_(visible)).distinct()
+    ))
     return {
         "organisation": [(row.slug, row.name) for row in organisations],
         "topic": [(row.slug, _(row.name)) for row in topics],
         "language": [(code, code) for code in languages],
-        "audience": list({value.lower(): (value.lower(), value) for value in audiences}.values()),
+        "audience": [(audience.value, _(audience.label)) for audience in Audience if audience in audiences],
     }

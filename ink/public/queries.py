@@ -123,6 +123,7 @@ def series_with_details(series_id: int) -> EventSeries | None:
             selectinload(EventSeries.coorganisers),
             selectinload(EventSeries.topics),
             selectinload(EventSeries.language_rows),
+            selectinload(EventSeries.audience_rows),
         )
     )
 
