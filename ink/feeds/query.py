@@ -31,6 +31,7 @@ from ink.feeds.ical import FeedOccurrence
 from ink.organisations.models import Organisation, Topic
 
 FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
+DROP_IN_PARAMETER = "drop_in"  # ?drop_in=1: only drop-in events
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9-]{1,80}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; none belongs in a filter
@@ -49,16 +50,17 @@ class FeedFilter:
     venues: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
+    is_drop_in: bool = False  # only drop-in events (no registration needed)
     series_id: int | None = None
 
     @property
     def is_empty(self) -> bool:
         return not (self.organisations or self.topics or self.venues or self.languages or self.audiences
-                    or self.series_id)
+                    or self.is_drop_in or self.series_id)
 
     def cache_key(self) -> tuple[object, ...]:
         return (tuple(sorted(self.organisations)), tuple(sorted(self.topics)), tuple(sorted(self.venues)),
-                tuple(sorted(self.languages)), tuple(sorted(self.audiences)), self.series_id)
+                tuple(sorted(self.languages)), tuple(sorted(self.audiences)), self.is_drop_in, self.series_id)
 
     def query_items(self) -> list[tuple[str, str]]:
         """(parameter, value) pairs for a /calendar.ics URL, in a stable order."""
@@ -66,6 +68,8 @@ class FeedFilter:
         for name, values in zip(FILTER_PARAMETERS, (self.organisations, self.topics, self.venues,
                                                     self.languages, self.audiences)):
             items.extend((name, value) for value in sorted(values))
+        if self.is_drop_in:
+            items.append((DROP_IN_PARAMETER, "1"))
         return items
 
 
@@ -93,7 +97,11 @@ def parse_filter(args: Mapping[str, Sequence[str]] | object) -> FeedFilter:
     if unknown:
         raise ValidationFailed(_("Unknown %(parameter)s: %(values)s.", parameter="audience",
                                  values=", ".join(unknown)), "audience")
+    drop_in = [value.strip() for value in getlist(DROP_IN_PARAMETER)]
+    if any(value not in ("1", "") for value in drop_in):
+        raise ValidationFailed(_("Parameter drop_in must be 1 (or left out)."), DROP_IN_PARAMETER)
     return FeedFilter(
+        is_drop_in="1" in drop_in,
         organisations=tuple(value.lower() for value in values["organisation"]),
         topics=tuple(value.lower() for value in values["topic"]),
         venues=tuple(value.lower() for value in values["venue"]),
@@ -166,6 +174,8 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurre
     if feed_filter.audiences:
         conditions.append(EventSeries.id.in_(
             sa.select(SeriesAudience.series_id).where(SeriesAudience.audience.in_(feed_filter.audiences))))
+    if feed_filter.is_drop_in:
+        conditions.append(EventSeries.is_drop_in.is_(True))
     if feed_filter.series_id is not None:
         conditions.append(EventSeries.id == feed_filter.series_id)
     return ResolvedFilter(sa.and_(*conditions), organisations, topics, venues)

@@ -87,3 +87,16 @@ def test_series_form_saves_audiences_and_the_note(client, auth, factory) -> None
     inputs = re.findall(r'<input[^>]*name="audiences"[^>]*>', edit)
     ticked = {re.search(r'value="(\w+)"', tag).group(1) for tag in inputs if " checked" in tag}
     assert {"seniors", "newcomers"} <= ticked and "women" not in ticked, ticked
+
+
+def test_drop_in_filter_and_its_name(client, factory) -> None:  # type: ignore[no-untyped-def]
+    factory.series(title="Open door", is_drop_in=True, audiences=[Audience.EVERYONE])
+    factory.series(title="Booked course", audiences=[Audience.EVERYONE])
+    response = client.get("/calendar.ics?drop_in=1&audience=everyone")
+    assert _summaries(response) == {"Open door"}
+    assert _name(response) == "INK Events: Everyone, drop-in"
+    assert response.headers["Content-Disposition"] == 'inline; filename="ink-events-everyone-drop-in.ics"'
+    assert _name(client.get("/calendar.ics?drop_in=1&audience=everyone&lang=nb")) == "INK Events: Alle, drop-in"
+    assert client.get("/calendar.ics?drop_in=maybe").status_code == 400
+    page = client.get("/subscribe?drop_in=1").data.decode()
+    assert "https://ink.example.org/calendar.ics?drop_in=1" in page
