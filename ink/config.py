@@ -9,6 +9,8 @@ SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 SECRET_KEY: str | None = None
 TIMEZONE = "Europe/Oslo"
 BASE_URL = "http://127.0.0.1:5000"
+# The network's public contact address: the feeds' ORGANIZER for an organisation without its own.
+NETWORK_EMAIL = "contact@ink-events.example"
 
 # Interface languages, the default first. None: English plus every catalogue in ink/translations
 # (so adding a language needs only its catalogue).

@@ -26,9 +26,11 @@ from ink.core.errors import Conflict
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence
 from ink.events.models import (
+    Audience,
     EventSeries,
     Occurrence,
     OccurrenceStatus,
+    SeriesAudience,
     SeriesLanguage,
     SeriesStatus,
     Venue,
@@ -276,7 +278,8 @@ def _series(gen: _Generator, plans: list[_Plan], venues: list[Venue]) -> list[Ev
         rows.append(EventSeries(
             uid=gen.uid(), title=plan.title, organisation=plan.organisation, venue=rng.choice(venues),
             description_html=f"<p>{plan.title} organised by {plan.organisation.name}. Everyone is welcome.</p>",
-            audience=rng.choice(("Everyone", "Families", "Adults", "Young people", "Women", "Newcomers")),
+            audience_rows=[SeriesAudience(audience=rng.choice((Audience.EVERYONE, Audience.FAMILIES, Audience.ADULTS,
+                                                               Audience.YOUTH, Audience.WOMEN, Audience.NEWCOMERS)))],
             age_min=age_min, age_max=age_max, is_drop_in=rng.random() < 0.6,
             registration_url=None if rng.random() < 0.8 else "https://example.org/register",
             start_local=plan.start_local, duration_minutes=plan.duration_minutes, is_all_day=plan.is_all_day,

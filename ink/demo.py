@@ -27,6 +27,7 @@ from ink.attendance.service import add_category, record_attendance, series_categ
 from ink.auth.models import User
 from ink.auth.service import create_user, find_user_by_email
 from ink.core.time import utc_to_local
+from ink.events.models import Audience as A
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import Recurrence
 from ink.events.service import (
@@ -323,7 +324,8 @@ class _Seeder:
             coorganisers=("refugee-guides",), venue="tou-scene",
             start_local=datetime.combine(self.weekday_after(self.year_ago, 2), time(18)), duration_minutes=120,
             recurrence=Recurrence(freq="weekly"), topics=(WELCOME, INTERCULTURAL, CULTURE), languages=["nb", "en"],
-            audience="Everyone: newcomers and people who have lived here all their lives", is_drop_in=True,
+            audiences=[A.EVERYONE, A.NEWCOMERS],
+            audience_note="Everyone: newcomers and people who have lived here all their lives", is_drop_in=True,
             description_html=(
                 "<p>Every Wednesday evening the network opens an <strong>international café</strong>: coffee, "
                 "tea and food from the kitchens of our member organisations, music and conversation.</p>"
@@ -346,7 +348,8 @@ class _Seeder:
             start_local=datetime.combine(self.weekday_after(self.year_ago, 1), time(17)), duration_minutes=120,
             recurrence=Recurrence(freq="weekly", weekdays=(1, 3)),
             topics=(MULTILINGUAL, WELCOME, EDUCATION), languages=["nb", "pl", "es", "lt", "en"],
-            audience="Adults who want to practise Norwegian, and anyone who wants to help", is_drop_in=True,
+            audiences=[A.ADULTS, A.NEWCOMERS],
+            audience_note="Adults who want to practise Norwegian, and anyone who wants to help", is_drop_in=True,
             description_html=(
                 "<p>Practise Norwegian in small groups with volunteers, twice a week. Regularly "
                 "<strong>100–110 people</strong> come; the largest groups speak Polish, Spanish and "
@@ -377,7 +380,8 @@ class _Seeder:
             start_local=datetime.combine(self.last_year_nth(3, saturday, 2), time(11)), duration_minutes=300,
             recurrence=Recurrence(freq="yearly", monthly_mode="nth_weekday", nth=2),
             topics=(FAMILY, INTERCULTURAL, CULTURE), languages=["nb", "en", "pl", "es", "ar", "uk"],
-            audience="Children and their families", age_min=3, age_max=11, is_drop_in=True,
+            audiences=[A.CHILDREN, A.FAMILIES],
+            audience_note="Children and their families", age_min=3, age_max=11, is_drop_in=True,
             description_html=(
                 "<p>Every March the whole library becomes a children's world: games, songs and stories "
                 "from many countries, face painting and food. For children aged 3–11 and their families.</p>"
@@ -389,7 +393,7 @@ class _Seeder:
             start_local=datetime.combine(self.last_year_nth(10, saturday, 2), time(10)), duration_minutes=360,
             recurrence=Recurrence(freq="yearly", monthly_mode="nth_weekday", nth=2),
             topics=(PARTICIPATION, EDUCATION, ANTI_RUMOUR), languages=["nb", "en"],
-            audience="Young people", age_min=15, age_max=25,
+            audiences=[A.YOUTH], age_min=15, age_max=25,
             registration_url="https://youthcouncil.example.org/seminar",
             description_html="<p>A day of workshops and debate by and for young people: belonging, "
                              "rumours and how to take part in local democracy. Lunch included.</p>",
@@ -400,7 +404,8 @@ class _Seeder:
             venue="stavanger-konserthus",
             start_local=datetime.combine(self.last_year_nth(2, saturday, 2), time(14)), duration_minutes=240,
             recurrence=Recurrence(freq="yearly", monthly_mode="nth_weekday", nth=2),
-            topics=(CULTURE, INTERCULTURAL), languages=["es", "nb"], audience="Everyone, especially families",
+            topics=(CULTURE, INTERCULTURAL), languages=["es", "nb"], audiences=[A.EVERYONE, A.FAMILIES],
+            audience_note="Everyone, especially families",
             is_drop_in=True,
             description_html="<p>Costumes, Venezuelan music and dance, and a <em>piñata</em> for the children. "
                              "Come dressed up!</p>",
@@ -410,7 +415,7 @@ class _Seeder:
             coorganisers=("ink-network",), venue="mosvannsparken",
             start_local=datetime.combine(self.last_year_nth(6, sunday, 2), time(0)), is_all_day=True,
             duration_minutes=None, recurrence=Recurrence(freq="yearly", monthly_mode="nth_weekday", nth=2),
-            topics=(CULTURE, NEIGHBOURHOOD), languages=["nb", "en"], audience="Everyone", is_drop_in=True,
+            topics=(CULTURE, NEIGHBOURHOOD), languages=["nb", "en"], audiences=[A.EVERYONE], is_drop_in=True,
             description_html="<p>Hundreds of kites over Mosvannet: bring your own or make one at the workshop "
                              "the week before. Food stalls from the member organisations.</p>",
         )
@@ -423,7 +428,8 @@ class _Seeder:
             venue="storhaug-bydelshus",
             start_local=datetime.combine(self.last_year_nth(6, saturday, 1), time(12)), duration_minutes=180,
             recurrence=Recurrence(freq="yearly", monthly_mode="nth_weekday", nth=1),
-            topics=(CULTURE, FAMILY), languages=["nb", "en"], audience="Children with an adult", age_min=6,
+            topics=(CULTURE, FAMILY), languages=["nb", "en"], audiences=[A.CHILDREN, A.FAMILIES],
+            audience_note="Children with an adult", age_min=6,
             registration_url="https://stavangerkiteflyers.example.org/workshop",
             description_html="<p>Build your own kite for the festival. Materials are free; places are limited.</p>",
         )
@@ -441,7 +447,8 @@ class _Seeder:
                 start_local=datetime.combine(first, time(18)), duration_minutes=90,
                 recurrence=Recurrence(freq="weekly", end="count", count=3),
                 topics=(PARTICIPATION, WELCOME), languages=["nb", "en", "ar", "pl", "uk"],
-                audience="Newcomers and anyone with questions about voting", is_drop_in=True,
+                audiences=[A.NEWCOMERS],
+                audience_note="Newcomers and anyone with questions about voting", is_drop_in=True,
                 description_html=(
                     "<p>Who may vote, how to check that you are in the electoral register and how "
                     "voting works, explained in plain Norwegian with interpreters.</p>"
@@ -480,7 +487,7 @@ class _Seeder:
             self.series(
                 key, title=title, organisation=org, venue=venue, start_local=datetime.combine(day, at),
                 duration_minutes=minutes, recurrence=rec, topics=topics, languages=languages, age_min=age_min,
-                age_max=age_max, is_drop_in=True, audience="Everyone welcome",
+                age_max=age_max, is_drop_in=True, audiences=[A.EVERYONE],
                 description_html=f"<p>{title}, run by volunteers. This is an example activity.</p>",
             )
         # A cancelled one-off and a draft the public never sees.
@@ -488,7 +495,7 @@ class _Seeder:
             "winter-football-tournament", title="Winter football tournament", organisation="afghan-youth-club",
             venue="madla-bydelshus",
             start_local=datetime.combine(self.weekday_after(self.today + timedelta(days=10), 5), time(10)),
-            duration_minutes=360, topics=(NEIGHBOURHOOD,), languages=["nb", "fa"], audience="Young people",
+            duration_minutes=360, topics=(NEIGHBOURHOOD,), languages=["nb", "fa"], audiences=[A.YOUTH],
             age_min=12, age_max=19, description_html="<p>Indoor tournament for mixed teams (example).</p>",
         )
         if created:

@@ -19,3 +19,6 @@ occurrence_moved = ink_signals.signal("occurrence-moved")
 occurrences_removing = ink_signals.signal("occurrences-removing")
 #: A series was created or its content changed. sender: EventSeries; kwargs: now
 series_changed = ink_signals.signal("series-changed")
+#: An organisation was approved, archived or set back to pending: its events' visibility changed.
+#: sender: Organisation; kwargs: now
+organisation_status_changed = ink_signals.signal("organisation-status-changed")

@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ink.events import recurrence
-from ink.events.models import EventSeries, Occurrence
+from ink.events.models import Audience, EventSeries, Occurrence
 from ink.events.recurrence import Recurrence, RecurrenceError
 from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices
 
@@ -66,8 +66,10 @@ class SeriesForm(VersionedForm):
     venue = SelectField(_l("Venue"), coerce=_optional_int, validators=[Optional()])
     topics = MultiCheckboxField(_l("Topics"), coerce=int, validators=[Optional()])
     languages = MultiCheckboxField(_l("Languages spoken"), validators=[Optional()])
-    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)],
-                           description=_l("For example: families, women, newcomers, everyone."))
+    audiences = MultiCheckboxField(_l("Audience"), validators=[Optional()],
+                                   choices=make_choices([(a.value, _l(a.label)) for a in Audience]))
+    audience_note = StringField(_l("About the audience"), validators=[Optional(), Length(max=200)],
+                                description=_l("Optional, in your own words: for example “Children with an adult”."))
     age_min = IntegerField(_l("Lowest age"), validators=[Optional(), NumberRange(min=0, max=120)])
     age_max = IntegerField(_l("Highest age"), validators=[Optional(), NumberRange(min=0, max=120)])
     is_drop_in = BooleanField(_l("Drop-in: no registration needed"))
@@ -215,7 +217,8 @@ class SeriesForm(VersionedForm):
         self.venue.data = series.venue_id
         self.topics.data = [topic.id for topic in series.topics]
         self.languages.data = series.languages
-        self.audience.data = series.audience
+        self.audiences.data = [audience.value for audience in series.audiences]
+        self.audience_note.data = series.audience_note
         self.age_min.data = series.age_min
         self.age_max.data = series.age_max
         self.is_drop_in.data = series.is_drop_in

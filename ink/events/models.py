@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ink.core.errors import N_
 from ink.core.time import local_to_utc
 from ink.extensions import UTCDateTime, db
 from ink.auth.models import User
@@ -26,6 +27,41 @@ class SeriesStatus(enum.StrEnum):
 class OccurrenceStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+
+
+class Audience(enum.StrEnum):
+    """Who a series is for: a controlled set (filters, feeds, the API); free text goes in the note."""
+
+    EVERYONE = "everyone"
+    CHILDREN = "children"
+    YOUTH = "youth"
+    FAMILIES = "families"
+    ADULTS = "adults"
+    SENIORS = "seniors"
+    WOMEN = "women"
+    NEWCOMERS = "newcomers"
+
+    @property
+    def label(self) -> str:
+        """The English msgid of the label (translate it with gettext)."""
+        return AUDIENCE_LABELS[self]
+
+
+AUDIENCE_LABELS: dict[Audience, str] = {
+    Audience.EVERYONE: N_("Everyone"),
+    Audience.CHILDREN: N_("Children"),
+    Audience.YOUTH: N_("Young people"),
+    Audience.FAMILIES: N_("Families"),
+    Audience.ADULTS: N_("Adults"),
+    Audience.SENIORS: N_("Seniors"),
+    Audience.WOMEN: N_("Women"),
+    Audience.NEWCOMERS: N_("Newcomers"),
+}
+AUDIENCE_ORDER = {audience: n for n, audience in enumerate(Audience)}
+
+
+# Published and cancelled series are shown (a cancelled one as cancelled, so calendars hear of it).
+SHOWN_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
 
 
 series_topic = sa.Table(
@@ -81,6 +117,17 @@ class SeriesLanguage(db.Model):
     code: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
 
 
+class SeriesAudience(db.Model):
+    """One of the audiences (``Audience``) a series is for."""
+
+    __tablename__ = "series_audience"
+
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[Audience] = mapped_column(_enum(Audience), primary_key=True, index=True)
+
+
 class EventSeries(db.Model):
     __tablename__ = "event_series"
 
@@ -91,7 +138,8 @@ class EventSeries(db.Model):
     description_html: Mapped[str] = mapped_column(sa.Text, default="")
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id"), index=True)
-    audience: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Free text about who is welcome ("Children with an adult"); the audiences are audience_rows.
+    audience_note: Mapped[str] = mapped_column(sa.String(200), default="")
     age_min: Mapped[int | None] = mapped_column()
     age_max: Mapped[int | None] = mapped_column()
     is_drop_in: Mapped[bool] = mapped_column(default=False)
@@ -125,6 +173,7 @@ class EventSeries(db.Model):
     language_rows: Mapped[list[SeriesLanguage]] = relationship(
         cascade="all, delete-orphan", order_by=SeriesLanguage.code
     )
+    audience_rows: Mapped[list[SeriesAudience]] = relationship(cascade="all, delete-orphan")
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="series", order_by="Occurrence.original_start_at", passive_deletes=True
     )
@@ -136,6 +185,11 @@ class EventSeries(db.Model):
     @property
     def languages(self) -> list[str]:
         return [row.code for row in self.language_rows]
+
+    @property
+    def audiences(self) -> list[Audience]:
+        """The series' audiences in the set's own order."""
+        return sorted((row.audience for row in self.audience_rows), key=AUDIENCE_ORDER.__getitem__)
 
     @property
     def duration(self) -> timedelta:
@@ -150,6 +204,33 @@ class EventSeries(db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == SeriesStatus.PUBLISHED
+
+    # --- what the public may see: the one home of the rule (programme, pages, feeds, API, reminders)
+
+    @property
+    def is_public(self) -> bool:
+        """The public may see this series: published (or cancelled) by an active organisation."""
+        return self.status in SHOWN_STATUSES and self.organisation.is_public
+
+    @classmethod
+    def public_clause(cls) -> sa.ColumnElement[bool]:
+        """``is_public`` as SQL, for any query with EventSeries in its FROM list."""
+        return sa.and_(
+            cls.status.in_(SHOWN_STATUSES),
+            cls.organisation_id.in_(sa.select(Organisation.id).where(Organisation.public_clause())),
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """Public and not cancelled: its dates take place (subscriptions, reminders)."""
+        return self.status == SeriesStatus.PUBLISHED and self.is_public
+
+    @property
+    def public_block(self) -> str | None:
+        """Why a published series is not public yet: the organisation's status, else None."""
+        if self.status in SHOWN_STATUSES and not self.organisation.is_public:
+            return str(self.organisation.status)
+        return None
 
     @property
     def organisations(self) -> list[Organisation]:
@@ -193,6 +274,17 @@ class Occurrence(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == OccurrenceStatus.CANCELLED or self.series.status == SeriesStatus.CANCELLED
+
+    @property
+    def is_live(self) -> bool:
+        """The date takes place and the public may see it: scheduled, of an open series."""
+        return self.status == OccurrenceStatus.SCHEDULED and self.series.is_open
+
+    @classmethod
+    def live_clause(cls) -> sa.ColumnElement[bool]:
+        """``is_live`` as SQL, for a query joining Occurrence to its EventSeries."""
+        return sa.and_(cls.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED,
+                       EventSeries.public_clause())
 
     @property
     def has_exception(self) -> bool:

@@ -16,9 +16,11 @@ from ink.core.html import sanitise_html
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence
 from ink.events.models import (
+    Audience,
     EventSeries,
     Occurrence,
     OccurrenceStatus,
+    SeriesAudience,
     SeriesLanguage,
     SeriesStatus,
     Venue,
@@ -50,7 +52,8 @@ class SeriesData:
     venue: Venue | None = None
     topics: list[Topic] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
-    audience: str = ""
+    audiences: list[Audience] = field(default_factory=list)
+    audience_note: str = ""
     age_min: int | None = None
     age_max: int | None = None
     is_drop_in: bool = False
@@ -114,7 +117,8 @@ def _apply(series: EventSeries, data: SeriesData) -> None:
     series.venue = data.venue
     series.topics = list(data.topics)
     _set_languages(series, data.languages)
-    series.audience = data.audience.strip()
+    _set_audiences(series, data.audiences)
+    series.audience_note = data.audience_note.strip()
     series.age_min = data.age_min
     series.age_max = data.age_max
     series.is_drop_in = data.is_drop_in
@@ -136,6 +140,12 @@ def _set_languages(series: EventSeries, codes: list[str]) -> None:
     wanted = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
     existing = {row.code: row for row in series.language_rows}
     series.language_rows = [existing.get(code) or SeriesLanguage(code=code) for code in wanted]
+
+
+def _set_audiences(series: EventSeries, audiences: list[Audience]) -> None:
+    existing = {row.audience: row for row in series.audience_rows}
+    series.audience_rows = [existing.get(audience) or SeriesAudience(audience=audience)
+                            for audience in dict.fromkeys(Audience(value) for value in audiences)]
 
 
 def series_recurrence(series: EventSeries) -> Recurrence:
@@ -337,7 +347,8 @@ def get_occurrence(series: EventSeries, occurrence_id: int) -> Occurrence:
 
 def occurrences_between(start: datetime, end: datetime, *, published_only: bool = True,
                         series_ids: list[int] | None = None) -> list[Occurrence]:
-    """Occurrences (live and cancelled) whose effective time overlaps [start, end), soonest first."""
+    """Occurrences (live and cancelled) whose effective time overlaps [start, end), soonest first;
+    with ``published_only``, only those of series the public may see."""
     query = (
         sa.select(Occurrence)
         .join(Occurrence.series)
@@ -346,7 +357,7 @@ def occurrences_between(start: datetime, end: datetime, *, published_only: bool 
         .order_by(Occurrence.start_at, EventSeries.title)
     )
     if published_only:
-        query = query.where(EventSeries.status.in_([SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED]))
+        query = query.where(EventSeries.public_clause())
     if series_ids is not None:
         query = query.where(Occurrence.series_id.in_(series_ids))
     return list(db.session.scalars(query))

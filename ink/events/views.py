@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -22,7 +22,7 @@ from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence, recurrence_text, service
 from ink.events.access import require_series_manager, require_venue_manager
 from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
-from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.models import Audience, EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.extensions import db, now
 from ink.forms import apply_domain_error, language_choices, make_choices
@@ -154,7 +154,8 @@ def _series_data(form: SeriesForm, series: EventSeries | None) -> service.Series
         venue=venue,
         topics=topics,
         languages=list(form.languages.data or []),
-        audience=form.audience.data or "",
+        audiences=[Audience(value) for value in form.audiences.data or []],
+        audience_note=form.audience_note.data or "",
         age_min=form.age_min.data,
         age_max=form.age_max.data,
         is_drop_in=bool(form.is_drop_in.data),
@@ -318,7 +319,18 @@ def series_publish(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
     service.publish_series(series, now=now())
     commit_then_flash(_("The event is published."))
+    _flash_if_not_public(series)
     return redirect(url_for("events.series_detail", series_id=series.id))
+
+
+def _flash_if_not_public(series: EventSeries) -> None:
+    """Publishing succeeds while the organisation is pending or archived, but nobody sees it yet: say so."""
+    name = series.organisation.name
+    if series.public_block == "pending":
+        flash(_("%(name)s is awaiting approval by the network's coordinators; its events become public when it "
+                "is approved.", name=name), "warning")
+    elif series.public_block == "archived":
+        flash(_("%(name)s is archived: archived organisations' events are not public.", name=name), "warning")
 
 
 @bp.post("/series/<int:series_id>/unpublish")
@@ -354,6 +366,7 @@ def series_restore(series_id: int):  # type: ignore[no-untyped-def]
     if series.status == SeriesStatus.CANCELLED:
         service.publish_series(series, now=now())
         commit_then_flash(_("The event is restored and published again."))
+        _flash_if_not_public(series)
     return redirect(url_for("events.series_detail", series_id=series.id))
 
 

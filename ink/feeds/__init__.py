@@ -25,6 +25,7 @@ _SIGNALS = (
     signals.occurrence_restored,
     signals.occurrence_moved,
     signals.occurrences_removing,
+    signals.organisation_status_changed,
 )
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration, vRecur
+from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur
 
 from ink.core.html import html_to_text
 from ink.events import recurrence
@@ -38,6 +38,11 @@ class VenueLike(Protocol):
 
 class TopicLike(Protocol):
     name: str
+
+
+class OrganisationLike(Protocol):
+    name: str
+    contact_email: str | None
 
 
 class SeriesLike(Protocol):
@@ -63,6 +68,8 @@ class SeriesLike(Protocol):
     def venue(self) -> VenueLike | None: ...
     @property
     def topics(self) -> Sequence[TopicLike]: ...
+    @property
+    def organisation(self) -> OrganisationLike: ...
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,8 @@ class FeedMeta:
     timezone: str = "Europe/Oslo"  # X-WR-TIMEZONE
     window_start: datetime | None = None  # aware; None: from each series' first instance
     refresh: str = "PT6H"
+    # ORGANIZER's address when the organisation has no contact address (the network's NETWORK_EMAIL).
+    organizer_email: str = "contact@ink-events.example"
 
 
 def event_url(base_url: str, series_id: int) -> str:
@@ -106,6 +115,15 @@ def _text(value: str) -> str:
 
 def _one_line(value: str) -> str:
     return " ".join(value.split())
+
+
+def _organizer(series: SeriesLike, meta: FeedMeta) -> vCalAddress:
+    """RFC 5546 §3.2.1: every VEVENT of a PUBLISH object has an ORGANIZER. CN is the organisation's
+    name (icalendar quotes it, and escapes quotes and line breaks per RFC 6868)."""
+    address = (series.organisation.contact_email or "").strip() or meta.organizer_email
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["CN"] = _one_line(series.organisation.name)
+    return organizer
 
 
 def _series_cancelled(series: SeriesLike) -> bool:
@@ -210,6 +228,7 @@ def _common(event: Event, series: SeriesLike, meta: FeedMeta, *, cancelled: bool
     if venue is not None and venue.latitude is not None and venue.longitude is not None:
         event.add("geo", (round(venue.latitude, 6), round(venue.longitude, 6)))
     event.add("url", event_url(meta.base_url, series.id))
+    event.add("organizer", _organizer(series, meta))
     topics = [_text(topic.name) for topic in series.topics]
     if topics:
         event.add("categories", topics)
@@ -430,7 +449,8 @@ def _venue_key(venue: VenueLike | None) -> tuple[object, ...] | None:
 
 def _series_key(series: SeriesLike, rows: Sequence[FeedOccurrence], meta: FeedMeta) -> tuple[object, ...]:
     return (
-        meta.base_url, meta.cancelled_format, meta.window_start,
+        meta.base_url, meta.cancelled_format, meta.window_start, meta.organizer_email,
+        series.organisation.name, series.organisation.contact_email,
         series.id, series.uid, series.title, series.description_html, series.start_local, series.timezone,
         series.is_all_day, series.all_day_days, series.duration_minutes, series.rrule, series.sequence,
         series.cancel_reason, series.created_at, series.updated_at, str(series.status),

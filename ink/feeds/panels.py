@@ -8,7 +8,6 @@ from flask import Flask, url_for
 
 from ink.events.models import EventSeries
 from ink.events.service import upcoming_occurrences
-from ink.feeds.query import VISIBLE_STATUSES
 from ink.organisations.models import Organisation, Topic
 from ink.panels import register_panel
 
@@ -24,7 +23,7 @@ def _links(path: str) -> dict[str, str]:
 
 
 def event_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any] | None:
-    if series is None or series.status not in VISIBLE_STATUSES:
+    if series is None or not series.is_public:
         return None
     dates = [
         (occ, url_for("feeds.occurrence_download", series_id=series.id, occurrence_id=occ.id))

@@ -15,11 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from ink.core.errors import NotFound, ValidationFailed
 from ink.events.models import (
+    Audience,
     EventSeries,
     Occurrence,
     OccurrenceStatus,
+    SeriesAudience,
     SeriesLanguage,
-    SeriesStatus,
     Venue,
     series_coorganiser,
     series_topic,
@@ -27,14 +28,15 @@ from ink.events.models import (
 from ink.events.service import MAX_ALL_DAY_DAYS
 from ink.extensions import db
 from ink.feeds.ical import FeedOccurrence
-from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.models import Organisation, Topic
 
 FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
+DROP_IN_PARAMETER = "dropin"  # ?dropin=1: only drop-in events
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9-]{1,80}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; none belongs in a filter
 MAX_FILTER_VALUES = 50
-VISIBLE_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
+AUDIENCE_VALUES = frozenset(audience.value for audience in Audience)
 # Longest possible occurrence (ink.events.service: 31 all-day days; a moved one is capped alike).
 MAX_OCCURRENCE_SPAN = timedelta(days=MAX_ALL_DAY_DAYS + 1)
 
@@ -48,16 +50,17 @@ class FeedFilter:
     venues: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
+    is_drop_in: bool = False  # only drop-in events (no registration needed)
     series_id: int | None = None
 
     @property
     def is_empty(self) -> bool:
         return not (self.organisations or self.topics or self.venues or self.languages or self.audiences
-                    or self.series_id)
+                    or self.is_drop_in or self.series_id)
 
     def cache_key(self) -> tuple[object, ...]:
         return (tuple(sorted(self.organisations)), tuple(sorted(self.topics)), tuple(sorted(self.venues)),
-                tuple(sorted(self.languages)), tuple(sorted(self.audiences)), self.series_id)
+                tuple(sorted(self.languages)), tuple(sorted(self.audiences)), self.is_drop_in, self.series_id)
 
     def query_items(self) -> list[tuple[str, str]]:
         """(parameter, value) pairs for a /calendar.ics URL, in a stable order."""
@@ -65,6 +68,8 @@ class FeedFilter:
         for name, values in zip(FILTER_PARAMETERS, (self.organisations, self.topics, self.venues,
                                                     self.languages, self.audiences)):
             items.extend((name, value) for value in sorted(values))
+        if self.is_drop_in:
+            items.append((DROP_IN_PARAMETER, "1"))
         return items
 
 
@@ -87,12 +92,21 @@ def parse_filter(args: Mapping[str, Sequence[str]] | object) -> FeedFilter:
     for code in languages:
         if not _LANGUAGE_CODE.match(code):
             raise ValidationFailed(_("Unknown language code “%(code)s” for language.", code=code), "language")
+    audiences = tuple(value.lower() for value in values["audience"])
+    unknown = sorted(value for value in audiences if value not in AUDIENCE_VALUES)
+    if unknown:
+        raise ValidationFailed(_("Unknown %(parameter)s: %(values)s.", parameter="audience",
+                                 values=", ".join(unknown)), "audience")
+    drop_in = [value.strip() for value in getlist(DROP_IN_PARAMETER)]
+    if any(value not in ("1", "") for value in drop_in):
+        raise ValidationFailed(_("Parameter dropin must be 1 (or left out)."), DROP_IN_PARAMETER)
     return FeedFilter(
+        is_drop_in="1" in drop_in,
         organisations=tuple(value.lower() for value in values["organisation"]),
         topics=tuple(value.lower() for value in values["topic"]),
         venues=tuple(value.lower() for value in values["venue"]),
         languages=languages,
-        audiences=tuple(value.lower() for value in values["audience"]),
+        audiences=audiences,
     )
 
 
@@ -115,7 +129,7 @@ def _resolve(model: type, slugs: tuple[str, ...], parameter: str, *, missing: st
                                  values=", ".join(malformed)), parameter)
     query = sa.select(model).where(model.slug.in_(slugs)).order_by(model.slug)
     if model is Organisation:  # as on the public site, only active organisations are shown
-        query = query.where(Organisation.status == OrganisationStatus.ACTIVE)
+        query = query.where(Organisation.public_clause())
     rows = list(db.session.scalars(query))
     unknown = sorted(set(slugs) - {row.slug for row in rows})
     if unknown:
@@ -134,7 +148,7 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurre
     decides, and a date moved elsewhere stays in as an override with its new LOCATION). With
     ``per_occurrence`` (the occurrences API, whose query joins Occurrence) it tests each date's
     effective venue, so a date moved to or away from the venue is listed where it takes place."""
-    conditions: list[sa.ColumnElement[bool]] = [EventSeries.status.in_(VISIBLE_STATUSES)]
+    conditions: list[sa.ColumnElement[bool]] = [EventSeries.public_clause()]
     organisations = _resolve(Organisation, feed_filter.organisations, "organisation", missing=missing)
     topics = _resolve(Topic, feed_filter.topics, "topic", missing=missing)
     venues = _resolve(Venue, feed_filter.venues, "venue", missing=missing)
@@ -158,7 +172,10 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurre
         conditions.append(EventSeries.id.in_(
             sa.select(SeriesLanguage.series_id).where(sa.func.lower(SeriesLanguage.code).in_(feed_filter.languages))))
     if feed_filter.audiences:
-        conditions.append(sa.func.lower(EventSeries.audience).in_(feed_filter.audiences))
+        conditions.append(EventSeries.id.in_(
+            sa.select(SeriesAudience.series_id).where(SeriesAudience.audience.in_(feed_filter.audiences))))
+    if feed_filter.is_drop_in:
+        conditions.append(EventSeries.is_drop_in.is_(True))
     if feed_filter.series_id is not None:
         conditions.append(EventSeries.id == feed_filter.series_id)
     return ResolvedFilter(sa.and_(*conditions), organisations, topics, venues)
@@ -212,6 +229,7 @@ def occurrences_in(condition: sa.ColumnElement[bool], start: datetime, end: date
         .options(
             sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.organisation),
             sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.venue),
+            sa.orm.contains_eager(Occurrence.series).selectinload(EventSeries.audience_rows),
             selectinload(Occurrence.venue_override),
         )
         .order_by(Occurrence.start_at, EventSeries.title, Occurrence.id)
@@ -229,9 +247,9 @@ def feed_occurrence(occ: Occurrence) -> FeedOccurrence:
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for the subscribe form: organisations, topics, languages, audiences in use."""
-    visible = sa.select(EventSeries.id).where(EventSeries.status == SeriesStatus.PUBLISHED)
+    visible = sa.select(EventSeries.id).where(EventSeries.public_clause())
     organisations = db.session.execute(
-        sa.select(Organisation.slug, Organisation.name).where(Organisation.status == OrganisationStatus.ACTIVE, sa.or_(
+        sa.select(Organisation.slug, Organisation.name).where(Organisation.public_clause(), sa.or_(
             Organisation.id.in_(sa.select(EventSeries.organisation_id).where(EventSeries.id.in_(visible))),
             Organisation.id.in_(sa.select(series_coorganiser.c.organisation_id)
                                 .where(series_coorganiser.c.series_id.in_(visible))),
@@ -246,13 +264,12 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
         sa.select(SeriesLanguage.code).where(SeriesLanguage.series_id.in_(visible)).distinct()
         .order_by(SeriesLanguage.code)
     ).all()
-    audiences = db.session.scalars(
-        sa.select(EventSeries.audience).where(EventSeries.id.in_(visible), EventSeries.audience != "")
-        .distinct().order_by(EventSeries.audience)
-    ).all()
+    audiences = set(db.session.scalars(
+        sa.select(SeriesAudience.audience).where(SeriesAudience.series_id.in_(visible)).distinct()
+    ))
     return {
         "organisation": [(row.slug, row.name) for row in organisations],
         "topic": [(row.slug, _(row.name)) for row in topics],
         "language": [(code, code) for code in languages],
-        "audience": list({value.lower(): (value.lower(), value) for value in audiences}.values()),
+        "audience": [(audience.value, _(audience.label)) for audience in Audience if audience in audiences],
     }

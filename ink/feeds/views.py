@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
+from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
@@ -16,12 +17,12 @@ from markupsafe import Markup
 
 from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import UTC, local_midnight_utc, utc_to_local
-from ink.events.models import EventSeries, Occurrence
+from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
 from ink.feeds import ical
 from ink.feeds.query import (
     FeedFilter,
-    VISIBLE_STATUSES,
+    ResolvedFilter,
     feed_content,
     feed_occurrence,
     filter_choices,
@@ -70,7 +71,7 @@ def feed_meta(name: str, description: str, window: datetime | None) -> ical.Feed
     return ical.FeedMeta(
         name=name, description=description, base_url=current_app.config["BASE_URL"],
         cancelled_format=_("Cancelled: %(title)s"), timezone=current_app.config["TIMEZONE"],
-        window_start=window,
+        window_start=window, organizer_email=current_app.config["NETWORK_EMAIL"],
     )
 
 
@@ -160,16 +161,46 @@ def _programme_description(resolved) -> tuple[str, str]:  # type: ignore[no-unty
 
 # --- feeds ---------------------------------------------------------------------------------------
 
+def _language_name(code: str) -> str:
+    """A language's name in the feed's language ("Polish" / "polsk"), else the code itself."""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(str(get_locale())) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def selection_name(feed_filter: FeedFilter, resolved: ResolvedFilter) -> str:
+    """A filtered feed's name from its filter, in the current language: "INK Events: Children, Polish"."""
+    parts = [organisation.name for organisation in resolved.organisations]
+    parts += [topic.display_name for topic in resolved.topics]
+    parts += [venue.name for venue in resolved.venues]
+    parts += [_(audience.label) for audience in Audience if audience.value in feed_filter.audiences]
+    parts += [_language_name(code) for code in sorted(feed_filter.languages)]
+    if feed_filter.is_drop_in:
+        parts.append(_("drop-in"))
+    return _("INK Events: %(selection)s", selection=", ".join(parts))
+
+
+def selection_filename(feed_filter: FeedFilter) -> str:
+    """ink-events-children-pl.ics: the filter's values, so that two downloads do not share a name."""
+    if feed_filter.is_empty:
+        return "ink-events.ics"
+    values = [*feed_filter.organisations, *feed_filter.topics, *feed_filter.venues,
+              *(audience.value for audience in Audience if audience.value in feed_filter.audiences),
+              *sorted(feed_filter.languages), *(["drop-in"] if feed_filter.is_drop_in else [])]  # as in the name
+    return f"ink-events-{_short('-'.join(values))}.ics"
+
+
 @bp.get("/calendar.ics")
 def programme_feed() -> Response:
     feed_filter = parse_filter(request.args)
 
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    def describe(resolved: ResolvedFilter) -> tuple[str, str]:
         if feed_filter.is_empty:
             return _programme_description(resolved)
-        return _("INK Events (selection)"), _("A selection from the programme of the INK network.")
+        return selection_name(feed_filter, resolved), _("A selection from the programme of the INK network.")
 
-    return serve_feed(feed_filter, "ink-events.ics", missing="400", describe=describe)
+    return serve_feed(feed_filter, selection_filename(feed_filter), missing="400", describe=describe)
 
 
 @bp.get("/organisations/<slug>/calendar.ics")
@@ -208,7 +239,7 @@ MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to co
 
 def _visible_series(series_id: int) -> EventSeries:
     series = db.session.get(EventSeries, series_id) if series_id <= MAX_ID else None
-    if series is None or series.status not in VISIBLE_STATUSES:
+    if series is None or not series.is_public:
         raise NotFound(_("We could not find that event."))
     return series
 
@@ -312,6 +343,7 @@ def _occurrence_json(occ: Occurrence) -> dict[str, object]:
         "title": series.title,
         "venue": None if venue is None else {"slug": venue.slug, "name": venue.name, "address": venue.address},
         "organisation": {"slug": series.organisation.slug, "name": series.organisation.name},
+        "audiences": [audience.value for audience in series.audiences],
         "url": ical.event_url(current_app.config["BASE_URL"], series.id),
     }
 

@@ -96,7 +96,13 @@ class Organisation(db.Model):
 
     @property
     def is_public(self) -> bool:
+        """Only active organisations (approved, not archived) and their events are public."""
         return self.status == OrganisationStatus.ACTIVE
+
+    @classmethod
+    def public_clause(cls) -> sa.ColumnElement[bool]:
+        """``is_public`` as SQL."""
+        return cls.status == OrganisationStatus.ACTIVE
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ink.auth.models import User
+from ink.core import signals
 from ink.core.errors import N_, Conflict, NotFound, ValidationFailed
 from ink.core.text import slugify
 from ink.extensions import db
@@ -137,8 +138,13 @@ def _apply(organisation: Organisation, data: OrganisationData) -> None:
 
 
 def set_organisation_status(organisation: Organisation, status: OrganisationStatus, *, now: datetime) -> None:
+    """Approve, archive or suspend an organisation (which decides whether its events are public)."""
+    if organisation.status == status:
+        return
     organisation.status = status
     organisation.updated_at = now
+    db.session.flush()
+    signals.organisation_status_changed.send(organisation, now=now)
 
 
 def add_editor(organisation: Organisation, user: User) -> Membership:

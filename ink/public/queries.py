@@ -7,17 +7,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ink.events.models import EventSeries, Occurrence, SeriesStatus, series_coorganiser
+from ink.events.models import EventSeries, Occurrence, series_coorganiser
 from ink.extensions import db
 from ink.organisations.models import (
     Organisation,
     OrganisationLanguage,
-    OrganisationStatus,
     Topic,
     organisation_topic,
 )
-
-PUBLIC_SERIES_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
 
 
 def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
@@ -25,7 +22,7 @@ def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
     return (
         sa.select(Occurrence)
         .join(Occurrence.series)
-        .where(EventSeries.status.in_(PUBLIC_SERIES_STATUSES))
+        .where(EventSeries.public_clause())
         .options(
             contains_eager(Occurrence.series).joinedload(EventSeries.organisation),
             contains_eager(Occurrence.series).joinedload(EventSeries.venue),
@@ -76,7 +73,7 @@ def organisation_occurrences(organisation: Organisation, *, now: datetime, limit
 def active_organisations(*, topic: Topic | None = None, language: str | None = None) -> list[Organisation]:
     query = (
         sa.select(Organisation)
-        .where(Organisation.status == OrganisationStatus.ACTIVE)
+        .where(Organisation.public_clause())
         .options(selectinload(Organisation.topics), selectinload(Organisation.language_rows))
         .order_by(sa.func.lower(Organisation.name), Organisation.id)
     )
@@ -101,7 +98,7 @@ def directory_languages() -> Sequence[str]:
         db.session.scalars(
             sa.select(OrganisationLanguage.code)
             .join(Organisation, Organisation.id == OrganisationLanguage.organisation_id)
-            .where(Organisation.status == OrganisationStatus.ACTIVE)
+            .where(Organisation.public_clause())
             .distinct()
             .order_by(OrganisationLanguage.code)
         )
@@ -126,6 +123,7 @@ def series_with_details(series_id: int) -> EventSeries | None:
             selectinload(EventSeries.coorganisers),
             selectinload(EventSeries.topics),
             selectinload(EventSeries.language_rows),
+            selectinload(EventSeries.audience_rows),
         )
     )
 

@@ -33,7 +33,7 @@ from ink.events.service import series_recurrence, upcoming_occurrences
 from ink.extensions import now
 from ink.i18n import LANGUAGE_COOKIE
 from ink.organisations.access import can_manage_organisation
-from ink.organisations.models import Organisation, OrganisationStatus
+from ink.organisations.models import Organisation
 from ink.organisations.service import get_organisation_by_slug
 from ink.public import queries
 from ink.saving import commit
@@ -156,13 +156,12 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
     series = queries.series_with_details(series_id) if series_id <= MAX_ID else None
     if series is None:
         raise NotFound(gettext("No such event."))
-    is_draft = series.status == SeriesStatus.DRAFT
-    if is_draft and not _can_preview(series):
+    if not series.is_public and not _can_preview(series):
         raise NotFound(gettext("No such event."))
     return render_template(
         "public/event.html",
         series=series,
-        is_draft=is_draft,
+        is_draft=series.status == SeriesStatus.DRAFT,
         summary=schedule_summary(series),
         occurrences=upcoming_occurrences(series, now=now(), limit=10),
         map_url=map_url(series.venue) if series.venue else None,
@@ -207,7 +206,7 @@ def organisation(slug: str):  # type: ignore[no-untyped-def]
     found: Organisation | None = get_organisation_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
         raise NotFound(gettext("No such organisation."))
-    is_hidden = found.status != OrganisationStatus.ACTIVE
+    is_hidden = not found.is_public
     if is_hidden and not (current_user.is_authenticated and can_manage_organisation(current_user, found)):
         raise NotFound(gettext("No such organisation."))
     return render_template(

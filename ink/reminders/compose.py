@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from ink.auth.models import User
 from ink.core.html import html_to_text
 from ink.core.time import as_utc, local_date
-from ink.events.models import EventSeries, Occurrence, SeriesStatus
+from ink.events.models import EventSeries, Occurrence
 from ink.events.service import occurrences_between
 from ink.extensions import db
 from ink.i18n import relative_day
@@ -64,7 +64,7 @@ class Batch:
         if self._digest is None:
             self._digest = [
                 _occurrence_context(occ) for occ in occurrences_between(self.now, self.now + timedelta(days=7))
-                if not occ.is_cancelled and occ.series.status == SeriesStatus.PUBLISHED
+                if occ.is_live
             ]
         return self._digest
 
@@ -196,8 +196,8 @@ def _live_occurrence(row: OutboxMessage, now: datetime) -> Occurrence | Skip:
         return Skip("occurrence removed")
     if occ.is_cancelled:
         return Skip("occurrence cancelled")
-    if occ.series.status != SeriesStatus.PUBLISHED:
-        return Skip("event not published")
+    if not occ.series.is_open:
+        return Skip("event not public")
     if occ.start_at <= now:
         return Skip("occurrence already started")
     return occ

@@ -26,7 +26,7 @@ from flask import current_app
 
 from ink.auth.models import User
 from ink.core.time import local_to_utc, utc_to_local
-from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
+from ink.events.models import EventSeries, Occurrence, SeriesStatus
 from ink.extensions import db
 from ink.organisations.models import Membership
 from ink.reminders.mail import Mailer, PermanentMailError, TemporaryMailError, mailer_from_config
@@ -125,7 +125,7 @@ def _live_occurrences(start: datetime, end: datetime) -> list[Occurrence]:
     return list(db.session.scalars(
         sa.select(Occurrence).join(Occurrence.series)
         .where(Occurrence.start_at > start, Occurrence.start_at <= end,
-               Occurrence.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED)
+               Occurrence.live_clause())
         .options(sa.orm.contains_eager(Occurrence.series))
         .order_by(Occurrence.start_at)
     ))
@@ -291,7 +291,7 @@ def enqueue_change_notices(occ: Occurrence, change: str, *, now: datetime,
                            previous_start_at: datetime | None = None, ref: str | None = None) -> int:
     """Tell an occurrence's subscribers about a change, soon. A newer change supersedes a pending notice."""
     series = occ.series
-    if series.status not in (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED):
+    if not series.is_public:
         return 0
     starts = [occ.start_at] + ([previous_start_at] if previous_start_at else [])
     if max(starts) <= now:

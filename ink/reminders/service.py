@@ -12,9 +12,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from ink.auth.models import User
 from ink.core.errors import N_, NotFound, ValidationFailed
-from ink.events.models import EventSeries, SeriesStatus
+from ink.events.models import EventSeries
 from ink.extensions import db
-from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.models import Organisation, Topic
 from ink.reminders import links
 from ink.reminders.models import (
     ErasedAddress,
@@ -71,12 +71,12 @@ def resolve_target(kind: TargetKind, target_id: int) -> Any:
         return None
     if kind == TargetKind.SERIES:
         series = db.session.get(EventSeries, target_id)
-        if series is None or series.status != SeriesStatus.PUBLISHED:
+        if series is None or not series.is_open:
             raise NotFound(N_("No such event."))
         return series
     if kind == TargetKind.ORGANISATION:
         organisation = db.session.get(Organisation, target_id)
-        if organisation is None or organisation.status != OrganisationStatus.ACTIVE:
+        if organisation is None or not organisation.is_public:
             raise NotFound(N_("No such organisation."))
         return organisation
     topic = db.session.get(Topic, target_id)

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_category_kinds'
-# The lead's chain: 0006_audiences. (Tested by helper h6 with "0004_reminders" here.)
-down_revision = '0005_versions'
+
+down_revision = '0006_audiences'
 branch_labels = None
 depends_on = None
 

@@ -92,7 +92,7 @@ def test_rule_the_form_cannot_express_is_shown_not_a_500(client, editor, factory
     assert "Saving replaces it" in edit.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("field", ["title", "audience", "description", "registration_url"])
+@pytest.mark.parametrize("field", ["title", "audience_note", "description", "registration_url"])
 def test_nul_characters_are_a_field_error(client, editor, field):
     value = "https://a.example/\x00" if field == "registration_url" else "Caf\x00é"
     response = client.post("/manage/series/new", data=series_form(editor, **{field: value}))

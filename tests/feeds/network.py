@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ink.core.time import local_to_utc
 from ink.events import service
-from ink.events.models import EventSeries, Occurrence
+from ink.events.models import Audience, EventSeries, Occurrence
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
 
@@ -54,13 +54,13 @@ def build_network(factory, clock) -> Network:  # type: ignore[no-untyped-def]
     cafe = factory.series(
         organisation=cafe_org, title="Language café", start_local=datetime(2025, 1, 7, 18, 0),
         recurrence=Recurrence(freq="weekly", weekdays=(1, 3)), duration_minutes=120, venue=library,
-        topics=[topics[13]], languages=["nb", "pl"], audience="Adults",
+        topics=[topics[13]], languages=["nb", "pl"], audiences=[Audience.ADULTS],
     )
     # Fortnightly drop-in with a COUNT that reaches into the window.
     counted = factory.series(
         organisation=kids_org, title="Homework help", start_local=datetime(2025, 9, 3, 16, 30),
         recurrence=Recurrence(freq="weekly", interval=2, end="count", count=30), duration_minutes=90,
-        venue=hall, audience="Children",
+        venue=hall, audiences=[Audience.CHILDREN],
     )
     clock.set(now)
     # Monthly, last Friday, until a date.

@@ -7,6 +7,7 @@ import pytest
 from flask import render_template
 
 from ink.events import service
+from ink.events.models import Audience
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from tests.feeds.network import occurrence_on
@@ -36,7 +37,7 @@ def test_occurrences_api_shape(client, weekly, factory) -> None:
         "series_id": weekly.id, "uid": weekly.uid, "recurrence_id": "2026-06-02T18:00:00+02:00",
         "start": "2026-06-02T18:00:00+02:00", "end": "2026-06-02T20:00:00+02:00", "all_day": False,
         "status": "scheduled", "title": "Café", "venue": {"slug": "hall", "name": "Hall", "address": ""},
-        "organisation": {"slug": "alpha", "name": "Alpha"},
+        "organisation": {"slug": "alpha", "name": "Alpha"}, "audiences": [],
         "url": f"https://ink.example.org/events/{weekly.id}",
     }
     [fest] = [item for item in items if item["series_id"] == festival.id]
@@ -187,7 +188,7 @@ def test_subscribe_page_offers_every_choice_and_refresh_times(client, weekly, fa
     from html import unescape
 
     topics = factory.topics()
-    factory.series(organisation=factory.organisation("Beta"), topics=[topics[0]], audience="Children")
+    factory.series(organisation=factory.organisation("Beta"), topics=[topics[0]], audiences=[Audience.CHILDREN])
     html = client.get("/subscribe").data.decode()
     for name, value in (("organisation", "alpha"), ("organisation", "beta"), ("topic", topics[0].slug),
                         ("language", "pl"), ("audience", "children")):

@@ -38,7 +38,9 @@ def test_calendar_properties_and_one_rule_based_vtimezone(client, network) -> No
     assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Oslo"
     assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in text
     assert "\r\nX-PUBLISHED-TTL:PT6H\r\n" in text
-    assert "ORGANIZER" not in text and "ATTENDEE" not in text
+    assert "ATTENDEE" not in text
+    events = calendar.walk("VEVENT")
+    assert events and all("ORGANIZER" in event for event in events)  # RFC 5546 §3.2.1
     zones = calendar.walk("VTIMEZONE")
     assert [str(zone["TZID"]) for zone in zones] == ["Europe/Oslo"]
     zone = zones[0]
@@ -221,7 +223,7 @@ def test_pure_builder_needs_no_app() -> None:
         id=7, uid="abc", title="Plain", description_html="", start_local=datetime(2026, 6, 2, 18, 0),
         timezone="Europe/Oslo", is_all_day=False, all_day_days=1, duration_minutes=60, rrule=None,
         sequence=0, cancel_reason="", created_at=created, updated_at=created, status="published",
-        venue=None, topics=[],
+        venue=None, topics=[], organisation=SimpleNamespace(name="Plain club", contact_email=None),
     )
     start = datetime(2026, 6, 2, 16, 0, tzinfo=UTC)
     rows = {7: [FeedOccurrence(start, start, start + timedelta(hours=1))]}
@@ -236,6 +238,8 @@ def test_pure_builder_needs_no_app() -> None:
     assert b"SUMMARY:Renamed" in build_calendar([series], rows, meta=meta)
     assert b"DTSTART;TZID=Europe/Oslo:20260602T180000" in body
     assert build_calendar([series], {}, meta=meta).count(b"BEGIN:VEVENT") == 0
+    series.organisation.contact_email = "plain@example.org"  # the organiser is an input too
+    assert b'ORGANIZER;CN="Plain club":mailto:plain@example.org' in build_calendar([series], rows, meta=meta)
 
 
 def test_moved_occurrence_of_draft_is_not_published(client, factory) -> None:

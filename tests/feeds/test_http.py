@@ -8,6 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from ink.events import service
+from ink.events.models import Audience
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from tests.feeds.network import occurrence_on
@@ -141,9 +142,9 @@ def filtered(factory):  # type: ignore[no-untyped-def]
     a, b, c = factory.organisation("Alpha"), factory.organisation("Beta"), factory.organisation("Gamma")
     hall = factory.venue("Hall", slug="hall")
     return {
-        "a_pl": factory.series(organisation=a, languages=["pl"], topics=[topics[0]], audience="Adults"),
+        "a_pl": factory.series(organisation=a, languages=["pl"], topics=[topics[0]], audiences=[Audience.ADULTS]),
         "b_ar": factory.series(organisation=b, languages=["ar"], topics=[topics[1]], venue=hall),
-        "c_pl_kids": factory.series(organisation=c, languages=["pl", "nb"], topics=[topics[0]], audience="Children"),
+        "c_pl_kids": factory.series(organisation=c, languages=["pl", "nb"], topics=[topics[0]], audiences=[Audience.CHILDREN]),
         "co": factory.series(organisation=c, coorganisers=[a]),
         "topics": topics,
     }
@@ -239,7 +240,7 @@ def test_control_characters_and_malformed_slugs_are_4xx(client, factory, path: s
 
 FEED_KINDS = [
     ("/calendar.ics", "ink-events.ics"),
-    ("/calendar.ics?organisation=alpha&topic={topic}", "ink-events.ics"),
+    ("/calendar.ics?organisation=alpha&topic={topic}", "ink-events-alpha-{topic}.ics"),
     ("/organisations/alpha/calendar.ics", "alpha.ics"),
     ("/topics/{topic}/calendar.ics", "{topic}.ics"),
     ("/venues/hall/calendar.ics", "hall.ics"),

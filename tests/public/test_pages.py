@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
-from ink.events.models import SeriesStatus
+from ink.events.models import Audience, SeriesStatus
 from ink.events.recurrence import Recurrence
 from ink.events.service import cancel_series
 from ink.extensions import db
@@ -27,7 +27,7 @@ def language_cafe(factory):  # type: ignore[no-untyped-def]
         start_local=datetime(2026, 6, 2, 17, 0), duration_minutes=120,
         recurrence=Recurrence(freq="weekly", weekdays=(1, 3)),
         topics=[topics["Multilingualism"]], languages=["pl", "es", "lt"],
-        audience="Children and families", age_min=3, age_max=11, is_drop_in=True,
+        audiences=[Audience.CHILDREN, Audience.FAMILIES], audience_note="Bring the whole family", age_min=3, age_max=11, is_drop_in=True,
         registration_url="https://example.org/register",
         description_html="<p>Practise <strong>Norwegian</strong>.</p>",
     )
@@ -46,7 +46,7 @@ def test_event_page_shows_the_details(client, language_cafe):
     assert "Multilingualism" in html
     for name in ("Polish", "Spanish", "Lithuanian"):
         assert name in html
-    assert "Children and families" in html and "ages 3–11" in html
+    assert "<li>Children</li><li>Families</li>" in html and "Bring the whole family" in html and "ages 3–11" in html
     assert "Drop in" in html and 'href="https://example.org/register"' in html
     assert "Sølvberggata 2, 4006 Stavanger" in html and "Step-free entrance" in html
     assert "https://www.openstreetmap.org/?mlat=58.97066&amp;mlon=5.73176" in html
