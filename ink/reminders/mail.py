@@ -150,6 +150,8 @@ class _SMTPConnection:
 
 
 def _raise_for_code(code: int, detail: str) -> None:
+    if code == 421:  # "service not available, closing transmission channel": the connection is gone
+        raise TemporaryMailError(detail[:400], connection_lost=True)
     if 400 <= code < 500:
         raise TemporaryMailError(detail[:400])
     raise PermanentMailError(detail[:400])
