@@ -51,6 +51,7 @@ from ink.reminders.models import (
     TargetKind,
     address_hash,
 )
+from ink.reminders.timing import reminder_send_at
 
 # How far ahead reminders are planned: beyond the longest reminder offset.
 PLAN_AHEAD = timedelta(days=8)
@@ -173,7 +174,7 @@ def plan_reminders(now: datetime) -> int:
             offset = subscription.offset_minutes
             rows.append(_row(
                 MessageKind.REMINDER, occ_ref(occ.id), email, locale=subscription.subscriber.locale,
-                due_at=occ.start_at - timedelta(minutes=offset), expires_at=occ.start_at, now=now,
+                due_at=reminder_send_at(occ.start_at, offset), expires_at=occ.start_at, now=now,
                 subscription_id=subscription.id, occurrence_id=occ.id, payload={"offset": offset},
             ))
     return enqueue(rows)
@@ -349,7 +350,7 @@ def follow_move(occ: Occurrence) -> None:
         )
     ):
         if row.kind == MessageKind.REMINDER.value:
-            row.due_at = occ.start_at - timedelta(minutes=int(row.payload.get("offset", 24 * 60)))
+            row.due_at = reminder_send_at(occ.start_at, int(row.payload.get("offset", 24 * 60)))
         else:
             row.due_at = organiser_reminder_due(occ)
         row.next_attempt_at = row.due_at
