@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
+from email import headerregistry, policy
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
@@ -24,9 +24,43 @@ from flask import Flask, current_app
 from icalendar import Calendar, Event
 
 
+class _HeaderClasses(headerregistry.HeaderRegistry):
+    """The standard header registry, but each header class is made once (CPython makes a new class for
+    every header it builds, a large part of the cost of a message)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+class _MailPolicy(policy.EmailPolicy):
+    """A plain ASCII header that fits on one line is written as it is: the same bytes the general
+    folding algorithm produces for it, without parsing it again."""
+
+    def _as_is(self, name: str, value: str) -> str | None:
+        text = str(value)
+        if text.isascii() and "\r" not in text and "\n" not in text and len(name) + len(text) + 2 <= self.max_line_length:
+            return f"{name}: {text}{self.linesep}"
+        return None
+
+    def fold(self, name: str, value: str) -> str:
+        return self._as_is(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = self._as_is(name, value)
+        return folded.encode("ascii") if folded is not None else super().fold_binary(name, value)
+
+
 # SMTP's CRLF policy, but long headers are not folded into RFC 2047 encoded words: a List-Unsubscribe
 # URL longer than 78 characters must stay a plain <https://...> for mail clients to act on it.
-MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+MAIL_POLICY = _MailPolicy(linesep="\r\n", max_line_length=998, header_factory=_HeaderClasses())
 
 
 class HeaderInjection(ValueError):

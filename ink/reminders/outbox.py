@@ -27,6 +27,7 @@ import socket
 import time
 import uuid
 from collections import deque
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -64,6 +65,8 @@ NUDGE_AFTER = timedelta(hours=2)
 NUDGE_AGAIN_AFTER = timedelta(days=3)
 NUDGE_LOOKBACK = timedelta(days=14)
 WEEKLY_WINDOW = timedelta(days=2)
+# Erased-or-not for the recipients of the batch being dispatched (is_erased_recipient asks it first).
+_erased_known: ContextVar[dict[str, bool] | None] = ContextVar("erased_known", default=None)
 # Which subscription wins when one address follows an occurrence several ways.
 _PREFERENCE = {TargetKind.SERIES: 0, TargetKind.ORGANISATION: 1, TargetKind.TOPIC: 2}
 
@@ -452,15 +455,15 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _load_claimed(row_id: int) -> OutboxMessage:
-    """The claimed row with its subscription and subscriber in one query (compose then finds them loaded)."""
-    row, _, _ = db.session.execute(
+def _load_claimed(row_id: int) -> tuple[OutboxMessage, Subscription | None, Subscriber | None]:
+    """The claimed row with its subscription and subscriber in one query. Keep the tuple while composing:
+    the session holds loaded objects weakly, and compose finds these without a query of its own."""
+    return db.session.execute(
         sa.select(OutboxMessage, Subscription, Subscriber)
         .outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id)
         .outerjoin(Subscriber, Subscriber.id == Subscription.subscriber_id)
         .where(OutboxMessage.id == row_id)
-    ).one()
-    return row
+    ).tuples().one()
 
 
 def _finish(row: OutboxMessage, status: MessageStatus, *, error: str = "", sent_at: datetime | None = None) -> None:
@@ -567,8 +570,17 @@ def _dispatch_batch(ids: list[int], now: datetime, relay: _Relay, worker: str, r
     from ink.reminders.compose import Batch  # compose imports this module
 
     batch = Batch(now=now)
-    queue = deque(ids)
-    dropped: set[int] = set()  # rows whose connection broke once already in this run
+    known = _erased_known.set(_erased_among(ids))
+    try:
+        return _send_rows(deque(ids), batch, now, relay, worker, result, deadline)
+    finally:
+        _erased_known.reset(known)
+
+
+def _send_rows(queue: deque[int], batch: Any, now: datetime, relay: _Relay, worker: str, result: DispatchResult,
+               deadline: float) -> bool:
+    """Claim, compose and send each row in turn; a row whose connection broke goes again first."""
+    dropped: set[int] = set()  # rows whose connection broke once already in this batch
     while queue:
         if time.monotonic() > deadline:
             return False
@@ -576,7 +588,7 @@ def _dispatch_batch(ids: list[int], now: datetime, relay: _Relay, worker: str, r
         if not claim(row_id, worker, now):
             result.lost_claims += 1
             continue
-        row = _load_claimed(row_id)
+        row, *_loaded = _load_claimed(row_id)  # _loaded: kept alive while composing
         built = _compose_or_fail(row, row_id, batch, result)
         if built is None:
             continue
@@ -611,7 +623,7 @@ def _compose_or_fail(row: OutboxMessage, row_id: int, batch: Any, result: Dispat
     except Exception as error:  # a rendering bug must not stop the batch
         current_app.logger.exception("Could not compose outbox message %s", row_id)
         db.session.rollback()
-        row = _load_claimed(row_id)
+        row = _load_claimed(row_id)[0]
         _finish(row, MessageStatus.FAILED, error=f"could not compose: {type(error).__name__}: {error}")
         result.failed += 1
         return None
@@ -631,4 +643,16 @@ def _count_retry(result: DispatchResult, retrying: bool) -> None:
 
 
 def is_erased_recipient(email: str) -> bool:
+    known = _erased_known.get()
+    if known is not None and email in known:
+        return known[email]
     return db.session.get(ErasedAddress, address_hash(email)) is not None
+
+
+def _erased_among(ids: list[int]) -> dict[str, bool]:
+    """For a batch's recipients, whether each address was erased: two queries instead of one per message.
+    (An erasure during the batch renames or deletes its rows, so the reloaded row still tells.)"""
+    recipients = set(db.session.scalars(sa.select(OutboxMessage.recipient).where(OutboxMessage.id.in_(ids))))
+    hashes = {address_hash(email): email for email in recipients}
+    erased = set(db.session.scalars(sa.select(ErasedAddress.address_hash).where(ErasedAddress.address_hash.in_(list(hashes)))))
+    return {email: digest in erased for digest, email in hashes.items()}
