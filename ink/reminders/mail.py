@@ -18,7 +18,7 @@ from email import headerregistry, policy
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from icalendar import Calendar, Event
@@ -26,11 +26,25 @@ from icalendar import Calendar, Event
 
 class _HeaderClasses(headerregistry.HeaderRegistry):
     """The standard header registry, but each header class is made once (CPython makes a new class for
-    every header it builds, a large part of the cost of a message)."""
+    every header it builds, a large part of the cost of a message), and a header seen recently (the
+    same sender, subject or Content-Type in every message of a batch) is not parsed again: header
+    objects are immutable."""
 
     def __init__(self) -> None:
         super().__init__()
         self._made: dict[str, type] = {}
+        self._recent: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._recent.get(key)
+        if header is None:
+            if len(self._recent) >= 512:
+                self._recent.clear()
+            header = self._recent[key] = super().__call__(name, value)
+        return header
 
     def __getitem__(self, name: str) -> type:
         key = name.lower()
