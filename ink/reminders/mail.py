@@ -7,10 +7,12 @@ Backends: "smtp" (INK_MAIL_HOST, _PORT, _SECURITY none/starttls/tls, _USERNAME, 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import smtplib
 import ssl
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,7 +142,17 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str | 
             attachment.content, subtype=attachment.subtype, filename=attachment.filename,
             params=attachment.params,
         )
+    _set_boundaries(message)
     return message
+
+
+def _set_boundaries(message: EmailMessage) -> None:
+    """A random boundary for each multipart part, chosen here: left to the generator, it compiles a new
+    regular expression for every message to make sure its boundary is not in the text (122 random bits
+    need no such check)."""
+    for part in message.walk():
+        if part.is_multipart() and part.get_boundary() is None:
+            part.set_boundary(f"=_ink_{uuid.uuid4().hex}")
 
 
 def occurrence_ics(*, uid: str, title: str, start_at: datetime, end_at: datetime, stamp: datetime,
@@ -303,7 +315,12 @@ def sender_address(app: Flask | None = None) -> str:
 
 
 def sender_domain(app: Flask | None = None) -> str:
-    address = parseaddr(sender_address(app))[1]
+    return _domain_of(sender_address(app))
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(sender: str) -> str:
+    address = parseaddr(sender)[1]
     return address.rpartition("@")[2] or "ink-events.invalid"
 
 
