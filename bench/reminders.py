@@ -1,15 +1,18 @@
 """Benchmark: dispatch a weekly digest to 10,000 confirmed subscribers through a local SMTP sink.
 
-    .venv/bin/python -m bench.reminders [--subscribers 10000] [--database-url URL]
+    .venv/bin/python -m bench.reminders [--subscribers 10000] [--per-connection 50] [--database-url URL]
     (or .venv/bin/python bench/reminders.py ...)
 
 Default database: a temporary SQLite file; a database given is EMPTIED first and the schema built by
-the migrations. The SMTP sink is aiosmtpd on 127.0.0.1 (accepts and counts).
-Prints planning time, dispatch time and messages per second.
+the migrations. The SMTP sink is aiosmtpd on 127.0.0.1 (accepts and counts) and, like many relays,
+allows --per-connection messages on one connection (default 50; 0: no limit): the next MAIL gets
+"421" and the connection is closed, so the dispatcher must reconnect.
+Prints planning time, dispatch time, messages per second and the dispatcher's CPU time.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing
 import sys
 import tempfile
@@ -38,18 +41,28 @@ DIGEST_AT = datetime(2026, 6, 8, 5, 0, tzinfo=timezone.utc)
 
 
 class Sink:
-    def __init__(self, count, size) -> None:  # type: ignore[no-untyped-def]
-        self.count, self.size = count, size
+    def __init__(self, count, size, hangups, per_connection: int) -> None:  # type: ignore[no-untyped-def]
+        self.count, self.size, self.hangups, self.per_connection = count, size, hangups, per_connection
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        if self.per_connection and getattr(session, "accepted", 0) >= self.per_connection:
+            self.hangups.value += 1
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.count.value += 1
         self.size.value += len(envelope.original_content or envelope.content)
+        session.accepted = getattr(session, "accepted", 0) + 1  # per connection (one session each)
         return "250 2.0.0 OK"
 
 
-def run_sink(port: int, count, size, ready, stop) -> None:  # type: ignore[no-untyped-def]
+def run_sink(port: int, count, size, hangups, per_connection: int, ready, stop) -> None:  # type: ignore[no-untyped-def]
     """The SMTP sink in its own process, so it does not compete with the dispatcher for the GIL."""
-    controller = Controller(Sink(count, size), hostname="127.0.0.1", port=port)
+    controller = Controller(Sink(count, size, hangups, per_connection), hostname="127.0.0.1", port=port)
     controller.start()
     ready.set()
     stop.wait()
@@ -83,14 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     add_database_url(parser, "SQLAlchemy URL (default: a temporary SQLite file). The database is emptied first.",
                      from_env=False)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--per-connection", type=int, default=50,
+                        help="messages the sink accepts per connection before 421 and hanging up (0: no limit)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="ink-bench-") as tmp:
         url = args.database_url or sqlite_url(tmp)
         port = free_port()
-        count, size = multiprocessing.Value("i", 0), multiprocessing.Value("q", 0)
+        count, size, hangups = multiprocessing.Value("i", 0), multiprocessing.Value("q", 0), multiprocessing.Value("i", 0)
         ready, stop = multiprocessing.Event(), multiprocessing.Event()
-        sink_process = multiprocessing.Process(target=run_sink, args=(port, count, size, ready, stop), daemon=True)
+        sink_process = multiprocessing.Process(
+            target=run_sink, args=(port, count, size, hangups, args.per_connection, ready, stop), daemon=True)
         sink_process.start()
         ready.wait(30)
         app = bench_app(url, TESTING=True, BASE_URL="https://ink.example.org", CLOCK=FrozenClock(DIGEST_AT),
@@ -106,9 +122,10 @@ def main(argv: list[str] | None = None) -> int:
                 db.session.commit()
                 plan_seconds = time.perf_counter() - started
 
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 result = dispatch_due(DIGEST_AT, batch_size=args.batch_size, max_seconds=3600)
                 dispatch_seconds = time.perf_counter() - started
+                cpu_seconds = time.process_time() - cpu_started
                 pending = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                             .where(OutboxMessage.status != "sent"))
                 dialect = db.engine.dialect.name
@@ -117,12 +134,15 @@ def main(argv: list[str] | None = None) -> int:
             stop.set()
             sink_process.join(30)
 
-    print(f"database: {dialect}; subscribers: {args.subscribers}; batch size: {args.batch_size}")
+    limit = f"{args.per_connection} messages per connection" if args.per_connection else "no limit per connection"
+    print(f"database: {dialect}; subscribers: {args.subscribers}; batch size: {args.batch_size}; relay: {limit}")
     print(f"planned {planned} digest rows in {plan_seconds:.2f} s")
     accepted = count.value
     print(f"dispatched: {result}; SMTP sink accepted {accepted} messages ({size.value / accepted / 1024:.1f} KiB each)"
           if accepted else f"dispatched: {result}")
-    print(f"dispatch time {dispatch_seconds:.2f} s -> {result.sent / dispatch_seconds:.0f} messages/second")
+    print(f"relay hung up {hangups.value} times; the dispatcher reconnected {result.reconnects} times")
+    print(f"dispatch time {dispatch_seconds:.2f} s -> {result.sent / dispatch_seconds:.0f} messages/second "
+          f"(dispatcher CPU {cpu_seconds:.2f} s -> {result.sent / cpu_seconds:.0f} messages per CPU second)")
     if pending:
         print(f"WARNING: {pending} rows not sent")
     return 0

@@ -7,26 +7,76 @@ Backends: "smtp" (INK_MAIL_HOST, _PORT, _SECURITY none/starttls/tls, _USERNAME, 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import smtplib
 import ssl
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
+from email import headerregistry, policy
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from icalendar import Calendar, Event
 
 
+class _HeaderClasses(headerregistry.HeaderRegistry):
+    """The standard header registry, but each header class is made once (CPython makes a new class for
+    every header it builds, a large part of the cost of a message), and a header seen recently (the
+    same sender, subject or Content-Type in every message of a batch) is not parsed again: header
+    objects are immutable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+        self._recent: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._recent.get(key)
+        if header is None:
+            if len(self._recent) >= 512:
+                self._recent.clear()
+            header = self._recent[key] = super().__call__(name, value)
+        return header
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+class _MailPolicy(policy.EmailPolicy):
+    """A plain ASCII header that fits on one line is written as it is: the same bytes the general
+    folding algorithm produces for it, without parsing it again."""
+
+    def _as_is(self, name: str, value: str) -> str | None:
+        text = str(value)
+        if text.isascii() and "\r" not in text and "\n" not in text and len(name) + len(text) + 2 <= self.max_line_length:
+            return f"{name}: {text}{self.linesep}"
+        return None
+
+    def fold(self, name: str, value: str) -> str:
+        return self._as_is(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = self._as_is(name, value)
+        return folded.encode("ascii") if folded is not None else super().fold_binary(name, value)
+
+
 # SMTP's CRLF policy, but long headers are not folded into RFC 2047 encoded words: a List-Unsubscribe
 # URL longer than 78 characters must stay a plain <https://...> for mail clients to act on it.
-MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+MAIL_POLICY = _MailPolicy(linesep="\r\n", max_line_length=998, header_factory=_HeaderClasses())
 
 
 class HeaderInjection(ValueError):
@@ -92,7 +142,17 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str | 
             attachment.content, subtype=attachment.subtype, filename=attachment.filename,
             params=attachment.params,
         )
+    _set_boundaries(message)
     return message
+
+
+def _set_boundaries(message: EmailMessage) -> None:
+    """A random boundary for each multipart part, chosen here: left to the generator, it compiles a new
+    regular expression for every message to make sure its boundary is not in the text (122 random bits
+    need no such check)."""
+    for part in message.walk():
+        if part.is_multipart() and part.get_boundary() is None:
+            part.set_boundary(f"=_ink_{uuid.uuid4().hex}")
 
 
 def occurrence_ics(*, uid: str, title: str, start_at: datetime, end_at: datetime, stamp: datetime,
@@ -150,6 +210,8 @@ class _SMTPConnection:
 
 
 def _raise_for_code(code: int, detail: str) -> None:
+    if code == 421:  # "service not available, closing transmission channel": the connection is gone
+        raise TemporaryMailError(detail[:400], connection_lost=True)
     if 400 <= code < 500:
         raise TemporaryMailError(detail[:400])
     raise PermanentMailError(detail[:400])
@@ -253,7 +315,12 @@ def sender_address(app: Flask | None = None) -> str:
 
 
 def sender_domain(app: Flask | None = None) -> str:
-    address = parseaddr(sender_address(app))[1]
+    return _domain_of(sender_address(app))
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(sender: str) -> str:
+    address = parseaddr(sender)[1]
     return address.rpartition("@")[2] or "ink-events.invalid"
 
 

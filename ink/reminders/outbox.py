@@ -3,10 +3,19 @@
 Exactly once: a row is planned at most once per (kind, ref, recipient) (unique constraint, insert that
 ignores conflicts); a dispatcher claims one row at a time with an atomic
 ``UPDATE ... SET status='sending' WHERE id=? AND status='pending'`` and commits the claim before talking
-to SMTP, then records the outcome. Two dispatchers therefore never send the same row. The one window
-left: a process killed after the SMTP server accepted a message but before the outcome was committed
-leaves the row in "sending"; after SENDING_LEASE it is sent again (at most one duplicate per crash, and
-the Message-ID is the same, so many mail systems drop it).
+to SMTP; the outcome (sent only once the server accepted it) is committed with the next claim, so each
+message costs one commit. Two dispatchers therefore never send the same row. The one window left: a
+process killed after the SMTP server accepted a message but before the outcome was committed leaves
+the row in "sending"; after SENDING_LEASE it is sent again (at most one duplicate per crash, and the
+Message-ID is the same, so many mail systems drop it). On PostgreSQL these commits do not wait for the
+WAL flush (``synchronous_commit = off`` for those transactions only): a crash of the database server
+itself (not of the dispatcher) may forget the last fraction of a second of outcomes, so those few
+messages go out a second time; none is ever lost.
+
+A dropped connection (the server closes it, answers 421, a network error) releases the message being
+sent (pending again, due at once, the attempt not counted); the dispatcher reconnects and goes on
+within the run's time budget. A message that breaks the connection a second time in one run waits for
+its backoff; a server that cannot be reached again (RECONNECT_DELAYS) ends the run, the rest pending.
 
 These are job functions (scheduler, CLI): unlike services, they commit.
 """
@@ -17,8 +26,11 @@ import os
 import socket
 import time
 import uuid
+from collections import deque
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,16 +52,21 @@ from ink.reminders.models import (
     TargetKind,
     address_hash,
 )
+from ink.reminders.timing import reminder_send_at
 
 # How far ahead reminders are planned: beyond the longest reminder offset.
 PLAN_AHEAD = timedelta(days=8)
 SENDING_LEASE = timedelta(minutes=10)
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720)
 MAX_ATTEMPTS = 8
+# Seconds before each further attempt to reach the mail server after the first failed (INK_MAIL_RECONNECT_DELAYS).
+RECONNECT_DELAYS = (1.0, 3.0)
 NUDGE_AFTER = timedelta(hours=2)
 NUDGE_AGAIN_AFTER = timedelta(days=3)
 NUDGE_LOOKBACK = timedelta(days=14)
 WEEKLY_WINDOW = timedelta(days=2)
+# Erased-or-not for the recipients of the batch being dispatched (is_erased_recipient asks it first).
+_erased_known: ContextVar[dict[str, bool] | None] = ContextVar("erased_known", default=None)
 # Which subscription wins when one address follows an occurrence several ways.
 _PREFERENCE = {TargetKind.SERIES: 0, TargetKind.ORGANISATION: 1, TargetKind.TOPIC: 2}
 
@@ -160,7 +177,7 @@ def plan_reminders(now: datetime) -> int:
             offset = subscription.offset_minutes
             rows.append(_row(
                 MessageKind.REMINDER, occ_ref(occ.id), email, locale=subscription.subscriber.locale,
-                due_at=occ.start_at - timedelta(minutes=offset), expires_at=occ.start_at, now=now,
+                due_at=reminder_send_at(occ.start_at, offset), expires_at=occ.start_at, now=now,
                 subscription_id=subscription.id, occurrence_id=occ.id, payload={"offset": offset},
             ))
     return enqueue(rows)
@@ -336,7 +353,7 @@ def follow_move(occ: Occurrence) -> None:
         )
     ):
         if row.kind == MessageKind.REMINDER.value:
-            row.due_at = occ.start_at - timedelta(minutes=int(row.payload.get("offset", 24 * 60)))
+            row.due_at = reminder_send_at(occ.start_at, int(row.payload.get("offset", 24 * 60)))
         else:
             row.due_at = organiser_reminder_due(occ)
         row.next_attempt_at = row.due_at
@@ -374,15 +391,27 @@ class DispatchResult:
     retried: int = 0
     failed: int = 0
     lost_claims: int = 0
+    reconnects: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return (f"sent {self.sent}, skipped {self.skipped}, retry later {self.retried}, "
+        text = (f"sent {self.sent}, skipped {self.skipped}, retry later {self.retried}, "
                 f"failed {self.failed}")
+        return text + (f", reconnected {self.reconnects} times" if self.reconnects else "")
+
+
+class RelayDown(Exception):
+    """The mail server could not be reached again within the bounded reconnect attempts."""
 
 
 def _worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _fast_commit() -> None:
+    """On PostgreSQL, this transaction's commit does not wait for the WAL flush (see the docstring)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
 
 
 def release_stale_claims(now: datetime) -> int:
@@ -410,7 +439,11 @@ def due_ids(now: datetime, limit: int) -> list[int]:
 
 
 def claim(row_id: int, worker: str, now: datetime) -> bool:
-    """Atomically take one pending row; False when another dispatcher took it first."""
+    """Atomically take one pending row; False when another dispatcher took it first.
+
+    The same commit records the outcome of the previous message (``_finish`` leaves it to us), so a
+    message costs one commit."""
+    _fast_commit()
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == MessageStatus.PENDING)
@@ -422,11 +455,23 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def _load_claimed(row_id: int) -> tuple[OutboxMessage, Subscription | None, Subscriber | None]:
+    """The claimed row with its subscription and subscriber in one query. Keep the tuple while composing:
+    the session holds loaded objects weakly, and compose finds these without a query of its own."""
+    return db.session.execute(
+        sa.select(OutboxMessage, Subscription, Subscriber)
+        .outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id)
+        .outerjoin(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(OutboxMessage.id == row_id)
+    ).tuples().one()
+
+
 def _finish(row: OutboxMessage, status: MessageStatus, *, error: str = "", sent_at: datetime | None = None) -> None:
+    """Record an outcome; the next claim (or the end of the run) commits it."""
     row.status = status
     row.last_error = error[:500]
     row.sent_at = sent_at
-    db.session.commit()
+    db.session.flush()
 
 
 def _retry_later(row: OutboxMessage, now: datetime, error: str) -> bool:
@@ -435,80 +480,181 @@ def _retry_later(row: OutboxMessage, now: datetime, error: str) -> bool:
     if row.attempts >= MAX_ATTEMPTS or (row.expires_at is not None and now + delay >= row.expires_at):
         _finish(row, MessageStatus.FAILED, error=f"gave up after {row.attempts} attempts: {error}")
         return False
-    row.status = MessageStatus.PENDING
     row.next_attempt_at = now + delay
     row.claimed_by = None
     _finish(row, MessageStatus.PENDING, error=error)
     return True
 
 
+def _release(row: OutboxMessage, now: datetime, error: str) -> None:
+    """The connection broke under this message: it goes back to pending, due again at once, as if never tried."""
+    row.next_attempt_at = now
+    row.claimed_by = None
+    row.attempts = max(row.attempts - 1, 0)
+    _finish(row, MessageStatus.PENDING, error=f"connection lost, sending again: {error}")
+
+
+class _Relay:
+    """The mail connection of one dispatch run: opened when first needed, reopened after it is lost.
+
+    Opening tries once at once and then after each delay of ``delays`` (within the run's deadline);
+    when every attempt fails it raises RelayDown."""
+
+    def __init__(self, mailer: Mailer, deadline: float, delays: tuple[float, ...]) -> None:
+        self.mailer, self.deadline, self.delays = mailer, deadline, delays
+        self.stack = contextlib.ExitStack()
+        self.connection: Any = None
+
+    def send(self, message: Any) -> None:
+        if self.connection is None:
+            self.connection = self._open()
+        try:
+            self.connection.send(message)
+        except TemporaryMailError as error:
+            if error.connection_lost:
+                self.close()
+            raise
+
+    def _open(self) -> Any:
+        error: TemporaryMailError | None = None
+        for delay in (0.0, *self.delays):
+            if delay:
+                if time.monotonic() + delay > self.deadline:
+                    break
+                time.sleep(delay)
+            try:
+                return self.stack.enter_context(self.mailer.connect())
+            except TemporaryMailError as failure:
+                error = failure
+        raise RelayDown(str(error or "no time left to reconnect"))
+
+    def close(self) -> None:
+        self.connection = None
+        self.stack.close()
+        self.stack = contextlib.ExitStack()
+
+
+def reconnect_delays() -> tuple[float, ...]:
+    """Seconds to wait before each further attempt to reach the mail server (INK_MAIL_RECONNECT_DELAYS)."""
+    value = current_app.config.get("MAIL_RECONNECT_DELAYS", RECONNECT_DELAYS)
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+    return tuple(float(delay) for delay in value)
+
+
 def dispatch_due(now: datetime, mailer: Mailer | None = None, *, batch_size: int = 500,
                  worker: str | None = None, max_seconds: float = 50.0) -> DispatchResult:
-    """Send what is due, batch after batch (one mail connection each), re-checking every message just
-    before it goes. Stops when nothing is due or after ``max_seconds`` (the next tick carries on)."""
+    """Send what is due over one mail connection, reconnecting when the server drops it, re-checking
+    every message just before it goes. Stops when nothing is due, when the server stays unreachable,
+    or after ``max_seconds`` (the next tick carries on)."""
     mailer = mailer or mailer_from_config()
     worker = worker or _worker_id()
     result = DispatchResult()
     release_stale_claims(now)
     deadline = time.monotonic() + max_seconds
-    while True:
-        ids = due_ids(now, batch_size)
-        if not ids:
-            break
-        if not _dispatch_batch(ids, now, mailer, worker, result) or time.monotonic() > deadline:
-            break
+    relay = _Relay(mailer, deadline, reconnect_delays())
+    try:
+        while time.monotonic() <= deadline:
+            ids = due_ids(now, batch_size)
+            if not ids or not _dispatch_batch(ids, now, relay, worker, result, deadline):
+                break
+    finally:
+        db.session.commit()  # the last message's outcome
+        relay.close()
     return result
 
 
-def _dispatch_batch(ids: list[int], now: datetime, mailer: Mailer, worker: str, result: DispatchResult) -> bool:
-    """Send one batch over one connection. False when the connection failed (stop for this tick)."""
-    from ink.reminders.compose import Batch, Skip, compose
+def _dispatch_batch(ids: list[int], now: datetime, relay: _Relay, worker: str, result: DispatchResult,
+                    deadline: float) -> bool:
+    """Send one batch of rows. False when the run must stop (mail server down, or out of time)."""
+    from ink.reminders.compose import Batch  # compose imports this module
 
     batch = Batch(now=now)
-    with contextlib.ExitStack() as stack:
-        connection = None
-        for row_id in ids:
-            if not claim(row_id, worker, now):
-                result.lost_claims += 1
-                continue
-            row = db.session.get(OutboxMessage, row_id)
-            assert row is not None
-            try:
-                built = compose(row, batch)
-            except Exception as error:  # a rendering bug must not stop the batch
-                current_app.logger.exception("Could not compose outbox message %s", row_id)
-                db.session.rollback()
-                row = db.session.get(OutboxMessage, row_id)
-                assert row is not None
-                _finish(row, MessageStatus.FAILED, error=f"could not compose: {type(error).__name__}: {error}")
-                result.failed += 1
-                continue
-            if isinstance(built, Skip):
-                _finish(row, MessageStatus.SKIPPED, error=built.reason)
-                result.skipped += 1
-                result.reasons[built.reason] = result.reasons.get(built.reason, 0) + 1
-                continue
-            try:
-                if connection is None:
-                    connection = stack.enter_context(mailer.connect())
-                connection.send(built)
-            except TemporaryMailError as error:
-                if _retry_later(row, now, str(error)):
-                    result.retried += 1
-                else:
-                    result.failed += 1
-                if error.connection_lost:
-                    return False  # the rest stay pending (unclaimed) for the next tick
-            except PermanentMailError as error:
-                _finish(row, MessageStatus.FAILED, error=str(error))
-                result.failed += 1
+    known = _erased_known.set(_erased_among(ids))
+    try:
+        return _send_rows(deque(ids), batch, now, relay, worker, result, deadline)
+    finally:
+        _erased_known.reset(known)
+
+
+def _send_rows(queue: deque[int], batch: Any, now: datetime, relay: _Relay, worker: str, result: DispatchResult,
+               deadline: float) -> bool:
+    """Claim, compose and send each row in turn; a row whose connection broke goes again first."""
+    dropped: set[int] = set()  # rows whose connection broke once already in this batch
+    while queue:
+        if time.monotonic() > deadline:
+            return False
+        row_id = queue.popleft()
+        if not claim(row_id, worker, now):
+            result.lost_claims += 1
+            continue
+        row, *_loaded = _load_claimed(row_id)  # _loaded: kept alive while composing
+        built = _compose_or_fail(row, row_id, batch, result)
+        if built is None:
+            continue
+        try:
+            relay.send(built)
+        except RelayDown as error:
+            _count_retry(result, _retry_later(row, now, str(error)))
+            return False  # the rest stay pending (unclaimed) for the next tick
+        except TemporaryMailError as error:
+            if error.connection_lost and row_id not in dropped:
+                dropped.add(row_id)
+                _release(row, now, str(error))
+                result.reconnects += 1
+                queue.appendleft(row_id)  # again, first thing on the new connection
             else:
-                # The subject as the recipient saw it, for the outbox page (a new dict: JSON columns track assignment).
-                row.payload = {**(row.payload or {}), "subject": str(built["Subject"])}
-                _finish(row, MessageStatus.SENT, sent_at=now)
-                result.sent += 1
+                _count_retry(result, _retry_later(row, now, str(error)))
+        except PermanentMailError as error:
+            _finish(row, MessageStatus.FAILED, error=str(error))
+            result.failed += 1
+        else:
+            # The subject as the recipient saw it, for the outbox page (a new dict: JSON columns track assignment).
+            row.payload = {**(row.payload or {}), "subject": str(built["Subject"])}
+            _finish(row, MessageStatus.SENT, sent_at=now)
+            result.sent += 1
     return True
 
 
+def _compose_or_fail(row: OutboxMessage, row_id: int, batch: Any, result: DispatchResult) -> EmailMessage | None:
+    """The message to send, or None when it was skipped or could not be composed (recorded)."""
+    from ink.reminders.compose import Skip, compose  # compose imports this module
+
+    try:
+        built = compose(row, batch)
+    except Exception as error:  # a rendering bug must not stop the batch
+        current_app.logger.exception("Could not compose outbox message %s", row_id)
+        db.session.rollback()
+        row = _load_claimed(row_id)[0]
+        _finish(row, MessageStatus.FAILED, error=f"could not compose: {type(error).__name__}: {error}")
+        result.failed += 1
+        return None
+    if isinstance(built, Skip):
+        _finish(row, MessageStatus.SKIPPED, error=built.reason)
+        result.skipped += 1
+        result.reasons[built.reason] = result.reasons.get(built.reason, 0) + 1
+        return None
+    return built
+
+
+def _count_retry(result: DispatchResult, retrying: bool) -> None:
+    if retrying:
+        result.retried += 1
+    else:
+        result.failed += 1
+
+
 def is_erased_recipient(email: str) -> bool:
+    known = _erased_known.get()
+    if known is not None and email in known:
+        return known[email]
     return db.session.get(ErasedAddress, address_hash(email)) is not None
+
+
+def _erased_among(ids: list[int]) -> dict[str, bool]:
+    """For a batch's recipients, whether each address was erased: two queries instead of one per message.
+    (An erasure during the batch renames or deletes its rows, so the reloaded row still tells.)"""
+    recipients = set(db.session.scalars(sa.select(OutboxMessage.recipient).where(OutboxMessage.id.in_(ids))))
+    hashes = {address_hash(email): email for email in recipients}
+    erased = set(db.session.scalars(sa.select(ErasedAddress.address_hash).where(ErasedAddress.address_hash.in_(list(hashes)))))
+    return {email: digest in erased for digest, email in hashes.items()}

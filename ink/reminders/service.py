@@ -28,6 +28,7 @@ from ink.reminders.models import (
     address_hash,
     normalise_address,
 )
+from ink.reminders.timing import replan_reminders
 
 # Bump when the consent text on the subscribe forms changes; stored with each confirmation.
 CONSENT_VERSION = "2026-11"
@@ -256,12 +257,16 @@ def get_subscription_of(subscriber: Subscriber, subscription_id: int) -> Subscri
 
 
 def update_preferences(subscriber: Subscriber, *, locale: str, offset_minutes: int | None = None) -> None:
+    """Change language and reminder offset; unsent messages follow both."""
     subscriber.locale = locale
     if offset_minutes is not None:
         if offset_minutes not in OFFSET_CHOICES:
             raise ValidationFailed(N_("Please choose when the reminder should arrive."), "offset_minutes")
         for subscription in subscriber.subscriptions:
             subscription.offset_minutes = offset_minutes
+        db.session.flush()
+        # Reminders already planned move to the new time; those already sent stay sent.
+        replan_reminders([subscription.id for subscription in subscriber.subscriptions])
     # Messages not yet sent follow the new language.
     db.session.execute(
         sa.update(OutboxMessage)

@@ -97,6 +97,7 @@ def app_config(smtp_server: SMTPServer, tmp_path) -> dict[str, object]:  # type:
         "MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1", "MAIL_PORT": smtp_server.port,
         "MAIL_FROM": "INK Events <no-reply@ink.example.org>",
         "SCHEDULER_LOCK_FILE": str(tmp_path / "scheduler.lock"), "MAIL_DIRECTORY": str(tmp_path / "mail"),
+        "MAIL_RECONNECT_DELAYS": (0.01, 0.02),  # tests need not wait seconds for a relay that stays down
     }
 
 
