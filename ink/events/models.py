@@ -1,3 +1,8 @@
+"""Events models: Venue, EventSeries (with its recurrence rule, status and topics) and Occurrence.
+
+Only columns, relationships and small derived properties; no queries and no rules (those live in
+service.py), and nothing from the higher domains (attendance, feeds, reminders).
+"""
 from __future__ import annotations
 
 import enum
@@ -148,8 +153,16 @@ class EventSeries(db.Model):
         return local_to_utc(self.start_local, self.timezone)
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == SeriesStatus.DRAFT
+
+    @property
     def is_published(self) -> bool:
         return self.status == SeriesStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SeriesStatus.CANCELLED
 
     @property
     def organisations(self) -> list[Organisation]:
