@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 from ink import config as default_config
+from ink.events.models import EventSeries, SeriesStatus
+from ink.organisations.models import Organisation, OrganisationStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "ink"
@@ -95,3 +97,12 @@ def test_templates_ask_the_model_instead_of_comparing_status_strings() -> None:
         if STATUS_STRING_COMPARISON.search(line)
     ]
     assert offenders == []
+
+
+def test_the_models_answer_status_questions() -> None:
+    draft, cancelled = EventSeries(status=SeriesStatus.DRAFT), EventSeries(status=SeriesStatus.CANCELLED)
+    assert (draft.is_draft, draft.is_published, draft.is_cancelled) == (True, False, False)
+    assert (cancelled.is_draft, cancelled.is_cancelled) == (False, True)
+    pending, archived = Organisation(status=OrganisationStatus.PENDING), Organisation(status=OrganisationStatus.ARCHIVED)
+    assert (pending.is_pending, pending.is_active, pending.is_archived, pending.is_public) == (True, False, False, False)
+    assert (archived.is_archived, Organisation(status=OrganisationStatus.ACTIVE).is_public) == (True, True)
