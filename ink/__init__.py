@@ -78,6 +78,15 @@ def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             )
         app.config["SECRET_KEY"] = "insecure-development-key"
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    _resolve_instance_paths(app)
+
+
+def _resolve_instance_paths(app: Flask) -> None:
+    """Settings declared None in ink/config.py whose default lives in the instance folder."""
+    defaults = {"MAIL_DIRECTORY": "mail", "SCHEDULER_LOCK_FILE": "scheduler.lock"}
+    for key, name in defaults.items():
+        if not app.config.get(key):
+            app.config[key] = os.path.join(app.instance_path, name)
 
 
 def _register_blueprints(app: Flask) -> None:

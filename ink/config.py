@@ -16,6 +16,8 @@ NETWORK_EMAIL = "contact@ink-events.example"
 # (so adding a language needs only its catalogue).
 LANGUAGES: tuple[str, ...] | None = None
 BABEL_DEFAULT_LOCALE = "en"
+# Where the catalogues live, relative to the ink package.
+BABEL_TRANSLATION_DIRECTORIES = "translations"
 
 # How far ahead occurrences are materialised; the scheduler extends it daily.
 OCCURRENCE_HORIZON_DAYS = 730
@@ -51,3 +53,29 @@ MAIL_SECURITY = "none"  # none | starttls | tls
 MAIL_USERNAME: str | None = None
 MAIL_PASSWORD: str | None = None
 MAIL_FROM = "INK Events <no-reply@ink-events.example>"
+# Seconds before each further attempt to reach the mail server after a reconnect at once failed.
+MAIL_RECONNECT_DELAYS: tuple[float, ...] = (1.0, 3.0)
+# Where the "file" backend writes .eml files. None: instance/mail (resolved in create_app).
+MAIL_DIRECTORY: str | None = None
+
+# Reminders: the lock file that keeps the scheduler to one process. None: instance/scheduler.lock
+# (resolved in create_app).
+SCHEDULER_LOCK_FILE: str | None = None
+# The local hour (0-23) at which the weekly digest goes out.
+DIGEST_HOUR = 7
+
+# Attendance: hours after an occurrence ends during which its door-counter link still works.
+DOOR_LINK_GRACE_HOURS = 4
+
+# Feeds: how far back a calendar feed reaches, in days (or a timedelta).
+FEED_PAST_WINDOW = 183
+# Feeds: rendered feeds kept in memory (entries), how long one is served (seconds), and how often
+# the data's version is checked to invalidate them early (seconds).
+FEED_CACHE_SIZE = 256
+FEED_CACHE_SECONDS = 300
+FEED_VERSION_CHECK_SECONDS = 1.0
+
+# Tests only: a clock object (ink.core.clock) the app uses instead of the system clock.
+CLOCK = None
+# Tests only: False renders the 500 page for an unexpected error instead of raising it into the test.
+PROPAGATE_TEST_ERRORS = True

@@ -174,7 +174,6 @@ def spreadsheet_datetime(value: datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     if not app.config.get("LANGUAGES"):
         app.config["LANGUAGES"] = catalogue_languages(app.config["BABEL_DEFAULT_LOCALE"])
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -10,7 +10,6 @@ def init_app(app: Flask) -> None:
     from ink.attendance.views import bp
     from ink.panels import register_panel
 
-    app.config.setdefault("DOOR_LINK_GRACE_HOURS", 4)
     app.register_blueprint(bp)
     app.cli.add_command(door_link_command)
     register_panel(app, "occurrence", "attendance/_occurrence_panel.html", panels.occurrence_panel)

@@ -60,6 +60,7 @@ def _next_day(day: date) -> date:
 
 
 def calendar_year(year: int) -> Period:
+    """The period from 1 January to 31 December of a year."""
     return Period(date(year, 1, 1), date(year, 12, 31))
 
 
@@ -207,6 +208,7 @@ def _row(label: str, result: Any, key: Any = None) -> Row:
 
 def range_report(period: Period, *, now: datetime, tz: str, organisation: Organisation | None = None,
                  month_label: Any = None) -> RangeReport:
+    """Held, cancelled and counted occurrences with attendance over a period: totals, by month and by series."""
     start_at, end_at = period.bounds(tz)
     held_by = min(now, end_at)
     month_starts = _month_starts(period)
@@ -262,6 +264,7 @@ def _next_month(day: date) -> date:
 
 def missing_in_period(start_at: datetime, held_by: datetime, organisation_id: int | None,
                       limit: int = MISSING_LISTED) -> list[Occurrence]:
+    """Held, published occurrences in the period that have no attendance count yet (at most `limit`)."""
     query = (
         sa.select(Occurrence)
         .join(Occurrence.series)
@@ -366,12 +369,15 @@ def rows_to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def format_average(value: float | None) -> str:
+    """An average with one decimal for tables and CSV; empty when there is none."""
     return "" if value is None else f"{value:.1f}"
 
 
 def table_rows(rows: list[Row]) -> list[list[Any]]:
+    """Report rows as table cells, in the order of table_header()."""
     return [[r.label, r.held, r.cancelled, r.counted, r.total, format_average(r.average)] for r in rows]
 
 
 def table_header() -> list[str]:
+    """The translated column headings of a report table."""
     return [_("Name"), _("Held"), _("Cancelled"), _("Counted"), _("Total attendance"), _("Average")]

@@ -53,6 +53,7 @@ class NotYetOpen(DomainError):
 # --- access ---------------------------------------------------------------------------------------
 
 def organiser_ids(series: EventSeries) -> set[int]:
+    """The ids of the organisation running a series and of its co-organisers."""
     return {series.organisation_id, *(o.id for o in series.coorganisers)}
 
 
@@ -62,6 +63,7 @@ def can_count(user: Any, series: EventSeries) -> bool:
 
 
 def require_counter(user: Any, series: EventSeries) -> None:
+    """Raise Forbidden unless the user may record attendance for the series."""
     if not can_count(user, series):
         raise Forbidden(N_("You are not an editor of an organisation that runs this event."))
 
@@ -70,12 +72,14 @@ MAX_ID = 2**31 - 1  # beyond a 32-bit key nothing exists (and PostgreSQL would r
 
 
 def get_by_id(model: type[Any], object_id: int, *options: Any) -> Any:
+    """The object of a model with this id, or None (also for ids outside the database's range)."""
     if not 0 < object_id <= MAX_ID:
         return None
     return db.session.get(model, object_id, options=list(options))
 
 
 def get_occurrence(occurrence_id: int) -> Occurrence:
+    """The occurrence with this id; NotFound if there is none."""
     occurrence = get_by_id(Occurrence, occurrence_id)
     if occurrence is None:
         raise NotFound(N_("No such occurrence."))
@@ -83,6 +87,7 @@ def get_occurrence(occurrence_id: int) -> Occurrence:
 
 
 def get_series(series_id: int) -> EventSeries:
+    """The series with this id; NotFound if there is none."""
     series = get_by_id(EventSeries, series_id)
     if series is None:
         raise NotFound(N_("No such event."))
@@ -92,6 +97,7 @@ def get_series(series_id: int) -> EventSeries:
 # --- categories -----------------------------------------------------------------------------------
 
 def series_categories(series_id: int) -> list[AttendanceCategory]:
+    """A series' attendance categories in their display order."""
     return list(db.session.scalars(
         sa.select(AttendanceCategory).where(AttendanceCategory.series_id == series_id)
         .order_by(AttendanceCategory.position, AttendanceCategory.id)
@@ -187,6 +193,7 @@ def move_category(category: AttendanceCategory, offset: int) -> None:
 
 
 def remove_category(category: AttendanceCategory) -> None:
+    """Delete a category nobody was counted in; Conflict if the door counter has counted people in it."""
     counted = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(DoorCount.n), 0)).where(
         DoorCount.category_id == category.id))
     if counted:
@@ -198,6 +205,7 @@ def remove_category(category: AttendanceCategory) -> None:
 # --- counts ---------------------------------------------------------------------------------------
 
 def check_countable(occurrence: Occurrence, *, now: datetime) -> None:
+    """Raise ValidationFailed for an occurrence that cannot have a count: cancelled, or not started yet."""
     if occurrence.is_cancelled:
         raise ValidationFailed(N_("This occurrence was cancelled, so it has no attendance."), "total")
     if occurrence.start_at > now:
@@ -205,6 +213,7 @@ def check_countable(occurrence: Occurrence, *, now: datetime) -> None:
 
 
 def get_record(occurrence_id: int) -> AttendanceRecord | None:
+    """The attendance record of an occurrence, or None before anyone counted."""
     return db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.occurrence_id == occurrence_id))
 
 
@@ -311,6 +320,7 @@ def accept_door_count(occurrence: Occurrence, *, user: Any, now: datetime,
 
 
 def revisions(record: AttendanceRecord) -> list[AttendanceRevision]:
+    """The saved revisions of an attendance record, newest first."""
     return list(db.session.scalars(
         sa.select(AttendanceRevision).where(AttendanceRevision.record_id == record.id)
         .order_by(AttendanceRevision.id.desc())
@@ -324,10 +334,12 @@ def _serializer() -> URLSafeSerializer:
 
 
 def door_link_token(link: DoorLink) -> str:
+    """The signed token that identifies a door-counter link in its URL."""
     return str(_serializer().dumps([link.id, link.nonce]))
 
 
 def door_link_url(link: DoorLink) -> str:
+    """The absolute URL of a door-counter link, built from BASE_URL."""
     return f"{current_app.config['BASE_URL']}/door/{door_link_token(link)}"
 
 
@@ -335,11 +347,12 @@ def door_link_window(occurrence: Occurrence) -> tuple[datetime, datetime]:
     """From the start of the occurrence's local day until some hours after its end."""
     tz = occurrence.series.timezone
     day_start, _next = local_day_bounds(local_date(occurrence.start_at, tz), tz)
-    grace = timedelta(hours=float(current_app.config.get("DOOR_LINK_GRACE_HOURS", 4)))
+    grace = timedelta(hours=float(current_app.config["DOOR_LINK_GRACE_HOURS"]))
     return day_start, occurrence.end_at + grace
 
 
 def create_door_link(occurrence: Occurrence, *, user: Any, now: datetime) -> DoorLink:
+    """A new door-counter link for an occurrence, valid on its day until the grace period after it ends."""
     if occurrence.is_cancelled:
         raise ValidationFailed(N_("This occurrence was cancelled; there is nothing to count."))
     valid_from, expires_at = door_link_window(occurrence)
@@ -355,11 +368,13 @@ def create_door_link(occurrence: Occurrence, *, user: Any, now: datetime) -> Doo
 
 
 def revoke_door_link(link: DoorLink, *, now: datetime) -> None:
+    """Switch a door-counter link off (idempotent)."""
     if link.revoked_at is None:
         link.revoked_at = now
 
 
 def door_links(occurrence_id: int) -> list[DoorLink]:
+    """The door-counter links of an occurrence, newest first."""
     return list(db.session.scalars(
         sa.select(DoorLink).where(DoorLink.occurrence_id == occurrence_id).order_by(DoorLink.id.desc())))
 
@@ -379,6 +394,7 @@ def load_door_link(token: str) -> DoorLink:
 
 
 def check_door_link(link: DoorLink, *, now: datetime) -> None:
+    """Raise Gone or NotYetOpen unless the door-counter link may be used now."""
     if link.revoked_at is not None:
         raise Gone(N_("This counting link has been switched off by the organiser."))
     if now >= link.expires_at:
@@ -413,6 +429,7 @@ class DoorState:
 
 
 def door_state(occurrence_id: int) -> DoorState:
+    """The door counter's current numbers per category of an occurrence, and which categories are tallies."""
     rows = db.session.execute(
         sa.select(DoorCount.category_id, DoorCount.n, AttendanceCategory.kind)
         .outerjoin(AttendanceCategory, AttendanceCategory.id == DoorCount.category_id)

@@ -1,3 +1,4 @@
+"""Auth models: the User (email, Argon2id hash, coordinator flag, locale). Queries and rules live in service.py."""
 from __future__ import annotations
 
 from datetime import datetime

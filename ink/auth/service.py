@@ -20,10 +20,12 @@ from ink.extensions import db
 
 
 def find_user_by_email(email: str) -> User | None:
+    """The user with this email address (normalised), or None."""
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
 def check_password_rules(password: str) -> None:
+    """Raise ValidationFailed unless the password's length is within the allowed range."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(N_("The password must have at least %(min)s characters."), "password", min=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -32,6 +34,7 @@ def check_password_rules(password: str) -> None:
 
 def create_user(email: str, password: str, *, now: datetime, name: str = "",
                 is_coordinator: bool = False, locale: str | None = None) -> User:
+    """A new user with a hashed password; ValidationFailed or Conflict for a bad or taken email address."""
     email = normalise_email(email)
     if not email or "@" not in email:
         raise ValidationFailed(N_("A valid email address is required."), "email")
@@ -63,6 +66,7 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    """Set a new password and sign out the user's other sessions."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
     user.session_token = secrets.token_hex(16)  # signs out every other session

@@ -1,3 +1,4 @@
+"""Auth pages: sign in and sign out. Thin: the rules live in auth.service; no queries and no other domain here."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for

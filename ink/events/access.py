@@ -10,10 +10,12 @@ from ink.organisations.access import can_manage_organisation, is_coordinator
 
 
 def can_manage_series(user: Any, series: EventSeries) -> bool:
+    """Whether the user may edit the series (a coordinator or an editor of its organisation)."""
     return can_manage_organisation(user, series.organisation)
 
 
 def require_series_manager(user: Any, series: EventSeries) -> None:
+    """Raise Forbidden unless the user may edit the series."""
     if not can_manage_series(user, series):
         raise Forbidden(N_("You are not an editor of the organisation that runs this event."))
 

@@ -1,3 +1,8 @@
+"""Events models: Venue, EventSeries (with its recurrence rule, status and topics) and Occurrence.
+
+Only columns, relationships and small derived properties; no queries and no rules (those live in
+service.py), and nothing from the higher domains (attendance, feeds, reminders).
+"""
 from __future__ import annotations
 
 import enum
@@ -202,6 +207,10 @@ class EventSeries(db.Model):
         return local_to_utc(self.start_local, self.timezone)
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == SeriesStatus.DRAFT
+
+    @property
     def is_published(self) -> bool:
         return self.status == SeriesStatus.PUBLISHED
 
@@ -231,6 +240,10 @@ class EventSeries(db.Model):
         if self.status in SHOWN_STATUSES and not self.organisation.is_public:
             return str(self.organisation.status)
         return None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SeriesStatus.CANCELLED
 
     @property
     def organisations(self) -> list[Organisation]:

@@ -65,6 +65,7 @@ _SCHEDULE_FIELDS = ("start_local", "duration_minutes", "is_all_day", "all_day_da
 
 
 def validate_series_data(data: SeriesData) -> None:
+    """Raise ValidationFailed (naming the field) for series data that cannot be saved."""
     if not data.title.strip():
         raise ValidationFailed(N_("A title is required."), "title")
     if data.is_all_day:
@@ -84,6 +85,7 @@ def validate_series_data(data: SeriesData) -> None:
 
 def create_series(data: SeriesData, *, now: datetime, horizon: timedelta = DEFAULT_HORIZON,
                   status: SeriesStatus = SeriesStatus.DRAFT) -> EventSeries:
+    """A new series (a draft unless told) with its occurrences materialised up to the horizon."""
     validate_series_data(data)
     series = EventSeries(created_at=now, updated_at=now, status=status, sequence=0)
     _apply(series, data)
@@ -149,6 +151,7 @@ def _set_audiences(series: EventSeries, audiences: list[Audience]) -> None:
 
 
 def series_recurrence(series: EventSeries) -> Recurrence:
+    """The series' recurrence rule as a pure Recurrence in its time zone."""
     return recurrence.from_rrule(series.rrule, series.start_local, series.timezone)
 
 
@@ -261,14 +264,17 @@ def extend_horizon(*, now: datetime, horizon: timedelta = DEFAULT_HORIZON) -> in
 # --- status of a whole series -------------------------------------------------------------------
 
 def publish_series(series: EventSeries, *, now: datetime) -> None:
+    """Make the series public (also restores a cancelled one)."""
     _set_series_status(series, SeriesStatus.PUBLISHED, now=now)
 
 
 def unpublish_series(series: EventSeries, *, now: datetime) -> None:
+    """Turn the series back into a draft only organisers see."""
     _set_series_status(series, SeriesStatus.DRAFT, now=now)
 
 
 def cancel_series(series: EventSeries, *, reason: str, now: datetime) -> None:
+    """Cancel the whole series with a reason shown to residents."""
     series.cancel_reason = reason.strip()
     _set_series_status(series, SeriesStatus.CANCELLED, now=now)
 
@@ -276,7 +282,7 @@ def cancel_series(series: EventSeries, *, reason: str, now: datetime) -> None:
 def _set_series_status(series: EventSeries, status: SeriesStatus, *, now: datetime) -> None:
     if series.status == status:
         return
-    if series.status == SeriesStatus.CANCELLED:
+    if series.is_cancelled:
         series.cancel_reason = ""
     series.status = status
     series.sequence += 1
@@ -287,7 +293,8 @@ def _set_series_status(series: EventSeries, status: SeriesStatus, *, now: dateti
 # --- exceptions on one occurrence ---------------------------------------------------------------
 
 def cancel_occurrence(occ: Occurrence, *, reason: str, now: datetime) -> None:
-    if occ.status == OccurrenceStatus.CANCELLED:
+    """Cancel one occurrence with a reason (idempotent); listeners hear of it."""
+    if occ.is_cancelled:
         return
     occ.status = OccurrenceStatus.CANCELLED
     occ.cancel_reason = reason.strip()[:300]
@@ -296,7 +303,8 @@ def cancel_occurrence(occ: Occurrence, *, reason: str, now: datetime) -> None:
 
 
 def restore_occurrence(occ: Occurrence, *, now: datetime) -> None:
-    if occ.status != OccurrenceStatus.CANCELLED:
+    """Let a cancelled occurrence take place again (idempotent); listeners hear of it."""
+    if not occ.is_cancelled:
         return
     occ.status = OccurrenceStatus.SCHEDULED
     occ.cancel_reason = ""
@@ -332,6 +340,7 @@ def _touch(occ: Occurrence, now: datetime) -> None:
 # --- queries ------------------------------------------------------------------------------------
 
 def get_series(series_id: int) -> EventSeries:
+    """The series with this id; NotFound if there is none."""
     series = db.session.get(EventSeries, series_id)
     if series is None:
         raise NotFound(N_("No such event."))
@@ -339,6 +348,7 @@ def get_series(series_id: int) -> EventSeries:
 
 
 def get_occurrence(series: EventSeries, occurrence_id: int) -> Occurrence:
+    """The occurrence with this id in this series; NotFound otherwise."""
     occ = db.session.get(Occurrence, occurrence_id)
     if occ is None or occ.series_id != series.id:
         raise NotFound(N_("No such occurrence."))
@@ -402,6 +412,7 @@ def occurrences_query(series: EventSeries, *, now: datetime, past: bool) -> sa.S
 
 
 def get_occurrence_by_id(occurrence_id: int) -> Occurrence:
+    """The occurrence with this id in any series; NotFound if there is none."""
     occ = db.session.get(Occurrence, occurrence_id)
     if occ is None:
         raise NotFound(N_("No such occurrence."))
@@ -434,6 +445,7 @@ def _check_venue(data: VenueData) -> None:
 
 
 def create_venue(data: VenueData) -> Venue:
+    """A new venue with a unique slug; ValidationFailed for bad data."""
     _check_venue(data)
     venue = Venue(slug=unique_slug(Venue, data.name))
     _apply_venue(venue, data)
@@ -443,6 +455,7 @@ def create_venue(data: VenueData) -> Venue:
 
 
 def update_venue(venue: Venue, data: VenueData) -> Venue:
+    """Change a venue's details; ValidationFailed for bad data."""
     _check_venue(data)
     _apply_venue(venue, data)
     return venue
@@ -458,10 +471,12 @@ def _apply_venue(venue: Venue, data: VenueData) -> None:
 
 
 def all_venues() -> list[Venue]:
+    """Every venue, by name."""
     return list(db.session.scalars(sa.select(Venue).order_by(Venue.name)))
 
 
 def get_venue(venue_id: int) -> Venue:
+    """The venue with this id; NotFound if there is none."""
     venue = db.session.get(Venue, venue_id)
     if venue is None:
         raise NotFound(N_("No such venue."))

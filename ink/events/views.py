@@ -363,7 +363,7 @@ def series_cancel(series_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/series/<int:series_id>/restore")
 def series_restore(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
-    if series.status == SeriesStatus.CANCELLED:
+    if series.is_cancelled:
         service.publish_series(series, now=now())
         commit_then_flash(_("The event is restored and published again."))
         _flash_if_not_public(series)

@@ -34,10 +34,6 @@ def init_app(app: Flask) -> None:
     from ink.feeds.service import FeedCache
     from ink.feeds.views import api_bp, bp
 
-    app.config.setdefault("FEED_PAST_WINDOW", 183)  # days (or a timedelta)
-    app.config.setdefault("FEED_CACHE_SIZE", 256)
-    app.config.setdefault("FEED_CACHE_SECONDS", 300)
-    app.config.setdefault("FEED_VERSION_CHECK_SECONDS", 1.0)
     app.extensions["ink.feeds.cache"] = FeedCache(
         size=int(app.config["FEED_CACHE_SIZE"]), ttl_seconds=float(app.config["FEED_CACHE_SECONDS"]),
         version_seconds=float(app.config["FEED_VERSION_CHECK_SECONDS"]),

@@ -75,6 +75,7 @@ def window_start_at(today: date, tz: str, past_days: int) -> datetime:
 
 
 def local_today(now: datetime, tz: str) -> date:
+    """The network's calendar date at ``now``."""
     return local_date(now, tz)
 
 
@@ -88,6 +89,7 @@ class Rendered:
 
 
 def make_etag(body: bytes) -> str:
+    """A strong, quoted ETag for a feed body (its SHA-256, shortened)."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 

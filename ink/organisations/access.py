@@ -12,25 +12,30 @@ from ink.organisations.models import Membership, Organisation
 
 
 def is_coordinator(user: Any) -> bool:
+    """Whether the user is a signed-in coordinator."""
     return bool(getattr(user, "is_authenticated", False) and user.is_coordinator)
 
 
 def editor_organisation_ids(user: Any) -> set[int]:
+    """The ids of the organisations the user is an editor of (none when signed out)."""
     if not getattr(user, "is_authenticated", False):
         return set()
     return set(db.session.scalars(sa.select(Membership.organisation_id).where(Membership.user_id == user.id)))
 
 
 def can_manage_organisation(user: Any, organisation: Organisation) -> bool:
+    """Whether the user may edit the organisation (a coordinator or one of its editors)."""
     return is_coordinator(user) or organisation.id in editor_organisation_ids(user)
 
 
 def require_coordinator(user: Any) -> None:
+    """Raise Forbidden unless the user is a coordinator."""
     if not is_coordinator(user):
         raise Forbidden(N_("Only coordinators can do that."))
 
 
 def require_organisation_manager(user: Any, organisation: Organisation) -> None:
+    """Raise Forbidden unless the user may edit the organisation."""
     if not can_manage_organisation(user, organisation):
         raise Forbidden(N_("You are not an editor of this organisation."))
 

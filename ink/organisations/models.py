@@ -1,3 +1,7 @@
+"""Organisations models: Organisation, Topic, their languages and Membership (who edits what).
+
+Only columns, relationships and small derived properties; queries and rules live in service.py and access.py.
+"""
 from __future__ import annotations
 
 import enum
@@ -95,9 +99,21 @@ class Organisation(db.Model):
         return [row.code for row in self.language_rows]
 
     @property
+    def is_pending(self) -> bool:
+        return self.status == OrganisationStatus.PENDING
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrganisationStatus.ACTIVE
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == OrganisationStatus.ARCHIVED
+
+    @property
     def is_public(self) -> bool:
         """Only active organisations (approved, not archived) and their events are public."""
-        return self.status == OrganisationStatus.ACTIVE
+        return self.is_active
 
     @classmethod
     def public_clause(cls) -> sa.ColumnElement[bool]:

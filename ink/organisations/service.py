@@ -71,6 +71,7 @@ def ensure_topics() -> list[Topic]:
 
 
 def all_topics() -> list[Topic]:
+    """Every topic, by name."""
     return list(db.session.scalars(sa.select(Topic).order_by(Topic.name)))
 
 
@@ -90,6 +91,7 @@ def unique_slug(model: type, base: str, *, exclude_id: int | None = None) -> str
 def create_organisation(data: OrganisationData, *, now: datetime,
                         status: OrganisationStatus = OrganisationStatus.PENDING,
                         is_example: bool = False) -> Organisation:
+    """A new organisation (pending unless told) with a unique slug; ValidationFailed for bad data."""
     _check(data)
     organisation = Organisation(
         slug=_claim_slug(data.slug, data.name), status=status, is_example=is_example,
@@ -102,6 +104,7 @@ def create_organisation(data: OrganisationData, *, now: datetime,
 
 
 def update_organisation(organisation: Organisation, data: OrganisationData, *, now: datetime) -> Organisation:
+    """Change an organisation's profile (and slug, if given and free); ValidationFailed for bad data."""
     _check(data)
     if data.slug and data.slug != organisation.slug:
         organisation.slug = _claim_slug(data.slug, data.name, exclude_id=organisation.id)
@@ -138,7 +141,7 @@ def _apply(organisation: Organisation, data: OrganisationData) -> None:
 
 
 def set_organisation_status(organisation: Organisation, status: OrganisationStatus, *, now: datetime) -> None:
-    """Approve, archive or suspend an organisation (which decides whether its events are public)."""
+    """Approve, archive or reactivate an organisation (which decides whether its events are public)."""
     if organisation.status == status:
         return
     organisation.status = status
@@ -148,6 +151,7 @@ def set_organisation_status(organisation: Organisation, status: OrganisationStat
 
 
 def add_editor(organisation: Organisation, user: User) -> Membership:
+    """Make the user an editor of the organisation (idempotent); the membership."""
     existing = db.session.scalar(
         sa.select(Membership).where(Membership.organisation_id == organisation.id, Membership.user_id == user.id)
     )
@@ -160,6 +164,7 @@ def add_editor(organisation: Organisation, user: User) -> Membership:
 
 
 def remove_membership(organisation: Organisation, membership_id: int) -> None:
+    """Delete one of the organisation's memberships; NotFound if it is not one of them."""
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.organisation_id != organisation.id:
         raise NotFound(N_("No such membership."))
@@ -167,6 +172,7 @@ def remove_membership(organisation: Organisation, membership_id: int) -> None:
 
 
 def get_organisation_by_slug(slug: str) -> Organisation | None:
+    """The organisation with this slug, or None."""
     return db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
 
 
@@ -182,6 +188,7 @@ def organisations_query(*, status: OrganisationStatus | None = None,
 
 
 def get_organisation(organisation_id: int) -> Organisation:
+    """The organisation with this id; NotFound if there is none."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound(N_("No such organisation."))

@@ -71,6 +71,7 @@ def organisation_occurrences(organisation: Organisation, *, now: datetime, limit
 
 
 def active_organisations(*, topic: Topic | None = None, language: str | None = None) -> list[Organisation]:
+    """Public organisations for the directory, optionally of one topic or working in one language."""
     query = (
         sa.select(Organisation)
         .where(Organisation.public_clause())
@@ -106,14 +107,17 @@ def directory_languages() -> Sequence[str]:
 
 
 def topic_by_slug(slug: str) -> Topic | None:
+    """The topic with this slug, or None."""
     return db.session.scalar(sa.select(Topic).where(Topic.slug == slug))
 
 
 def all_topics() -> list[Topic]:
+    """Every topic of the network, by name."""
     return list(db.session.scalars(sa.select(Topic).order_by(Topic.name)))
 
 
 def series_with_details(series_id: int) -> EventSeries | None:
+    """A series with what its event page shows loaded in one go, or None."""
     return db.session.scalar(
         sa.select(EventSeries)
         .where(EventSeries.id == series_id)

@@ -1,8 +1,6 @@
 """Reminders: resident subscriptions (double opt-in), the outbox, mail, and the scheduler process."""
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 
@@ -12,9 +10,6 @@ def init_app(app: Flask) -> None:
     from ink.readiness import register_readiness_check
     from ink.reminders import cli, listeners, panels, scheduler, views
 
-    app.config.setdefault("MAIL_DIRECTORY", os.path.join(app.instance_path, "mail"))
-    app.config.setdefault("SCHEDULER_LOCK_FILE", os.path.join(app.instance_path, "scheduler.lock"))
-    app.config.setdefault("DIGEST_HOUR", 7)
     app.register_blueprint(views.bp)
     # RFC 8058: mail clients POST the one-click unsubscribe without our CSRF token. The signed
     # token in the URL is the proof; nothing else is exempt.

@@ -15,7 +15,7 @@ messages go out a second time; none is ever lost.
 A dropped connection (the server closes it, answers 421, a network error) releases the message being
 sent (pending again, due at once, the attempt not counted); the dispatcher reconnects and goes on
 within the run's time budget. A message that breaks the connection a second time in one run waits for
-its backoff; a server that cannot be reached again (RECONNECT_DELAYS) ends the run, the rest pending.
+its backoff; a server that cannot be reached again (MAIL_RECONNECT_DELAYS) ends the run, the rest pending.
 
 These are job functions (scheduler, CLI): unlike services, they commit.
 """
@@ -59,8 +59,6 @@ PLAN_AHEAD = timedelta(days=8)
 SENDING_LEASE = timedelta(minutes=10)
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720)
 MAX_ATTEMPTS = 8
-# Seconds before each further attempt to reach the mail server after the first failed (INK_MAIL_RECONNECT_DELAYS).
-RECONNECT_DELAYS = (1.0, 3.0)
 NUDGE_AFTER = timedelta(hours=2)
 NUDGE_AGAIN_AFTER = timedelta(days=3)
 NUDGE_LOOKBACK = timedelta(days=14)
@@ -536,7 +534,7 @@ class _Relay:
 
 def reconnect_delays() -> tuple[float, ...]:
     """Seconds to wait before each further attempt to reach the mail server (INK_MAIL_RECONNECT_DELAYS)."""
-    value = current_app.config.get("MAIL_RECONNECT_DELAYS", RECONNECT_DELAYS)
+    value = current_app.config["MAIL_RECONNECT_DELAYS"]
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
     return tuple(float(delay) for delay in value)

@@ -46,6 +46,7 @@ STAFF_KINDS = {
 
 
 def clean_email(email: str) -> str:
+    """The normalised address, or ValidationFailed when it is too long or not an address."""
     address = normalise_address(email or "")
     if len(address) > 254:
         raise ValidationFailed(N_("That email address is too long."), "email")
@@ -57,10 +58,12 @@ def clean_email(email: str) -> str:
 
 
 def is_erased(email: str) -> bool:
+    """Whether this address asked to be erased (it is never written to again)."""
     return db.session.get(ErasedAddress, address_hash(email)) is not None
 
 
 def find_subscriber(email: str) -> Subscriber | None:
+    """The subscriber with this address, or None."""
     return db.session.scalar(sa.select(Subscriber).where(Subscriber.email == normalise_address(email)))
 
 
@@ -160,10 +163,12 @@ def _queue_confirmation(subscription: Subscription, *, now: datetime) -> None:
 
 
 def confirm_token(subscription: Subscription) -> str:
+    """The signed token of a subscription's confirmation link."""
     return links.make_token(links.CONFIRM, {"s": subscription.id, "h": subscription.subscriber.email_hash[:16]})
 
 
 def subscription_from_confirm_token(token: str) -> Subscription:
+    """The subscription a confirmation token names; NotFound when forged, expired or erased."""
     try:
         payload = links.read_token(links.CONFIRM, token, max_age=links.CONFIRM_MAX_AGE)
     except links.BadToken as error:
@@ -175,6 +180,7 @@ def subscription_from_confirm_token(token: str) -> Subscription:
 
 
 def confirm_subscription(subscription: Subscription, *, now: datetime) -> None:
+    """Record the subscriber's consent (double opt-in done); idempotent."""
     if subscription.confirmed_at is not None and subscription.unsubscribed_at is None:
         return
     subscription.confirmed_at = now
@@ -189,14 +195,17 @@ def confirm_subscription(subscription: Subscription, *, now: datetime) -> None:
 # --- unsubscribing and managing -----------------------------------------------------------------
 
 def unsubscribe_token(subscription: Subscription) -> str:
+    """The signed token of a subscription's one-click unsubscribe link."""
     return links.make_token(links.UNSUBSCRIBE, {"s": subscription.id, "h": subscription.subscriber.email_hash[:16]})
 
 
 def staff_unsubscribe_token(user: User, kind: str) -> str:
+    """The signed token with which an editor or coordinator stops one group of staff emails."""
     return links.make_token(links.UNSUBSCRIBE, {"u": user.id, "k": STAFF_KINDS[kind], "h": address_hash(user.email)[:16]})
 
 
 def manage_token(subscriber: Subscriber) -> str:
+    """The signed token of a subscriber's manage-my-subscriptions link."""
     return links.make_token(links.MANAGE, {"s": subscriber.id, "h": subscriber.email_hash[:16]})
 
 
@@ -218,6 +227,7 @@ def read_unsubscribe_token(token: str) -> Subscription | tuple[User, str]:
 
 
 def subscriber_from_manage_token(token: str) -> Subscriber:
+    """The subscriber a manage token names; NotFound when forged or erased."""
     try:
         payload = links.read_token(links.MANAGE, token)
     except links.BadToken as error:
@@ -229,27 +239,32 @@ def subscriber_from_manage_token(token: str) -> Subscriber:
 
 
 def unsubscribe(subscription: Subscription, *, now: datetime) -> None:
+    """End a subscription and skip what it still had queued."""
     if subscription.unsubscribed_at is None:
         subscription.unsubscribed_at = now
     _skip_pending(sa.and_(OutboxMessage.subscription_id == subscription.id), "unsubscribed")
 
 
 def unsubscribe_all(subscriber: Subscriber, *, now: datetime) -> None:
+    """End every subscription of a subscriber."""
     for subscription in subscriber.subscriptions:
         unsubscribe(subscription, now=now)
 
 
 def staff_opt_out(user: User, group: str, *, now: datetime) -> None:
+    """Stop one group of staff emails (organiser or coordinator) for this user."""
     for kind, kind_group in STAFF_KINDS.items():
         if kind_group == group and db.session.get(StaffMailOptOut, (user.id, kind)) is None:
             db.session.add(StaffMailOptOut(user_id=user.id, kind=kind, created_at=now))
 
 
 def staff_opted_out(user_id: int, kind: str) -> bool:
+    """Whether this user stopped this kind of staff email."""
     return db.session.get(StaffMailOptOut, (user_id, kind)) is not None
 
 
 def get_subscription_of(subscriber: Subscriber, subscription_id: int) -> Subscription:
+    """The subscriber's own subscription with this id; NotFound otherwise (never another's)."""
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None or subscription.subscriber_id != subscriber.id:
         raise NotFound(N_("No such subscription."))

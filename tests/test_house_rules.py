@@ -1,0 +1,105 @@
+"""House rules checked on the source (issue #9): settings declared in one place, docstrings, templates that ask the model."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from ink import config as default_config
+from ink.events.models import EventSeries, SeriesStatus
+from ink.organisations.models import Organisation, OrganisationStatus
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "ink"
+
+# Settings owned by Flask and its extensions, documented there; ink/config.py need not repeat them.
+FRAMEWORK_SETTINGS = frozenset({"DEBUG", "TESTING", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_FIELD_NAME"})
+CONFIG_READ = re.compile(r"""config(?:\[|\.get\(|\.setdefault\()\s*["']([A-Z][A-Z0-9_]*)["']""")
+
+SERVICE_MODULES = frozenset({"service.py", "access.py", "queries.py", "reports.py"})
+
+STATUS_STRING_COMPARISON = re.compile(r"""status(?:\.value)?\s*(?:==|!=)\s*["']|["']\s*(?:==|!=)\s*\w+\.status\b""")
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def declared_settings() -> set[str]:
+    return {name for name in vars(default_config) if name.isupper()}
+
+
+def settings_read_by_code() -> dict[str, set[str]]:
+    """Every setting name the package reads (or defaults) with a literal key, and where."""
+    found: dict[str, set[str]] = {}
+    for path in _modules():
+        for name in CONFIG_READ.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(name, set()).add(_relative(path))
+    return found
+
+
+def test_every_setting_the_code_reads_is_declared_in_ink_config() -> None:
+    read = settings_read_by_code()
+    assert "DOOR_LINK_GRACE_HOURS" in read and "BASE_URL" in read  # the scan finds what it must
+    undeclared = {name: sorted(paths) for name, paths in read.items()
+                  if name not in declared_settings() | FRAMEWORK_SETTINGS}
+    assert undeclared == {}
+
+
+def test_no_domain_sets_a_setting_default() -> None:
+    offenders = [_relative(path) for path in _modules()
+                 if re.search(r"config\.setdefault\(", path.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_every_declared_setting_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = sorted(name for name in declared_settings() if f"`INK_{name}`" not in readme)
+    assert missing == []
+
+
+def test_settings_that_live_in_the_instance_folder_are_resolved_by_create_app(app) -> None:  # type: ignore[no-untyped-def]
+    assert default_config.MAIL_DIRECTORY is None and default_config.SCHEDULER_LOCK_FILE is None
+    assert app.config["MAIL_DIRECTORY"] == str(Path(app.instance_path) / "mail")
+    assert app.config["SCHEDULER_LOCK_FILE"] == str(Path(app.instance_path) / "scheduler.lock")
+    assert app.config["DIGEST_HOUR"] == 7 and app.config["DOOR_LINK_GRACE_HOURS"] == 4
+
+
+def test_every_module_has_a_docstring() -> None:
+    missing = [_relative(path) for path in _modules() if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))]
+    assert missing == []
+
+
+def test_every_public_service_function_has_a_docstring() -> None:
+    missing = []
+    for path in _modules():
+        if path.name not in SERVICE_MODULES:
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_")
+                    and not ast.get_docstring(node)):
+                missing.append(f"{_relative(path)}:{node.lineno} {node.name}")
+    assert missing == []
+
+
+def test_templates_ask_the_model_instead_of_comparing_status_strings() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT).as_posix()}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html")) + sorted((ROOT / "templates").rglob("*.txt"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if STATUS_STRING_COMPARISON.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_models_answer_status_questions() -> None:
+    draft, cancelled = EventSeries(status=SeriesStatus.DRAFT), EventSeries(status=SeriesStatus.CANCELLED)
+    assert (draft.is_draft, draft.is_published, draft.is_cancelled) == (True, False, False)
+    assert (cancelled.is_draft, cancelled.is_cancelled) == (False, True)
+    pending, archived = Organisation(status=OrganisationStatus.PENDING), Organisation(status=OrganisationStatus.ARCHIVED)
+    assert (pending.is_pending, pending.is_active, pending.is_archived, pending.is_public) == (True, False, False, False)
+    assert (archived.is_archived, Organisation(status=OrganisationStatus.ACTIVE).is_public) == (True, True)
