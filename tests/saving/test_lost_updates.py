@@ -46,7 +46,7 @@ def test_second_save_of_a_series_from_a_stale_form_is_a_409(app, client, auth, n
 
     saved = client.post(url, data=series_form(network.org, title="Café A", version=version_a))
     assert saved.status_code == 302
-    late = coordinator.post(url, data=series_form(network.org, title="Café B", audience="Adults", version=version_b))
+    late = coordinator.post(url, data=series_form(network.org, title="Café B", audience_note="Adults", version=version_b))
 
     assert late.status_code == 409
     page = late.get_data(as_text=True)
@@ -54,7 +54,7 @@ def test_second_save_of_a_series_from_a_stale_form_is_a_409(app, client, auth, n
     assert "editor@example.org saved changes at" in page and "Title" in page and "Audience" in page
     assert "Your changes are saved." not in page
     series = fresh(EventSeries, network.series.id)
-    assert (series.title, series.audience) == ("Café A", "Everyone")
+    assert (series.title, series.audience_note) == ("Café A", "Everyone")
     # Having seen the differences, B saves again from the version the 409 page carries: now it counts.
     again = coordinator.post(url, data=series_form(network.org, title="Café B", version=VERSION.search(page).group(1)))
     assert again.status_code == 302

@@ -80,10 +80,10 @@ def test_a_failed_commit_of_an_attendance_count_never_says_saved(client, auth, n
 def test_a_form_with_errors_keeps_nothing_of_its_request(client, auth, network: Network) -> None:  # noqa: F811
     auth.login("editor@example.org")
     response = client.post(f"/manage/series/{network.series.id}/edit",
-                           data=series_form(network.org, title="", audience="Children"))
+                           data=series_form(network.org, title="", audience_note="Children"))
     assert response.status_code == 422
     db.session.expire_all()
-    assert db.session.get(EventSeries, network.series.id).audience != "Children"
+    assert db.session.get(EventSeries, network.series.id).audience_note != "Children"
 
 
 def test_a_successful_response_that_drops_changes_is_a_forgotten_commit(app: Flask, client, factory) -> None:
