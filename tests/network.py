@@ -76,8 +76,8 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     past, today, future = occurrences[3], occurrences[4], occurrences[6]
     events.cancel_occurrence(occurrences[7], reason="Summer break", now=now)
 
-    child = attendance.add_category(series, "Children")
-    adult = attendance.add_category(series, "Adults")
+    child = attendance.add_category(series, "Barn")
+    adult = attendance.add_category(series, "Voksne")
     db.session.flush()
     attendance.record_attendance(past, total=12, breakdown={child.id: 5, adult.id: 7}, method=CountMethod.HEAD_COUNT,
                                  note="Busy evening", user=editor, now=now)
