@@ -36,6 +36,7 @@ from ink.organisations.access import (
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.organisations.service import all_topics
 from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
+from ink.web import is_possible_id
 
 bp = Blueprint("events", __name__, url_prefix="/manage")
 
@@ -103,7 +104,7 @@ def series_list():  # type: ignore[no-untyped-def]
     org_ids = None if is_coordinator(current_user) else {org.id for org in organisations}
     organisation_id = request.args.get("organisation", "")
     status = request.args.get("status", "")
-    chosen_org = int(organisation_id) if organisation_id.isdigit() and int(organisation_id) < 2**31 else None
+    chosen_org = int(organisation_id) if organisation_id.isdigit() and is_possible_id(int(organisation_id)) else None
     chosen_status = SeriesStatus(status) if status in {s.value for s in SeriesStatus} else None
     query = service.series_query(organisation_ids=org_ids, organisation_id=chosen_org, status=chosen_status)
     page = db.paginate(query, page=_page_arg(), per_page=PER_PAGE, error_out=False)

@@ -44,7 +44,6 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 62
 # How far from today the programme may be browsed (keeps dates far from datetime's limits).
 MAX_YEARS_AWAY = 50
-MAX_ID = 2**31 - 1
 # What slugify produces, and BCP 47-ish language codes: anything else cannot match a row.
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
@@ -152,8 +151,7 @@ def map_url(venue: Venue) -> str | None:
 
 @bp.get("/events/<int:series_id>")
 def event(series_id: int):  # type: ignore[no-untyped-def]
-    # Ids beyond a 32-bit integer cannot exist (and PostgreSQL would reject the comparison).
-    series = queries.series_with_details(series_id) if series_id <= MAX_ID else None
+    series = queries.series_with_details(series_id)
     if series is None:
         raise NotFound(gettext("No such event."))
     if not series.is_public and not _can_preview(series):
