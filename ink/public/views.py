@@ -20,16 +20,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from ink.auth.redirects import safe_next
 from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import local_date, local_day_bounds
 from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
-from ink.events.recurrence import RecurrenceError
-from ink.events.recurrence_text import describe
-from ink.events.service import series_recurrence, upcoming_occurrences
+from ink.events.service import upcoming_occurrences
+from ink.events.summary import schedule_summary
 from ink.extensions import now
 from ink.i18n import LANGUAGE_COOKIE
 from ink.organisations.access import can_manage_organisation
@@ -121,22 +120,6 @@ def _can_preview(series: EventSeries) -> bool:
     )
 
 
-def schedule_summary(series: EventSeries) -> str | None:
-    """"Every Tuesday and Thursday, 17:00–19:00"; None for a rule the form model cannot express."""
-    try:
-        rec = series_recurrence(series)
-    except RecurrenceError:
-        return None
-    return describe(
-        rec,
-        series.start_local,
-        duration=None if series.is_all_day else series.duration,
-        all_day=series.is_all_day,
-        all_day_days=series.all_day_days,
-        locale=str(get_locale() or "en"),
-        gettext=gettext,
-        ngettext=ngettext,
-    )
 
 
 def map_url(venue: Venue) -> str | None:
