@@ -31,7 +31,7 @@ from ink.attendance.models import (
 )
 from ink.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ink.core.time import local_day_bounds, local_date
-from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, series_coorganiser
+from ink.events.models import EventSeries, Occurrence, series_coorganiser
 from ink.extensions import db
 from ink.organisations.access import editor_organisation_ids, is_coordinator
 from ink.urls import absolute_url
@@ -520,8 +520,7 @@ def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = 
         .join(Occurrence.series)
         .outerjoin(AttendanceRecord, AttendanceRecord.occurrence_id == Occurrence.id)
         .where(
-            EventSeries.status == SeriesStatus.PUBLISHED,
-            Occurrence.status == OccurrenceStatus.SCHEDULED,
+            Occurrence.takes_place_clause(),
             Occurrence.end_at < cutoff,
             AttendanceRecord.id.is_(None),
         )

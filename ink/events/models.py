@@ -296,8 +296,13 @@ class Occurrence(db.Model):
     @classmethod
     def live_clause(cls) -> sa.ColumnElement[bool]:
         """``is_live`` as SQL, for a query joining Occurrence to its EventSeries."""
-        return sa.and_(cls.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED,
-                       EventSeries.public_clause())
+        return sa.and_(cls.takes_place_clause(), EventSeries.public_clause())
+
+    @classmethod
+    def takes_place_clause(cls) -> sa.ColumnElement[bool]:
+        """A scheduled date of a published series, public or not (attendance, the staff dashboard);
+        for a query joining Occurrence to its EventSeries."""
+        return sa.and_(cls.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED)
 
     @property
     def has_exception(self) -> bool:

@@ -20,7 +20,7 @@ from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence, service
 from ink.events.access import require_series_manager, require_venue_manager
 from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
-from ink.events.models import Audience, EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.models import Audience, EventSeries, Occurrence, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.events.summary import describe_schedule, schedule_summary
 from ink.extensions import db, now
@@ -89,8 +89,8 @@ def _counts(moment: datetime) -> dict[str, int]:
         "drafts": count(sa.select(EventSeries.id).where(EventSeries.status == SeriesStatus.DRAFT)),
         "next_week": count(
             sa.select(Occurrence.id).join(Occurrence.series)
-            .where(EventSeries.status == SeriesStatus.PUBLISHED, Occurrence.status == OccurrenceStatus.SCHEDULED,
-                   Occurrence.start_at >= moment, Occurrence.start_at < moment + timedelta(days=7))
+            .where(Occurrence.takes_place_clause(), Occurrence.start_at >= moment,
+                   Occurrence.start_at < moment + timedelta(days=7))
         ),
     }
 
