@@ -198,35 +198,32 @@ def programme_feed() -> Response:
     return serve_feed(feed_filter, selection_filename(feed_filter), missing="400", describe=describe)
 
 
+def _named_feed(feed_filter: FeedFilter, slug: str, name_of: Callable[[ResolvedFilter], str],
+                description_of: Callable[[str], str]) -> Response:
+    """The feed of one organisation, topic or venue, named after it (404 when the slug names nothing)."""
+    def describe(resolved: ResolvedFilter) -> tuple[str, str]:
+        name = name_of(resolved)
+        return _("%(name)s · INK Events", name=name), description_of(name)
+
+    return serve_feed(feed_filter, f"{_short(slug)}.ics", missing="404", describe=describe)
+
+
 @bp.get("/organisations/<slug>/calendar.ics")
 def organisation_feed(slug: str) -> Response:
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-        name = resolved.organisations[0].name
-        return (_("%(name)s · INK Events", name=name),
-                _("Events organised by %(name)s in the INK network.", name=name))
-
-    return serve_feed(FeedFilter(organisations=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
-                      describe=describe)
+    return _named_feed(FeedFilter(organisations=(slug.lower(),)), slug, lambda found: found.organisations[0].name,
+                       lambda name: _("Events organised by %(name)s in the INK network.", name=name))
 
 
 @bp.get("/topics/<slug>/calendar.ics")
 def topic_feed(slug: str) -> Response:
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-        name = resolved.topics[0].display_name
-        return _("%(name)s · INK Events", name=name), _("INK network events on %(name)s.", name=name)
-
-    return serve_feed(FeedFilter(topics=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
-                      describe=describe)
+    return _named_feed(FeedFilter(topics=(slug.lower(),)), slug, lambda found: found.topics[0].display_name,
+                       lambda name: _("INK network events on %(name)s.", name=name))
 
 
 @bp.get("/venues/<slug>/calendar.ics")
 def venue_feed(slug: str) -> Response:
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-        name = resolved.venues[0].name
-        return _("%(name)s · INK Events", name=name), _("INK network events at %(name)s.", name=name)
-
-    return serve_feed(FeedFilter(venues=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
-                      describe=describe)
+    return _named_feed(FeedFilter(venues=(slug.lower(),)), slug, lambda found: found.venues[0].name,
+                       lambda name: _("INK network events at %(name)s.", name=name))
 
 
 def _visible_series(series_id: int) -> EventSeries:
