@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from functools import lru_cache
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
-from ink.core.time import UTC, zone
+from ink.core.time import UTC, in_zone
 
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -41,32 +41,31 @@ class Transition:
                 self.offset_from, self.offset_to, self.name)
 
 
-def _offset(moment: datetime, tz_info: tzinfo) -> tuple[timedelta, timedelta, str]:
-    local = moment.astimezone(tz_info)
+def _offset(moment: datetime, tz: str) -> tuple[timedelta, timedelta, str]:
+    local = in_zone(moment, tz)
     return local.utcoffset() or timedelta(0), local.dst() or timedelta(0), local.tzname() or ""
 
 
 @lru_cache(maxsize=64)
 def transitions(tz: str, first_year: int, last_year: int) -> tuple[Transition, ...]:
     """Offset changes of ``tz`` from 1 January ``first_year`` to 31 December ``last_year`` (UTC)."""
-    tz_info = zone(tz)
     moment = datetime(first_year, 1, 1, tzinfo=UTC)
     end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
     found: list[Transition] = []
-    before = _offset(moment, tz_info)
+    before = _offset(moment, tz)
     while moment < end:
         step = moment + timedelta(days=1)
-        after = _offset(step, tz_info)
+        after = _offset(step, tz)
         if after != before:
             low, high = moment, step
             while high - low > timedelta(minutes=1):  # zone changes happen on whole minutes
                 middle = low + (high - low) / 2
-                if _offset(middle, tz_info) == before:
+                if _offset(middle, tz) == before:
                     low = middle
                 else:
                     high = middle
             at = high.replace(second=0, microsecond=0)
-            if _offset(at, tz_info) != after:
+            if _offset(at, tz) != after:
                 at += timedelta(minutes=1)
             found.append(Transition(at, before[0], after[0], after[1] != timedelta(0), after[2]))
             before = after
@@ -90,7 +89,7 @@ def vtimezone(tz: str, first_year: int, last_year: int) -> Timezone:
     component.add("tzid", tz)
     changes = transitions(tz, first_year - 1, last_year + 1)
     if not changes:
-        offset, _dst, name = _offset(datetime(first_year, 1, 1, tzinfo=UTC), zone(tz))
+        offset, _dst, name = _offset(datetime(first_year, 1, 1, tzinfo=UTC), tz)
         standard = TimezoneStandard()
         standard.add("dtstart", datetime(1970, 1, 1))
         standard.add("tzoffsetfrom", offset)
