@@ -26,7 +26,7 @@ from flask_login import current_user
 from ink.auth.redirects import safe_next
 from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import local_date, local_day_bounds
-from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
+from ink.events.models import EventSeries, Occurrence, Venue
 from ink.events.service import upcoming_occurrences
 from ink.events.summary import schedule_summary
 from ink.extensions import now
@@ -142,7 +142,7 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "public/event.html",
         series=series,
-        is_draft=series.status == SeriesStatus.DRAFT,
+        is_draft=series.is_draft,
         summary=schedule_summary(series),
         occurrences=upcoming_occurrences(series, now=now(), limit=10),
         map_url=map_url(series.venue) if series.venue else None,
