@@ -136,7 +136,7 @@ def print_breakdown(app, runs: int = 5) -> None:  # type: ignore[no-untyped-def]
         tz = app.config["TIMEZONE"]
         window = window_start_at(local_today(NOW, tz), tz, 183)
         meta = ical.FeedMeta(name="INK", description="d", base_url="https://ink.example.org",
-                             cancelled_format="Cancelled: %(title)s", window_start=window)
+                             cancelled_format="Cancelled: %(title)s", timezone=tz, window_start=window)
         query_s, build_s = [], []
         for _ in range(runs):
             db.session.expire_all()

@@ -39,7 +39,7 @@ from ink.events.models import (
 )
 from ink.events.recurrence import Recurrence
 from ink.events.service import default_end
-from ink.extensions import db, now
+from ink.extensions import db, network_timezone, now
 from ink.organisations.models import (
     Organisation,
     OrganisationLanguage,
@@ -50,7 +50,6 @@ from ink.organisations.models import (
 from ink.organisations.service import ensure_topics
 
 SLUG_PREFIX = "gen-"
-TIMEZONE = "Europe/Oslo"
 # The network's languages, roughly by how often they are spoken at events.
 LANGUAGES = ("nb", "en", "pl", "es", "lt", "ar", "uk", "so", "ti", "fa", "tr", "fr", "de", "ro", "ur", "vi", "th")
 KINDS = (
@@ -112,12 +111,13 @@ class _Plan:
 class _Generator:
     def __init__(self, rng: random.Random, moment: datetime, years: int, horizon: timedelta) -> None:
         self.rng = rng
-        self.today = utc_to_local(moment, TIMEZONE).date()
+        self.tz = network_timezone()
+        self.today = utc_to_local(moment, self.tz).date()
         # Everything hangs on the day, not the instant, so a seed gives the same rows all day.
-        self.now = local_to_utc(datetime.combine(self.today, time()), TIMEZONE)
+        self.now = local_to_utc(datetime.combine(self.today, time()), self.tz)
         self.first_day = self.today.replace(year=self.today.year - years, day=1)
         self.horizon_end = self.now + horizon
-        self.last_day = utc_to_local(self.horizon_end, TIMEZONE).date()
+        self.last_day = utc_to_local(self.horizon_end, self.tz).date()
 
     # --- helpers -------------------------------------------------------------------------------
     def uid(self) -> str:
@@ -179,7 +179,7 @@ def _venues(gen: _Generator, count: int) -> list[Venue]:
 
 def _organisations(gen: _Generator, count: int, topics: list[Topic]) -> list[Organisation]:
     orgs = []
-    created = local_to_utc(datetime.combine(gen.first_day, time(9)), TIMEZONE)
+    created = local_to_utc(datetime.combine(gen.first_day, time(9)), gen.tz)
     for n in range(1, count + 1):
         people = gen.rng.choice(PEOPLES)
         name = f"{people} {gen.rng.choice(KINDS)} {n}"
@@ -269,7 +269,7 @@ def _series(gen: _Generator, plans: list[_Plan], venues: list[Venue]) -> list[Ev
     rng = gen.rng
     rows = []
     for plan in plans:
-        created = min(local_to_utc(plan.start_local, TIMEZONE) - timedelta(days=rng.randint(7, 60)), gen.now)
+        created = min(local_to_utc(plan.start_local, gen.tz) - timedelta(days=rng.randint(7, 60)), gen.now)
         roll = rng.random()
         status = SeriesStatus.PUBLISHED if roll < 0.95 else (SeriesStatus.DRAFT if roll < 0.98 else SeriesStatus.CANCELLED)
         age_min, age_max = (None, None)
@@ -283,8 +283,8 @@ def _series(gen: _Generator, plans: list[_Plan], venues: list[Venue]) -> list[Ev
             age_min=age_min, age_max=age_max, is_drop_in=rng.random() < 0.6,
             registration_url=None if rng.random() < 0.8 else "https://example.org/register",
             start_local=plan.start_local, duration_minutes=plan.duration_minutes, is_all_day=plan.is_all_day,
-            all_day_days=1, timezone=TIMEZONE,
-            rrule=recurrence.to_rrule(plan.rec, plan.start_local, TIMEZONE, all_day=plan.is_all_day),
+            all_day_days=1, timezone=gen.tz,
+            rrule=recurrence.to_rrule(plan.rec, plan.start_local, gen.tz, all_day=plan.is_all_day),
             status=status, cancel_reason="Cancelled by the organiser" if status == SeriesStatus.CANCELLED else "",
             sequence=0, created_at=created, updated_at=created, materialised_until=gen.horizon_end,
         ))
@@ -313,10 +313,10 @@ def _associations(gen: _Generator, rows: list[EventSeries], orgs: list[Organisat
 
 def _occurrences(gen: _Generator, rows: list[EventSeries], plans: list[_Plan], report: GenerationReport) -> None:
     rng = gen.rng
-    window_start = local_to_utc(datetime.combine(gen.first_day, time()), TIMEZONE)
+    window_start = local_to_utc(datetime.combine(gen.first_day, time()), gen.tz)
     batch: list[dict[str, Any]] = []
     for series in rows:
-        for start_at in recurrence.expand(series.rrule, series.start_local, TIMEZONE, window_start,
+        for start_at in recurrence.expand(series.rrule, series.start_local, gen.tz, window_start,
                                           gen.horizon_end, all_day=series.is_all_day, limit=100_000):
             end_at = default_end(series, start_at)
             row: dict[str, Any] = {
@@ -335,7 +335,7 @@ def _occurrences(gen: _Generator, rows: list[EventSeries], plans: list[_Plan], r
                            note="Moved this time only.", updated_at=min(start_at - timedelta(days=3), gen.now))
                 report.moved_occurrences += 1
             batch.append(row)
-            year = utc_to_local(start_at, TIMEZONE).year
+            year = utc_to_local(start_at, gen.tz).year
             report.per_year[year] = report.per_year.get(year, 0) + 1
     for offset in range(0, len(batch), 5000):
         db.session.execute(sa.insert(Occurrence), batch[offset:offset + 5000])

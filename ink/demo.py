@@ -39,7 +39,7 @@ from ink.events.service import (
     create_venue,
     move_occurrence,
 )
-from ink.extensions import db, now
+from ink.extensions import db, network_timezone, now
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.organisations.service import (
     OrganisationData,
@@ -49,7 +49,6 @@ from ink.organisations.service import (
     get_organisation_by_slug,
 )
 
-TIMEZONE = "Europe/Oslo"
 COORDINATOR_EMAIL = "coordinator@ink.example"
 EDITOR_EMAIL = "editor@ink.example"
 # Documented in the README: a demo database is not a place for secrets.
@@ -226,7 +225,7 @@ class SeedReport:
 class _Seeder:
     def __init__(self, moment: datetime) -> None:
         self.now = moment
-        self.today = utc_to_local(moment, TIMEZONE).date()
+        self.today = utc_to_local(moment, network_timezone()).date()
         self.year_ago = self.today - timedelta(days=365)
         self.report = SeedReport()
         self.topics: dict[str, Topic] = {}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from ink.core.clock import Clock, SystemClock
+from ink.core.time import as_utc
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,7 +48,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("UTCDateTime needs an aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return as_utc(value).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
@@ -62,3 +63,8 @@ def clock() -> Clock:
 
 def now() -> datetime:
     return clock().now()
+
+
+def network_timezone() -> str:
+    """The configured zone (``TIMEZONE``) new series and wall-clock dates default to."""
+    return str(current_app.config["TIMEZONE"])

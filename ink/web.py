@@ -66,12 +66,20 @@ def _default_message(status: int) -> str:
     return messages.get(status, _("Something went wrong on our side. Please try again later."))
 
 
+MAX_ID = 2**31 - 1  # the largest 32-bit primary key (PostgreSQL refuses to compare an integer key with more)
+
+
+def is_possible_id(value: int) -> bool:
+    """Whether a number lies in the range of ids, as ``<int:…>`` in a route guarantees (for query strings and the CLI)."""
+    return 0 <= value <= MAX_ID
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` limited to the range of a 32-bit primary key: a larger number is a 404, not a database error."""
 
     def __init__(self, url_map: Map, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("min", 0)
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -18,6 +18,9 @@ CONFIG_READ = re.compile(r"""config(?:\[|\.get\(|\.setdefault\()\s*["']([A-Z][A-
 
 SERVICE_MODULES = frozenset({"service.py", "access.py", "queries.py", "reports.py"})
 
+TIME_MODULE = "ink/core/time.py"
+DATEUTIL_PRIVATE = re.compile(r"\._(count|freq|interval|until|by\w+)\b")
+
 STATUS_STRING_COMPARISON = re.compile(r"""status(?:\.value)?\s*(?:==|!=)\s*["']|["']\s*(?:==|!=)\s*\w+\.status\b""")
 
 
@@ -27,6 +30,42 @@ def _modules() -> list[Path]:
 
 def _relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the string constants that are module, class or function docstrings."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def zone_literals(source: str) -> list[int]:
+    """Lines of code (not docstrings or comments) that name the default zone."""
+    tree = ast.parse(source)
+    docstrings = _docstrings(tree)
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and "Europe/Oslo" in node.value and id(node) not in docstrings]
+
+
+def builds_zoneinfo(source: str) -> bool:
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id == "ZoneInfo") or (
+                    isinstance(func, ast.Attribute) and func.attr == "ZoneInfo"):
+                return True
+    return False
+
+
+def reads_dateutil_private(source: str) -> bool:
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and DATEUTIL_PRIVATE.fullmatch("." + node.attr):
+            return True
+    return False
 
 
 def declared_settings() -> set[str]:
@@ -103,3 +142,24 @@ def test_the_models_answer_status_questions() -> None:
     pending, archived = Organisation(status=OrganisationStatus.PENDING), Organisation(status=OrganisationStatus.ARCHIVED)
     assert (pending.is_pending, pending.is_active, pending.is_archived, pending.is_public) == (True, False, False, False)
     assert (archived.is_archived, Organisation(status=OrganisationStatus.ACTIVE).is_public) == (True, True)
+
+
+def test_time_zones_come_from_configuration_and_ink_core_time() -> None:
+    literals, zone_builders, private_reads = {}, [], []
+    for path in _modules():
+        source, name = path.read_text(encoding="utf-8"), _relative(path)
+        if name != "ink/config.py" and zone_literals(source):
+            literals[name] = zone_literals(source)
+        if name != TIME_MODULE and builds_zoneinfo(source):
+            zone_builders.append(name)
+        if reads_dateutil_private(source):
+            private_reads.append(name)
+    assert (literals, zone_builders, private_reads) == ({}, [], [])
+
+
+def test_the_time_rules_see_what_they_must() -> None:
+    assert zone_literals('"""Tuesday 18:00 Europe/Oslo."""\nTZ = "Europe/Oslo"  # Europe/Oslo\n') == [2]
+    assert builds_zoneinfo("zone = ZoneInfo(tz)") and builds_zoneinfo("z = zoneinfo.ZoneInfo('UTC')")
+    assert not builds_zoneinfo("zone = zone(tz)")
+    assert reads_dateutil_private("n = rule._count") and reads_dateutil_private("days = rule._byweekday")
+    assert not reads_dateutil_private("n = rule.count()")

@@ -12,6 +12,7 @@ from ink.core.time import local_day_bounds
 from ink.events.models import EventSeries, Occurrence
 from ink.extensions import db, now
 from ink.i18n import error_text
+from ink.web import is_possible_id
 
 
 @click.command("door-link")
@@ -25,7 +26,7 @@ def door_link_command(series_id: int, day: str) -> None:
         local_day = date.fromisoformat(day)
     except ValueError:
         raise click.BadParameter("use the form YYYY-MM-DD", param_hint="DAY") from None
-    series = get_by_id(EventSeries, series_id)
+    series = get_by_id(EventSeries, series_id) if is_possible_id(series_id) else None
     if series is None:
         raise click.ClickException(f"No series with id {series_id}.")
     start, end = local_day_bounds(local_day, series.timezone or current_app.config["TIMEZONE"])

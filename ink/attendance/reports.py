@@ -271,8 +271,7 @@ def missing_in_period(start_at: datetime, held_by: datetime, organisation_id: in
         .outerjoin(AttendanceRecord, AttendanceRecord.occurrence_id == Occurrence.id)
         .where(
             Occurrence.start_at >= start_at, Occurrence.start_at <= held_by,
-            EventSeries.status == SeriesStatus.PUBLISHED,
-            Occurrence.status == OccurrenceStatus.SCHEDULED,
+            Occurrence.takes_place_clause(),
             AttendanceRecord.id.is_(None),
         )
         .options(sa.orm.contains_eager(Occurrence.series).joinedload(EventSeries.organisation))

@@ -31,9 +31,10 @@ from ink.attendance.models import (
 )
 from ink.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ink.core.time import local_day_bounds, local_date
-from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, series_coorganiser
+from ink.events.models import EventSeries, Occurrence, series_coorganiser
 from ink.extensions import db
 from ink.organisations.access import editor_organisation_ids, is_coordinator
+from ink.urls import absolute_url
 
 DOOR_LINK_SALT = "ink.attendance.door-link"
 NO_CATEGORY = 0
@@ -68,13 +69,8 @@ def require_counter(user: Any, series: EventSeries) -> None:
         raise Forbidden(N_("You are not an editor of an organisation that runs this event."))
 
 
-MAX_ID = 2**31 - 1  # beyond a 32-bit key nothing exists (and PostgreSQL would refuse the query)
-
-
 def get_by_id(model: type[Any], object_id: int, *options: Any) -> Any:
-    """The object of a model with this id, or None (also for ids outside the database's range)."""
-    if not 0 < object_id <= MAX_ID:
-        return None
+    """The object of a model with this id, or None (ids come from ``<int:…>`` routes or signed tokens)."""
     return db.session.get(model, object_id, options=list(options))
 
 
@@ -340,7 +336,7 @@ def door_link_token(link: DoorLink) -> str:
 
 def door_link_url(link: DoorLink) -> str:
     """The absolute URL of a door-counter link, built from BASE_URL."""
-    return f"{current_app.config['BASE_URL']}/door/{door_link_token(link)}"
+    return absolute_url("attendance.door", token=door_link_token(link))
 
 
 def door_link_window(occurrence: Occurrence) -> tuple[datetime, datetime]:
@@ -524,8 +520,7 @@ def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = 
         .join(Occurrence.series)
         .outerjoin(AttendanceRecord, AttendanceRecord.occurrence_id == Occurrence.id)
         .where(
-            EventSeries.status == SeriesStatus.PUBLISHED,
-            Occurrence.status == OccurrenceStatus.SCHEDULED,
+            Occurrence.takes_place_clause(),
             Occurrence.end_at < cutoff,
             AttendanceRecord.id.is_(None),
         )

@@ -25,6 +25,7 @@ from ink.i18n import error_text, fmt_date, fmt_time, spreadsheet_datetime
 from ink.organisations.access import require_coordinator, require_organisation_manager
 from ink.organisations.models import Organisation
 from ink.saving import commit, commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
+from ink.web import is_possible_id
 
 bp = Blueprint("attendance", __name__)
 
@@ -451,7 +452,7 @@ def annual_report():  # type: ignore[no-untyped-def]
     organisation = None
     if request.args.get("organisation"):
         organisation_id = request.args.get("organisation", type=int) or 0
-        organisation = service.get_by_id(Organisation, organisation_id)
+        organisation = service.get_by_id(Organisation, organisation_id) if is_possible_id(organisation_id) else None
         if organisation is None:
             raise NotFound(N_("No such organisation."))
         require_organisation_manager(current_user, organisation)

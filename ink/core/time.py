@@ -8,6 +8,7 @@ UTC = timezone.utc
 
 
 def zone(tz: str) -> ZoneInfo:
+    """The named time zone (the only place a ZoneInfo is built)."""
     return ZoneInfo(tz)
 
 
@@ -24,12 +25,22 @@ def local_to_utc(local: datetime, tz: str) -> datetime:
     Ambiguous times (autumn) take the first instant; non-existent times (spring gap) use the
     offset in force before the gap, as RFC 5545 3.3.5 prescribes.
     """
-    return local.replace(tzinfo=zone(tz), fold=0).astimezone(UTC)
+    return as_utc(aware_local(local, tz))
+
+
+def aware_local(local: datetime, tz: str) -> datetime:
+    """A naive wall-clock time in ``tz`` as an aware datetime; ambiguous times take the first (``fold=0``)."""
+    return local.replace(tzinfo=zone(tz), fold=0)
+
+
+def in_zone(moment: datetime, tz: str) -> datetime:
+    """An instant as an aware datetime in ``tz``."""
+    return as_utc(moment).astimezone(zone(tz))
 
 
 def utc_to_local(moment: datetime, tz: str) -> datetime:
     """The naive wall-clock time in ``tz`` of an instant."""
-    return as_utc(moment).astimezone(zone(tz)).replace(tzinfo=None)
+    return in_zone(moment, tz).replace(tzinfo=None)
 
 
 def local_midnight_utc(day: date, tz: str) -> datetime:
@@ -38,6 +49,11 @@ def local_midnight_utc(day: date, tz: str) -> datetime:
 
 def local_date(moment: datetime, tz: str) -> date:
     return utc_to_local(moment, tz).date()
+
+
+def is_local_midnight(moment: datetime, tz: str) -> bool:
+    """Whether an instant falls on 00:00 wall-clock time in ``tz``."""
+    return utc_to_local(moment, tz).time() == time(0)
 
 
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.core.errors import N_
 from ink.core.time import local_to_utc
-from ink.extensions import UTCDateTime, db
+from ink.extensions import UTCDateTime, db, network_timezone
 from ink.auth.models import User
 from ink.organisations.models import Organisation, Topic
 
@@ -154,7 +154,7 @@ class EventSeries(db.Model):
     duration_minutes: Mapped[int | None] = mapped_column()
     is_all_day: Mapped[bool] = mapped_column(default=False)
     all_day_days: Mapped[int] = mapped_column(default=1)
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Oslo")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=network_timezone)
     rrule: Mapped[str | None] = mapped_column(sa.String(500))
     status: Mapped[SeriesStatus] = mapped_column(_enum(SeriesStatus), default=SeriesStatus.DRAFT)
     cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -296,8 +296,13 @@ class Occurrence(db.Model):
     @classmethod
     def live_clause(cls) -> sa.ColumnElement[bool]:
         """``is_live`` as SQL, for a query joining Occurrence to its EventSeries."""
-        return sa.and_(cls.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED,
-                       EventSeries.public_clause())
+        return sa.and_(cls.takes_place_clause(), EventSeries.public_clause())
+
+    @classmethod
+    def takes_place_clause(cls) -> sa.ColumnElement[bool]:
+        """A scheduled date of a published series, public or not (attendance, the staff dashboard);
+        for a query joining Occurrence to its EventSeries."""
+        return sa.and_(cls.status == OccurrenceStatus.SCHEDULED, EventSeries.status == SeriesStatus.PUBLISHED)
 
     @property
     def has_exception(self) -> bool:

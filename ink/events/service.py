@@ -26,7 +26,7 @@ from ink.events.models import (
     Venue,
 )
 from ink.events.recurrence import Recurrence, RecurrenceError
-from ink.extensions import db
+from ink.extensions import db, network_timezone
 from ink.organisations.models import Organisation, Topic
 from ink.organisations.service import unique_slug
 
@@ -46,7 +46,7 @@ class SeriesData:
     duration_minutes: int | None = 120
     is_all_day: bool = False
     all_day_days: int = 1
-    timezone: str = "Europe/Oslo"
+    timezone: str = field(default_factory=network_timezone)
     description_html: str = ""
     coorganisers: list[Organisation] = field(default_factory=list)
     venue: Venue | None = None

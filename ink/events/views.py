@@ -11,19 +11,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, current_app, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ink.core.errors import N_, Forbidden, ValidationFailed
 from ink.core.time import local_to_utc, utc_to_local
-from ink.events import recurrence, recurrence_text, service
+from ink.events import recurrence, service
 from ink.events.access import require_series_manager, require_venue_manager
 from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
-from ink.events.models import Audience, EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.models import Audience, EventSeries, Occurrence, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
+from ink.events.summary import describe_schedule, schedule_summary
 from ink.extensions import db, now
 from ink.forms import apply_domain_error, language_choices, make_choices
 from ink.i18n import fmt_date, fmt_datetime, fmt_time
@@ -36,6 +35,7 @@ from ink.organisations.access import (
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.organisations.service import all_topics
 from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
+from ink.web import is_possible_id
 
 bp = Blueprint("events", __name__, url_prefix="/manage")
 
@@ -89,8 +89,8 @@ def _counts(moment: datetime) -> dict[str, int]:
         "drafts": count(sa.select(EventSeries.id).where(EventSeries.status == SeriesStatus.DRAFT)),
         "next_week": count(
             sa.select(Occurrence.id).join(Occurrence.series)
-            .where(EventSeries.status == SeriesStatus.PUBLISHED, Occurrence.status == OccurrenceStatus.SCHEDULED,
-                   Occurrence.start_at >= moment, Occurrence.start_at < moment + timedelta(days=7))
+            .where(Occurrence.takes_place_clause(), Occurrence.start_at >= moment,
+                   Occurrence.start_at < moment + timedelta(days=7))
         ),
     }
 
@@ -103,7 +103,7 @@ def series_list():  # type: ignore[no-untyped-def]
     org_ids = None if is_coordinator(current_user) else {org.id for org in organisations}
     organisation_id = request.args.get("organisation", "")
     status = request.args.get("status", "")
-    chosen_org = int(organisation_id) if organisation_id.isdigit() and int(organisation_id) < 2**31 else None
+    chosen_org = int(organisation_id) if organisation_id.isdigit() and is_possible_id(int(organisation_id)) else None
     chosen_status = SeriesStatus(status) if status in {s.value for s in SeriesStatus} else None
     query = service.series_query(organisation_ids=org_ids, organisation_id=chosen_org, status=chosen_status)
     page = db.paginate(query, page=_page_arg(), per_page=PER_PAGE, error_out=False)
@@ -184,10 +184,8 @@ def _preview(form: SeriesForm, series: EventSeries | None) -> dict[str, Any] | N
     except RecurrenceError as error:
         apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
         return None
-    summary = recurrence_text.describe(
-        rec, start_local, duration=form.duration(), all_day=bool(form.is_all_day.data),
-        all_day_days=form.all_day_days.data or 1, locale=str(get_locale()), gettext=_, ngettext=ngettext,
-    )
+    summary = describe_schedule(rec, start_local, duration=form.duration(), all_day=bool(form.is_all_day.data),
+                                all_day_days=form.all_day_days.data or 1)
     starts = recurrence.first_instances(rrule, start_local, tz, now(), PREVIEW_COUNT,
                                         all_day=bool(form.is_all_day.data))
     return {"summary": summary, "dates": [_when(start, bool(form.is_all_day.data)) for start in starts]}
@@ -256,17 +254,8 @@ def series_edit(series_id: int):  # type: ignore[no-untyped-def]
     return _save_series(form, series)
 
 
-def _summary_of(series: EventSeries) -> str:
-    rec = recurrence.from_rrule(series.rrule, series.start_local, series.timezone)
-    return recurrence_text.describe(
-        rec, series.start_local, duration=None if series.is_all_day else series.duration,
-        all_day=series.is_all_day, all_day_days=series.all_day_days, locale=str(get_locale()),
-        gettext=_, ngettext=ngettext,
-    )
-
-
 def _preview_of(series: EventSeries) -> dict[str, Any]:
-    summary = _summary_of(series)
+    summary = schedule_summary(series)
     starts = recurrence.first_instances(series.rrule, series.start_local, series.timezone, now(), PREVIEW_COUNT,
                                         all_day=series.is_all_day)
     return {"summary": summary, "dates": [_when(start, series.is_all_day) for start in starts]}
@@ -288,14 +277,6 @@ def series_preview():  # type: ignore[no-untyped-def]
 
 # --- series page and status ---------------------------------------------------------------------
 
-def _summary_or_none(series: EventSeries) -> str | None:
-    """A rule the form model cannot express (imported later, say) shows no summary rather than failing."""
-    try:
-        return _summary_of(series)
-    except RecurrenceError:
-        return None
-
-
 def _load_series(series_id: int) -> EventSeries:
     series = service.get_series(series_id)
     require_series_manager(current_user, series)
@@ -311,7 +292,7 @@ def series_detail(series_id: int):  # type: ignore[no-untyped-def]
     past = db.paginate(service.occurrences_query(series, now=moment, past=True),
                        page=_page_arg("past"), per_page=OCCURRENCES_PER_PAGE, error_out=False)
     return render_template("events/series_detail.html", series=series, upcoming=upcoming, past=past,
-                           summary=_summary_or_none(series), cancel_form=CancelForm())
+                           summary=schedule_summary(series), cancel_form=CancelForm())
 
 
 @bp.post("/series/<int:series_id>/publish")

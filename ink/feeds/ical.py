@@ -15,17 +15,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur
 
 from ink.core.html import html_to_text
+from ink.core.time import as_utc, aware_local, in_zone, is_local_midnight, local_to_utc, utc_to_local
 from ink.events import recurrence
 from ink.feeds.vtimezone import vtimezone
 
-UTC = timezone.utc
 PRODID = "-//INK Events//Calendar feeds//EN"
 
 
@@ -97,7 +96,7 @@ class FeedMeta:
     description: str
     base_url: str  # configured, never the request's Host
     cancelled_format: str  # translated, e.g. "Cancelled: %(title)s"
-    timezone: str = "Europe/Oslo"  # X-WR-TIMEZONE
+    timezone: str  # X-WR-TIMEZONE: the configured zone
     window_start: datetime | None = None  # aware; None: from each series' first instance
     refresh: str = "PT6H"
     # ORGANIZER's address when the organisation has no contact address (the network's NETWORK_EMAIL).
@@ -166,14 +165,14 @@ class _Writer:
         self.years: dict[str, list[int]] = {}
 
     def when(self, series: SeriesLike, instant: datetime, *, as_date: bool) -> date | datetime:
-        local = instant.astimezone(ZoneInfo(series.timezone))
+        local = utc_to_local(instant, series.timezone)
         if as_date:
             return local.date()
         self.years.setdefault(series.timezone, []).append(local.year)
-        wall = local.replace(tzinfo=ZoneInfo(series.timezone), fold=0)
-        if wall.astimezone(UTC) != instant.astimezone(UTC):
+        wall = aware_local(local, series.timezone)
+        if as_utc(wall) != as_utc(instant):
             # The second 02:30 of an autumn night has no TZID form of its own: write it in UTC.
-            return instant.astimezone(UTC)
+            return as_utc(instant)
         return wall
 
     def wall(self, series: SeriesLike, wall: datetime, *, as_date: bool) -> date | datetime:
@@ -181,7 +180,7 @@ class _Writer:
         if as_date:
             return wall.date()
         self.years.setdefault(series.timezone, []).append(wall.year)
-        return wall.replace(tzinfo=ZoneInfo(series.timezone), fold=0)
+        return aware_local(wall, series.timezone)
 
     def serialised(self) -> bytes:
         """The collected VEVENTs as bytes (exactly what they would be inside the VCALENDAR)."""
@@ -200,10 +199,6 @@ class _Writer:
         head = cal.to_ical()
         assert head.endswith(_END)
         return head[: -len(_END)] + b"".join(self.chunks) + self.serialised() + _END
-
-
-def _is_local_midnight(instant: datetime, tz: str) -> bool:
-    return instant.astimezone(ZoneInfo(tz)).time() == time(0)
 
 
 def _location(venue: VenueLike | None) -> str:
@@ -234,21 +229,21 @@ def _common(event: Event, series: SeriesLike, meta: FeedMeta, *, cancelled: bool
         event.add("categories", topics)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
-    event.add("created", series.created_at.astimezone(UTC))
-    event.add("last-modified", last_modified.astimezone(UTC))
+    event.add("created", as_utc(series.created_at))
+    event.add("last-modified", as_utc(last_modified))
     event.add("sequence", series.sequence)
 
 
 def _new_event(uid: str, stamp: datetime) -> Event:
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstamp", as_utc(stamp))
     return event
 
 
 def _span(writer: _Writer, series: SeriesLike, start_at: datetime, end_at: datetime,
           event: Event) -> None:
-    as_date = series.is_all_day and _is_local_midnight(start_at, series.timezone) and _is_local_midnight(
+    as_date = series.is_all_day and is_local_midnight(start_at, series.timezone) and is_local_midnight(
         end_at, series.timezone)
     event.add("dtstart", writer.when(series, start_at, as_date=as_date))
     event.add("dtend", writer.when(series, end_at, as_date=as_date))
@@ -256,9 +251,8 @@ def _span(writer: _Writer, series: SeriesLike, start_at: datetime, end_at: datet
 
 def _series_end(series: SeriesLike, start_at: datetime) -> datetime:
     if series.is_all_day:
-        local = start_at.astimezone(ZoneInfo(series.timezone)).replace(tzinfo=None)
-        end_local = local + timedelta(days=series.all_day_days)
-        return end_local.replace(tzinfo=ZoneInfo(series.timezone), fold=0).astimezone(UTC)
+        local = utc_to_local(start_at, series.timezone)
+        return local_to_utc(local + timedelta(days=series.all_day_days), series.timezone)
     return start_at + timedelta(minutes=series.duration_minutes or 0)
 
 
@@ -266,7 +260,7 @@ def _series_start_at(series: SeriesLike) -> datetime:
     start = series.start_local
     if series.is_all_day:
         start = datetime.combine(start.date(), time())
-    return start.replace(tzinfo=ZoneInfo(series.timezone), fold=0).astimezone(UTC)
+    return local_to_utc(start, series.timezone)
 
 
 def _rule(series: SeriesLike, dtstart_at: datetime) -> vRecur:
@@ -281,8 +275,7 @@ def _rule(series: SeriesLike, dtstart_at: datetime) -> vRecur:
     if series.is_all_day and "UNTIL" in rule:
         until = rule["UNTIL"][0]
         if isinstance(until, datetime):  # a DATE DTSTART needs a DATE UNTIL
-            until_utc = until if until.tzinfo else until.replace(tzinfo=UTC)
-            rule["UNTIL"] = [until_utc.astimezone(ZoneInfo(series.timezone)).date()]
+            rule["UNTIL"] = [in_zone(until, series.timezone).date()]  # a naive UNTIL is UTC
     return rule
 
 
@@ -293,24 +286,20 @@ def _wall_duration(series: SeriesLike) -> timedelta:
     return timedelta(minutes=series.duration_minutes or 0)
 
 
-def _to_utc(wall: datetime, tz: str) -> datetime:
-    return wall.replace(tzinfo=ZoneInfo(tz), fold=0).astimezone(UTC)
-
-
 def _rule_wall(series: SeriesLike, instant: datetime) -> datetime:
     """The naive wall-clock time the rule gives for ``instant`` (02:30 for an instance in the
     spring gap, which happens at 03:30): RECURRENCE-ID and EXDATE must name it the same way."""
-    local = instant.astimezone(ZoneInfo(series.timezone)).replace(tzinfo=None)
+    local = utc_to_local(instant, series.timezone)
     if series.is_all_day:
         return datetime.combine(local.date(), time())
     candidate = datetime.combine(local.date(), series.start_local.time())
-    return candidate if _to_utc(candidate, series.timezone) == instant else local
+    return candidate if local_to_utc(candidate, series.timezone) == instant else local
 
 
 def _client_span(series: SeriesLike, instant: datetime) -> tuple[datetime, datetime]:
     """Start and end a client computes for the rule's instance at ``instant``."""
     wall = _rule_wall(series, instant)
-    return _to_utc(wall, series.timezone), _to_utc(wall + _wall_duration(series), series.timezone)
+    return local_to_utc(wall, series.timezone), local_to_utc(wall + _wall_duration(series), series.timezone)
 
 
 def _recurring(writer: _Writer, series: SeriesLike, rows: Sequence[FeedOccurrence]) -> None:
@@ -464,6 +453,6 @@ def build_occurrence_calendar(series: SeriesLike, row: FeedOccurrence, *, meta: 
     """One date as a standalone event ("add this date"), with a UID of its own so that it does not
     replace the series in a calendar that also subscribes to the feed."""
     writer = _Writer(meta)
-    stamp = row.original_start_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = as_utc(row.original_start_at).strftime("%Y%m%dT%H%M%SZ")
     _single(writer, series, row, uid=f"{series.uid}-{stamp}")
     return writer.calendar()

@@ -10,15 +10,16 @@ from ink.events.models import EventSeries
 from ink.events.service import upcoming_occurrences
 from ink.organisations.models import Organisation, Topic
 from ink.panels import register_panel
+from ink.urls import absolute_url
 
 UPCOMING_DATES = 5
 
 
-def _links(path: str) -> dict[str, str]:
-    from ink.feeds.views import absolute, language_query, webcal
+def _links(endpoint: str, **values: Any) -> dict[str, str]:
+    from ink.feeds.views import language_query, webcal
 
     language = language_query()
-    url = absolute(path) + (f"?lang={language['lang']}" if language else "")
+    url = absolute_url(endpoint, **values) + (f"?lang={language['lang']}" if language else "")
     return {"feed_url": url, "webcal_url": webcal(url)}
 
 
@@ -30,7 +31,7 @@ def event_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any]
         for occ in upcoming_occurrences(series, now=now, limit=UPCOMING_DATES)
         if not occ.is_cancelled
     ]
-    return {"series": series, "dates": dates, **_links(url_for("feeds.series_feed", series_id=series.id))}
+    return {"series": series, "dates": dates, **_links("feeds.series_feed", series_id=series.id)}
 
 
 def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:
@@ -39,7 +40,7 @@ def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> 
     return {
         "organisation": organisation,
         "subscribe_url": url_for("feeds.subscribe", organisation=organisation.slug),
-        **_links(url_for("feeds.organisation_feed", slug=organisation.slug)),
+        **_links("feeds.organisation_feed", slug=organisation.slug),
     }
 
 
@@ -47,12 +48,12 @@ def topic_panel(user: Any, topic: Topic, now: datetime) -> dict[str, Any] | None
     return {
         "topic": topic,
         "subscribe_url": url_for("feeds.subscribe", topic=topic.slug),
-        **_links(url_for("feeds.topic_feed", slug=topic.slug)),
+        **_links("feeds.topic_feed", slug=topic.slug),
     }
 
 
 def programme_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
-    return {"subscribe_url": url_for("feeds.subscribe"), **_links(url_for("feeds.programme_feed"))}
+    return {"subscribe_url": url_for("feeds.subscribe"), **_links("feeds.programme_feed")}
 
 
 def nav_item(_user: Any, _obj: Any, _now: datetime) -> dict[str, Any]:

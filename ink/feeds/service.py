@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from ink.core.time import UTC, local_midnight_utc, local_date
+from ink.core.time import UTC, as_utc, local_midnight_utc, local_date
 from ink.events.models import EventSeries
 from ink.extensions import db
 from ink.feeds.models import FeedState
@@ -26,7 +26,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _whole_seconds(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(microsecond=0)
+    return as_utc(moment).replace(microsecond=0)
 
 
 def bump_feed_state(*, now: datetime) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import segno
 from babel import Locale, UnknownLocaleError
@@ -16,7 +15,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ink.core.errors import NotFound, ValidationFailed
-from ink.core.time import UTC, local_midnight_utc, utc_to_local
+from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
 from ink.feeds import ical
@@ -41,6 +40,7 @@ from ink.feeds.service import (
     window_start_at,
 )
 from ink.saving import commit_writes
+from ink.urls import absolute_url
 
 bp = Blueprint("feeds", __name__)
 api_bp = Blueprint("feeds_api", __name__, url_prefix="/api/v1")
@@ -52,11 +52,6 @@ _ETAG = re.compile(r'(?:W/)?("[^"]*")')
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-def absolute(path: str) -> str:
-    """An absolute URL from the configured base URL (never the request's Host)."""
-    return current_app.config["BASE_URL"] + path
-
 
 def webcal(url: str) -> str:
     return re.sub(r"^https?://", "webcal://", url)
@@ -97,7 +92,7 @@ def _not_modified(rendered: Rendered) -> bool:
         return False
     if since is None or since.tzinfo is None:
         return False
-    return rendered.last_modified <= since.astimezone(UTC)
+    return rendered.last_modified <= as_utc(since)
 
 
 def _calendar_response(rendered: Rendered, filename: str, *, disposition: str = "inline") -> Response:
@@ -203,42 +198,36 @@ def programme_feed() -> Response:
     return serve_feed(feed_filter, selection_filename(feed_filter), missing="400", describe=describe)
 
 
+def _named_feed(feed_filter: FeedFilter, slug: str, name_of: Callable[[ResolvedFilter], str],
+                description_of: Callable[[str], str]) -> Response:
+    """The feed of one organisation, topic or venue, named after it (404 when the slug names nothing)."""
+    def describe(resolved: ResolvedFilter) -> tuple[str, str]:
+        name = name_of(resolved)
+        return _("%(name)s · INK Events", name=name), description_of(name)
+
+    return serve_feed(feed_filter, f"{_short(slug)}.ics", missing="404", describe=describe)
+
+
 @bp.get("/organisations/<slug>/calendar.ics")
 def organisation_feed(slug: str) -> Response:
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-        name = resolved.organisations[0].name
-        return (_("%(name)s · INK Events", name=name),
-                _("Events organised by %(name)s in the INK network.", name=name))
-
-    return serve_feed(FeedFilter(organisations=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
-                      describe=describe)
+    return _named_feed(FeedFilter(organisations=(slug.lower(),)), slug, lambda found: found.organisations[0].name,
+                       lambda name: _("Events organised by %(name)s in the INK network.", name=name))
 
 
 @bp.get("/topics/<slug>/calendar.ics")
 def topic_feed(slug: str) -> Response:
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-        name = resolved.topics[0].display_name
-        return _("%(name)s · INK Events", name=name), _("INK network events on %(name)s.", name=name)
-
-    return serve_feed(FeedFilter(topics=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
-                      describe=describe)
+    return _named_feed(FeedFilter(topics=(slug.lower(),)), slug, lambda found: found.topics[0].display_name,
+                       lambda name: _("INK network events on %(name)s.", name=name))
 
 
 @bp.get("/venues/<slug>/calendar.ics")
 def venue_feed(slug: str) -> Response:
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-        name = resolved.venues[0].name
-        return _("%(name)s · INK Events", name=name), _("INK network events at %(name)s.", name=name)
-
-    return serve_feed(FeedFilter(venues=(slug.lower(),)), f"{_short(slug)}.ics", missing="404",
-                      describe=describe)
-
-
-MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to compare them)
+    return _named_feed(FeedFilter(venues=(slug.lower(),)), slug, lambda found: found.venues[0].name,
+                       lambda name: _("INK network events at %(name)s.", name=name))
 
 
 def _visible_series(series_id: int) -> EventSeries:
-    series = db.session.get(EventSeries, series_id) if series_id <= MAX_ID else None
+    series = db.session.get(EventSeries, series_id)
     if series is None or not series.is_public:
         raise NotFound(_("We could not find that event."))
     return series
@@ -260,7 +249,7 @@ def series_feed(series_id: int) -> Response:
 def occurrence_download(series_id: int, occurrence_id: int) -> Response:
     """"Add this date": one occurrence as a standalone event, downloaded as a file."""
     series = _visible_series(series_id)
-    occ = db.session.get(Occurrence, occurrence_id) if occurrence_id <= MAX_ID else None
+    occ = db.session.get(Occurrence, occurrence_id)
     if occ is None or occ.series_id != series.id:
         raise NotFound(_("We could not find that date."))
     meta = feed_meta(series.title, _("One date from the INK network's programme."), None)
@@ -280,7 +269,7 @@ def _short(slug: str) -> str:
 
 def feed_url(feed_filter: FeedFilter) -> str:
     query = urlencode(feed_filter.query_items() + list(language_query().items()))
-    return absolute(url_for("feeds.programme_feed")) + (f"?{query}" if query else "")
+    return absolute_url("feeds.programme_feed") + (f"?{query}" if query else "")
 
 
 def qr_svg(url: str) -> Markup:
@@ -325,7 +314,7 @@ def _iso(instant: datetime, series: EventSeries, *, as_date: bool) -> str:
     local = utc_to_local(instant, series.timezone)
     if as_date:
         return local.date().isoformat()
-    return instant.astimezone(ZoneInfo(series.timezone)).isoformat()
+    return in_zone(instant, series.timezone).isoformat()
 
 
 def _occurrence_json(occ: Occurrence) -> dict[str, object]:
@@ -344,7 +333,7 @@ def _occurrence_json(occ: Occurrence) -> dict[str, object]:
         "venue": None if venue is None else {"slug": venue.slug, "name": venue.name, "address": venue.address},
         "organisation": {"slug": series.organisation.slug, "name": series.organisation.name},
         "audiences": [audience.value for audience in series.audiences],
-        "url": ical.event_url(current_app.config["BASE_URL"], series.id),
+        "url": absolute_url("public.event", series_id=series.id),
     }
 
 

@@ -4,19 +4,18 @@ icalendar's own generator writes DTSTART + RDATE lists and a COMMENT (not allowe
 Outlook mis-reads RDATE-only zones. Here each run of transitions that follow the same rule
 (e.g. "last Sunday of March at 02:00, +01:00 -> +02:00") becomes one STANDARD or DAYLIGHT
 sub-component with an RRULE (FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU), closed with UNTIL when the
-rule stops inside the range. Pure: zoneinfo and icalendar only.
+rule stops inside the range. Pure: zoneinfo (through ink.core.time) and icalendar only.
 """
 from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
-
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
-UTC = timezone.utc
+from ink.core.time import UTC, in_zone
+
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -42,32 +41,31 @@ class Transition:
                 self.offset_from, self.offset_to, self.name)
 
 
-def _offset(moment: datetime, zone: ZoneInfo) -> tuple[timedelta, timedelta, str]:
-    local = moment.astimezone(zone)
+def _offset(moment: datetime, tz: str) -> tuple[timedelta, timedelta, str]:
+    local = in_zone(moment, tz)
     return local.utcoffset() or timedelta(0), local.dst() or timedelta(0), local.tzname() or ""
 
 
 @lru_cache(maxsize=64)
 def transitions(tz: str, first_year: int, last_year: int) -> tuple[Transition, ...]:
     """Offset changes of ``tz`` from 1 January ``first_year`` to 31 December ``last_year`` (UTC)."""
-    zone = ZoneInfo(tz)
     moment = datetime(first_year, 1, 1, tzinfo=UTC)
     end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
     found: list[Transition] = []
-    before = _offset(moment, zone)
+    before = _offset(moment, tz)
     while moment < end:
         step = moment + timedelta(days=1)
-        after = _offset(step, zone)
+        after = _offset(step, tz)
         if after != before:
             low, high = moment, step
             while high - low > timedelta(minutes=1):  # zone changes happen on whole minutes
                 middle = low + (high - low) / 2
-                if _offset(middle, zone) == before:
+                if _offset(middle, tz) == before:
                     low = middle
                 else:
                     high = middle
             at = high.replace(second=0, microsecond=0)
-            if _offset(at, zone) != after:
+            if _offset(at, tz) != after:
                 at += timedelta(minutes=1)
             found.append(Transition(at, before[0], after[0], after[1] != timedelta(0), after[2]))
             before = after
@@ -91,7 +89,7 @@ def vtimezone(tz: str, first_year: int, last_year: int) -> Timezone:
     component.add("tzid", tz)
     changes = transitions(tz, first_year - 1, last_year + 1)
     if not changes:
-        offset, _dst, name = _offset(datetime(first_year, 1, 1, tzinfo=UTC), ZoneInfo(tz))
+        offset, _dst, name = _offset(datetime(first_year, 1, 1, tzinfo=UTC), tz)
         standard = TimezoneStandard()
         standard.add("dtstart", datetime(1970, 1, 1))
         standard.add("tzoffsetfrom", offset)

@@ -20,16 +20,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from ink.auth.redirects import safe_next
 from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import local_date, local_day_bounds
-from ink.events.models import EventSeries, Occurrence, SeriesStatus, Venue
-from ink.events.recurrence import RecurrenceError
-from ink.events.recurrence_text import describe
-from ink.events.service import series_recurrence, upcoming_occurrences
+from ink.events.models import EventSeries, Occurrence, Venue
+from ink.events.service import upcoming_occurrences
+from ink.events.summary import schedule_summary
 from ink.extensions import now
 from ink.i18n import LANGUAGE_COOKIE
 from ink.organisations.access import can_manage_organisation
@@ -44,7 +43,6 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 62
 # How far from today the programme may be browsed (keeps dates far from datetime's limits).
 MAX_YEARS_AWAY = 50
-MAX_ID = 2**31 - 1
 # What slugify produces, and BCP 47-ish language codes: anything else cannot match a row.
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
@@ -122,22 +120,6 @@ def _can_preview(series: EventSeries) -> bool:
     )
 
 
-def schedule_summary(series: EventSeries) -> str | None:
-    """"Every Tuesday and Thursday, 17:00–19:00"; None for a rule the form model cannot express."""
-    try:
-        rec = series_recurrence(series)
-    except RecurrenceError:
-        return None
-    return describe(
-        rec,
-        series.start_local,
-        duration=None if series.is_all_day else series.duration,
-        all_day=series.is_all_day,
-        all_day_days=series.all_day_days,
-        locale=str(get_locale() or "en"),
-        gettext=gettext,
-        ngettext=ngettext,
-    )
 
 
 def map_url(venue: Venue) -> str | None:
@@ -152,8 +134,7 @@ def map_url(venue: Venue) -> str | None:
 
 @bp.get("/events/<int:series_id>")
 def event(series_id: int):  # type: ignore[no-untyped-def]
-    # Ids beyond a 32-bit integer cannot exist (and PostgreSQL would reject the comparison).
-    series = queries.series_with_details(series_id) if series_id <= MAX_ID else None
+    series = queries.series_with_details(series_id)
     if series is None:
         raise NotFound(gettext("No such event."))
     if not series.is_public and not _can_preview(series):
@@ -161,7 +142,7 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "public/event.html",
         series=series,
-        is_draft=series.status == SeriesStatus.DRAFT,
+        is_draft=series.is_draft,
         summary=schedule_summary(series),
         occurrences=upcoming_occurrences(series, now=now(), limit=10),
         map_url=map_url(series.venue) if series.venue else None,

@@ -9,6 +9,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ink.urls import absolute_url
+
 CONFIRM = "ink.reminders.confirm"
 UNSUBSCRIBE = "ink.reminders.unsubscribe"
 MANAGE = "ink.reminders.manage"
@@ -41,8 +43,7 @@ def read_token(purpose: str, token: str, max_age: int | None = None) -> dict[str
 
 def absolute(endpoint: str, _anchor: str = "", **values: Any) -> str:
     """The absolute URL of an endpoint, from BASE_URL (works outside requests, e.g. in the scheduler)."""
-    path = current_app.url_map.bind("ink.invalid").build(endpoint, values)
-    return current_app.config["BASE_URL"] + path + (f"#{_anchor}" if _anchor else "")
+    return absolute_url(endpoint, _anchor, **values)
 
 
 # --- this domain's pages -----------------------------------------------------------------------

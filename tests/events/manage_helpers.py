@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
+from flask.testing import FlaskClient
+
 from ink.organisations.models import Organisation
+from tests.conftest import PASSWORD
+from tests.sweep import csrf_token_of, sign_in
 
 
 def series_form(org: Organisation, **overrides: Any) -> dict[str, Any]:
@@ -33,3 +38,36 @@ def series_form(org: Organisation, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+# --- CSRF switched on ----------------------------------------------------------------------------
+
+def forget_cached_csrf_token() -> None:
+    """The test keeps one app context across requests, so Flask-WTF's per-request token cache in `g`
+    would outlive the session that login clears; in production `g` is new for every request."""
+    g.pop("csrf_token", None)
+
+
+def page_csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on a freshly fetched page."""
+    forget_cached_csrf_token()
+    return csrf_token_of(client.get(path).get_data(as_text=True))
+
+
+def sign_in_with_csrf(client: FlaskClient, email: str) -> None:
+    forget_cached_csrf_token()
+    sign_in(client, email)
+
+
+# --- a real browser ------------------------------------------------------------------------------
+
+def sign_in_browser(browser: Any, base_url: str, email: str) -> None:
+    """Sign in through the login form and wait until the browser has left it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(base_url + "/login")
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda _: "/login" not in browser.current_url)

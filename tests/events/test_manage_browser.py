@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.events.manage_helpers import sign_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +19,7 @@ def test_live_preview_and_repeat_options(live_server, browser, factory):  # type
 
     org = factory.organisation("Library")
     factory.user("editor@example.org", editor_of=[org])
-    browser.get(live_server.url + "/login")
-    browser.find_element(By.ID, "email").send_keys("editor@example.org")
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
-    WebDriverWait(browser, 15).until(lambda _: "/login" not in browser.current_url)
+    sign_in_browser(browser, live_server.url, "editor@example.org")
     browser.get(live_server.url + "/manage/series/new")
 
     weekdays = browser.find_element(By.ID, "weekdays")

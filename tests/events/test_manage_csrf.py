@@ -1,18 +1,15 @@
 """CSRF on the manage forms, with protection switched on as in production."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import pytest
-from flask import g
 import sqlalchemy as sa
 
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
-from tests.conftest import PASSWORD
-from tests.events.manage_helpers import series_form
+from tests.events.manage_helpers import page_csrf_token, series_form, sign_in_with_csrf
 
 
 @pytest.fixture
@@ -20,27 +17,12 @@ def app_config() -> dict[str, object]:
     return {"WTF_CSRF_ENABLED": True}
 
 
-def _token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
 @pytest.fixture
 def signed_in(client, factory):  # type: ignore[no-untyped-def]
     org = factory.organisation("Library")
     factory.user("editor@example.org", editor_of=[org])
-    _forget_cached_token()
-    token = _token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": "editor@example.org", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
+    sign_in_with_csrf(client, "editor@example.org")
     return org
-
-
-def _forget_cached_token() -> None:
-    """The test keeps one app context across requests, so Flask-WTF's per-request token cache in `g`
-    would outlive the session that login clears; in production `g` is new for every request."""
-    g.pop("csrf_token", None)
 
 
 def _count() -> int:
@@ -54,8 +36,7 @@ def test_series_form_without_token_is_400_and_saves_nothing(client, signed_in):
 
 
 def test_series_form_with_token_saves(client, signed_in):
-    _forget_cached_token()
-    token = _token(client.get("/manage/series/new").get_data(as_text=True))
+    token = page_csrf_token(client, "/manage/series/new")
     response = client.post("/manage/series/new", data={**series_form(signed_in), "csrf_token": token})
     assert response.status_code == 302
     assert _count() == 1
@@ -72,8 +53,7 @@ def test_occurrence_cancel_without_token_is_400(client, signed_in, factory):
 
 
 def test_json_preview_takes_the_token_from_a_header(client, signed_in):
-    _forget_cached_token()
-    token = _token(client.get("/manage/series/new").get_data(as_text=True))
+    token = page_csrf_token(client, "/manage/series/new")
     data = series_form(signed_in)
     refused = client.post("/manage/series/preview", data=data, headers={"Accept": "application/json"})
     assert refused.status_code == 400

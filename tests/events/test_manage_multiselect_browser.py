@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ink.events.models import EventSeries
 from ink.extensions import db
-from tests.conftest import PASSWORD
+from tests.events.manage_helpers import sign_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -43,11 +43,7 @@ def test_tab_count_and_choosing_a_language_by_keyboard(live_server, browser, fac
         factory.organisation(f"Partner {number}")
     factory.topics()
     factory.user("editor@example.org", editor_of=[org])
-    browser.get(live_server.url + "/login")
-    browser.find_element(By.ID, "email").send_keys("editor@example.org")
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
-    WebDriverWait(browser, 15).until(lambda _: "/login" not in browser.current_url)
+    sign_in_browser(browser, live_server.url, "editor@example.org")
 
     # Without JavaScript every checkbox is a Tab stop.
     browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})

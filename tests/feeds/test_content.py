@@ -227,7 +227,8 @@ def test_pure_builder_needs_no_app() -> None:
     )
     start = datetime(2026, 6, 2, 16, 0, tzinfo=UTC)
     rows = {7: [FeedOccurrence(start, start, start + timedelta(hours=1))]}
-    meta = FeedMeta(name="N", description="D", base_url="https://x.example", cancelled_format="Cancelled: %(title)s")
+    meta = FeedMeta(name="N", description="D", base_url="https://x.example", cancelled_format="Cancelled: %(title)s",
+                    timezone="Europe/Oslo")
     body = build_calendar([series], rows, meta=meta)
     assert body == build_calendar([series], rows, meta=meta)
     from ink.feeds import ical
