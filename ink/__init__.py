@@ -13,6 +13,7 @@ from flask import Flask
 
 from ink import config as default_config
 from ink.core.clock import SystemClock
+from ink.events import jobs as events_jobs
 from ink.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
+    events_jobs.register_jobs(app)
     for domain in HIGHER_DOMAINS:
         import_module(domain).init_app(app)
 

@@ -11,6 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -62,3 +63,16 @@ def clock() -> Clock:
 
 def now() -> datetime:
     return clock().now()
+
+
+def insert_ignoring_conflicts(table: sa.Table, rows: list[dict[str, Any]], *,
+                              index_elements: list[str] | None = None) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL); returns how many rows went in.
+
+    ``rowcount`` is exact for this statement on both: psycopg 3 reports 0 or 1 for a single row and
+    the sum for many (checked against PostgreSQL), as SQLite does."""
+    if not rows:
+        return 0
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return db.session.connection().execute(statement, rows).rowcount
