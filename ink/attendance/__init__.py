@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import Flask
 
 
-def init_app(app: Flask) -> None:
-    from ink.attendance import panels, service
-    from ink.attendance.cli import door_link_command
-    from ink.attendance.views import bp
-    from ink.jobs import register_source
-    from ink.panels import register_panel
+from ink.attendance import panels, service
+from ink.attendance.cli import door_link_command
+from ink.attendance.views import bp
+from ink.jobs import register_source
+from ink.panels import register_panel
 
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, the door-link command, panels and the missing-count source."""
     app.register_blueprint(bp)
     app.cli.add_command(door_link_command)
     register_panel(app, "occurrence", "attendance/_occurrence_panel.html", panels.occurrence_panel)
