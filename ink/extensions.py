@@ -69,10 +69,12 @@ def insert_ignoring_conflicts(table: sa.Table, rows: list[dict[str, Any]], *,
                               index_elements: list[str] | None = None) -> int:
     """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL); returns how many rows went in.
 
-    ``rowcount`` is exact for this statement on both: psycopg 3 reports 0 or 1 for a single row and
-    the sum for many (checked against PostgreSQL), as SQLite does."""
+    Counted from RETURNING, not ``rowcount``: psycopg 3 reports an exact rowcount (0 or 1 for one row,
+    checked against PostgreSQL), but SQLAlchemy adds its own RETURNING of the primary key to a Core
+    insert on PostgreSQL, and the result's ``rowcount`` is then -1. SQLAlchemy batches many rows."""
     if not rows:
         return 0
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)
-    return db.session.connection().execute(statement, rows).rowcount
+    key = next(iter(table.primary_key.columns))
+    return len(db.session.connection().execute(statement.returning(key), rows).all())

@@ -257,3 +257,19 @@ def test_a_change_notice_is_not_sent_once_the_occurrence_has_started(app, factor
     assert smtp_server.handler.to(emails[0]) == []
     notice = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "change_notice"))
     assert notice.status == MessageStatus.SKIPPED and notice.last_error == "too late to be useful"
+
+
+def test_enqueue_counts_the_rows_that_went_in_and_ignores_duplicates(app, clock) -> None:  # type: ignore[no-untyped-def]
+    """One insert-or-ignore for the whole app: its rowcount is exact on SQLite and on psycopg 3."""
+    from ink.reminders.models import MessageKind
+    from ink.reminders.outbox import enqueue, outbox_row
+
+    def row(ref: str) -> dict:  # type: ignore[type-arg]
+        return outbox_row(MessageKind.MANAGE_LINK, ref, "ro@example.org", locale="nb", due_at=clock.now(), now=clock.now())
+
+    assert enqueue([row("a")]) == 1
+    assert enqueue([row("a")]) == 0
+    assert enqueue([row("a"), row("b"), row("c")]) == 2
+    assert enqueue([]) == 0
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3
