@@ -14,7 +14,7 @@ returns a one-line summary.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +37,6 @@ class Job:
     is_tick: bool = False
     # A summary starting with this is not worth printing (nothing happened).
     quiet_prefix: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def register_job(app: Flask, name: str, func: JobFunction, trigger: str, *, misfire_grace_time: int,
