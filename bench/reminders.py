@@ -34,7 +34,8 @@ from ink.extensions import db  # noqa: E402
 from ink.organisations.models import OrganisationStatus  # noqa: E402
 from ink.organisations.service import OrganisationData, create_organisation  # noqa: E402
 from ink.reminders.models import OutboxMessage, Subscriber, Subscription, TargetKind  # noqa: E402
-from ink.reminders.outbox import dispatch_due, plan_weekly  # noqa: E402
+from ink.reminders.dispatch import dispatch_due  # noqa: E402
+from ink.reminders.planning import plan_weekly  # noqa: E402
 
 # Monday 8 June 2026, 07:00 in Oslo: digest time.
 DIGEST_AT = datetime(2026, 6, 8, 5, 0, tzinfo=timezone.utc)

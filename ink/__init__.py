@@ -11,9 +11,16 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from ink import config as default_config
+import ink.models  # noqa: F401  (every table in the metadata)
+from ink import config as default_config, i18n, web
+from ink.auth.views import bp as auth_bp
+from ink.cli import register_commands
 from ink.core.clock import SystemClock
+from ink.events import jobs as events_jobs
+from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
+from ink.organisations.views import bp as organisations_bp
+from ink.public.views import bp as public_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Domains built on events; each has init_app(app) registering its blueprint, listeners and panels.
@@ -35,8 +42,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _load_config(app, test_config)
     app.extensions["ink.clock"] = app.config.get("CLOCK") or SystemClock()
 
-    import ink.models  # noqa: F401  (every table in the metadata)
-
     try:
         db.init_app(app)  # creates the engine: a malformed URL or unknown driver fails here
     except sa.exc.ArgumentError as error:
@@ -45,15 +50,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from ink import i18n, web
-
     i18n.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
+    events_jobs.register_jobs(app)
     for domain in HIGHER_DOMAINS:
         import_module(domain).init_app(app)
-
-    from ink.cli import register_commands
 
     register_commands(app)
     return app
@@ -90,11 +92,6 @@ def _resolve_instance_paths(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from ink.auth.views import bp as auth_bp
-    from ink.events.views import bp as events_bp
-    from ink.organisations.views import bp as organisations_bp
-    from ink.public.views import bp as public_bp
-
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(organisations_bp)

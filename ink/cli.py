@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
 import flask_migrate.cli as migrate_cli
 from flask import Flask, current_app
 
+from ink.auth.service import create_user
 from ink.backup import BackupError, backup_database, restore_database
 from ink.core.errors import DomainError
+from ink.datagen import generate_data_command
+from ink.demo import seed_demo_command
+from ink.events.service import extend_horizon
 from ink.extensions import db, now
 from ink.failures import one_line_failures
+from ink.organisations.service import add_editor, get_organisation_by_slug
 
 
 def register_commands(app: Flask) -> None:
@@ -20,9 +26,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(extend_horizon_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    from ink.datagen import generate_data_command
-    from ink.demo import seed_demo_command
-
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(generate_data_command)
     # Last, so every domain's commands (and Flask-Migrate's `db`) fail in one line, not a traceback.
@@ -38,9 +41,6 @@ def register_commands(app: Flask) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
 def create_user_command(email: str, name: str, coordinator: bool, org_slugs: tuple[str, ...], password_stdin: bool) -> None:
     """Create an account; asks for the password twice unless --password-stdin is given."""
-    from ink.auth.service import create_user
-    from ink.organisations.service import add_editor, get_organisation_by_slug
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -65,10 +65,6 @@ def create_user_command(email: str, name: str, coordinator: bool, org_slugs: tup
 @click.command("extend-horizon")
 def extend_horizon_command() -> None:
     """Create occurrences up to the horizon for every recurring series (the scheduler runs this daily)."""
-    from datetime import timedelta
-
-    from ink.events.service import extend_horizon
-
     added = extend_horizon(now=now(), horizon=timedelta(days=current_app.config["OCCURRENCE_HORIZON_DAYS"]))
     db.session.commit()
     click.echo(f"Added {added} occurrences.")

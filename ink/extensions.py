@@ -11,6 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -68,3 +69,18 @@ def now() -> datetime:
 def network_timezone() -> str:
     """The configured zone (``TIMEZONE``) new series and wall-clock dates default to."""
     return str(current_app.config["TIMEZONE"])
+
+
+def insert_ignoring_conflicts(table: sa.Table, rows: list[dict[str, Any]], *,
+                              index_elements: list[str] | None = None) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL); returns how many rows went in.
+
+    Counted from RETURNING, not ``rowcount``: psycopg 3 reports an exact rowcount (0 or 1 for one row,
+    checked against PostgreSQL), but SQLAlchemy adds its own RETURNING of the primary key to a Core
+    insert on PostgreSQL, and the result's ``rowcount`` is then -1. SQLAlchemy batches many rows."""
+    if not rows:
+        return 0
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    key = next(iter(table.primary_key.columns))
+    return len(db.session.connection().execute(statement.returning(key), rows).all())

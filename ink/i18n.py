@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from ink.core.errors import DomainError
 from ink.core.time import utc_to_local
-from ink.extensions import babel
+from ink.extensions import babel, now
+from ink.panels import panels_for
 
 LANGUAGE_COOKIE = "ink_lang"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -182,9 +183,6 @@ def init_app(app: Flask) -> None:
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, time_range=fmt_time_range, when=fmt_when,
         language_name=language_name,
     )
-    from ink.extensions import now
-    from ink.panels import panels_for
-
     app.jinja_env.globals.update(
         now=now, panels_for=panels_for,
         get_locale=get_locale, supported_languages=supported_languages, language_name=language_name

@@ -17,6 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
+from flask_login import current_user
+
+from ink.extensions import now
 
 PanelContext = Callable[[Any, Any, datetime], "dict[str, Any] | None"]
 SLOTS = ("nav", "dashboard", "series", "occurrence", "occurrence_cancel", "series_cancel", "public_event", "public_organisation", "public_topic", "public_programme")
@@ -30,10 +33,6 @@ def register_panel(app: Flask, slot: str, template: str, context: PanelContext) 
 
 def panels_for(slot: str, obj: Any = None) -> list[tuple[str, dict[str, Any]]]:
     """The (template, context) pairs to render in ``slot`` for the current user and this object."""
-    from flask_login import current_user
-
-    from ink.extensions import now
-
     rendered = []
     moment = now()
     for template, context in current_app.extensions.get("ink.panels", {}).get(slot, []):

@@ -163,3 +163,65 @@ def test_the_time_rules_see_what_they_must() -> None:
     assert not builds_zoneinfo("zone = zone(tz)")
     assert reads_dateutil_private("n = rule._count") and reads_dateutil_private("days = rule._byweekday")
     assert not reads_dateutil_private("n = rule.count()")
+
+
+def imports_inside_functions(source: str) -> list[int]:
+    """Line numbers of import statements inside a function or method (a circle in disguise)."""
+    return sorted(
+        inner.lineno
+        for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for inner in ast.walk(node) if isinstance(inner, (ast.Import, ast.ImportFrom))
+    )
+
+
+def module_imports(path: Path, package: str) -> set[str]:
+    """The modules of ``package`` (dotted names) that a module imports, at any depth of its source."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)  # from ink.reminders import outbox
+    return {name for name in found if name.startswith(package + ".")}
+
+
+def import_circles(package_dir: Path, package: str) -> list[list[str]]:
+    """Circles among the modules of one package (its __init__ excluded: it wires them together)."""
+    modules = {f"{package}.{path.stem}": path for path in sorted(package_dir.glob("*.py")) if path.stem != "__init__"}
+    graph = {name: sorted(module_imports(path, package) & set(modules)) for name, path in modules.items()}
+    circles: list[list[str]] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = "open"
+        for target in graph[name]:
+            if state.get(target) == "open":
+                circles.append(trail[trail.index(target):] + [target])
+            elif target not in state:
+                visit(target, trail + [target])
+        state[name] = "done"
+
+    for name in graph:
+        if name not in state:
+            visit(name, [name])
+    return circles
+
+
+def test_the_checks_see_imports_inside_functions_and_circles(tmp_path: Path) -> None:
+    assert imports_inside_functions("import os\n\ndef f():\n    if True:\n        from ink import jobs\n") == [5]
+    (tmp_path / "a.py").write_text('"""A."""\nfrom probe import b\n', encoding="utf-8")
+    (tmp_path / "b.py").write_text('"""B."""\nfrom probe.a import thing\n', encoding="utf-8")
+    (tmp_path / "c.py").write_text('"""C, below both."""\nimport probe.a\n', encoding="utf-8")
+    assert import_circles(tmp_path, "probe") == [["probe.a", "probe.b", "probe.a"]]
+
+
+def test_no_module_imports_inside_a_function() -> None:
+    offenders = [f"{_relative(path)}:{line}" for path in _modules()
+                 for line in imports_inside_functions(path.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_the_reminders_modules_import_each_other_without_a_circle() -> None:
+    assert len(list((PACKAGE / "reminders").glob("*.py"))) > 10  # the scan sees the package
+    assert import_circles(PACKAGE / "reminders", "ink.reminders") == []

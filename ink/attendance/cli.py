@@ -7,6 +7,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
+from ink.attendance.service import create_door_link, door_link_url, get_by_id
 from ink.core.errors import DomainError
 from ink.core.time import local_day_bounds
 from ink.events.models import EventSeries, Occurrence
@@ -20,8 +21,6 @@ from ink.web import is_possible_id
 @click.argument("day", metavar="YYYY-MM-DD")
 def door_link_command(series_id: int, day: str) -> None:
     """Create a door-counter link for the occurrence of SERIES_ID on local date DAY and print it."""
-    from ink.attendance.service import create_door_link, door_link_url, get_by_id
-
     try:
         local_day = date.fromisoformat(day)
     except ValueError:

@@ -32,7 +32,7 @@ from ink.attendance.models import (
 from ink.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ink.core.time import local_day_bounds, local_date
 from ink.events.models import EventSeries, Occurrence, series_coorganiser
-from ink.extensions import db
+from ink.extensions import db, insert_ignoring_conflicts
 from ink.organisations.access import editor_organisation_ids, is_coordinator
 from ink.urls import absolute_url
 
@@ -443,15 +443,7 @@ def _count_keys(categories: list[AttendanceCategory]) -> list[int]:
 
 def _insert_ignore(table: sa.Table, values: dict[str, Any]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL); returns the rows inserted."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # RETURNING rather than rowcount: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
-    key = next(iter(table.primary_key.columns))
-    inserted = db.session.execute(insert(table).values(**values).on_conflict_do_nothing().returning(key))
-    return len(inserted.all())
+    return insert_ignoring_conflicts(table, [values])
 
 
 def _ensure_count_row(occurrence_id: int, category_id: int) -> None:

@@ -7,12 +7,13 @@ from flask import Flask, current_app
 
 from ink.core import signals
 from ink.extensions import now as app_now
+from ink.feeds.panels import register_panels
+from ink.feeds.service import FeedCache, bump_feed_state
+from ink.feeds.views import api_bp, bp
 
 
 
 def _feeds_changed(sender: Any, **kwargs: Any) -> None:
-    from ink.feeds.service import bump_feed_state
-
     bump_feed_state(now=kwargs.get("now") or app_now())
     cache = current_app.extensions.get("ink.feeds.cache")
     if cache is not None:
@@ -30,10 +31,6 @@ _SIGNALS = (
 
 
 def init_app(app: Flask) -> None:
-    from ink.feeds.panels import register_panels
-    from ink.feeds.service import FeedCache
-    from ink.feeds.views import api_bp, bp
-
     app.extensions["ink.feeds.cache"] = FeedCache(
         size=int(app.config["FEED_CACHE_SIZE"]), ttl_seconds=float(app.config["FEED_CACHE_SECONDS"]),
         version_seconds=float(app.config["FEED_VERSION_CHECK_SECONDS"]),

@@ -8,6 +8,7 @@ from flask import Flask, url_for
 
 from ink.events.models import EventSeries
 from ink.events.service import upcoming_occurrences
+from ink.feeds.views import language_query, webcal
 from ink.organisations.models import Organisation, Topic
 from ink.panels import register_panel
 from ink.urls import absolute_url
@@ -16,8 +17,6 @@ UPCOMING_DATES = 5
 
 
 def _links(endpoint: str, **values: Any) -> dict[str, str]:
-    from ink.feeds.views import language_query, webcal
-
     language = language_query()
     url = absolute_url(endpoint, **values) + (f"?lang={language['lang']}" if language else "")
     return {"feed_url": url, "webcal_url": webcal(url)}

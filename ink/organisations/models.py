@@ -8,6 +8,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.auth.models import User
@@ -42,8 +43,6 @@ class Topic(db.Model):
     @property
     def display_name(self) -> str:
         """The name in the current interface language (the network's themes are in the catalogue)."""
-        from flask_babel import gettext
-
         return gettext(self.name)
 
     def __repr__(self) -> str:

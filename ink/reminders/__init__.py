@@ -1,14 +1,22 @@
-"""Reminders: resident subscriptions (double opt-in), the outbox, mail, and the scheduler process."""
+"""Reminders: resident subscriptions (double opt-in), the outbox, mail, and the scheduler process.
+
+Modules, each importing only those above it in this list: models, links (tokens, absolute URLs), mail,
+outbox (the table's primitives, the erasure check), planning (every plan_*, a reminder's send time),
+service (subscriptions), reactions (what the signal listeners do), compose, dispatch, heartbeat, jobs
+(this domain's scheduled work), scheduler (the process, its lock); then listeners, panels, views, cli.
+"""
 from __future__ import annotations
 
 from flask import Flask
 
+from ink.extensions import csrf
+from ink.panels import register_panel
+from ink.readiness import register_readiness_check
+from ink.reminders import cli, heartbeat, jobs, listeners, panels, views
+
 
 def init_app(app: Flask) -> None:
-    from ink.extensions import csrf
-    from ink.panels import register_panel
-    from ink.readiness import register_readiness_check
-    from ink.reminders import cli, listeners, panels, scheduler, views
+    """Register the blueprint, signal listeners, panels, readiness check, jobs and commands."""
 
     app.register_blueprint(views.bp)
     # RFC 8058: mail clients POST the one-click unsubscribe without our CSRF token. The signed
@@ -21,6 +29,7 @@ def init_app(app: Flask) -> None:
     register_panel(app, "dashboard", "reminders/_dashboard_panel.html", panels.dashboard_panel)
     register_panel(app, "occurrence_cancel", "reminders/_cancel_panel.html", panels.occurrence_cancel_panel)
     register_panel(app, "series_cancel", "reminders/_cancel_panel.html", panels.series_cancel_panel)
-    register_readiness_check(app, "scheduler", scheduler.heartbeat_readiness)
+    register_readiness_check(app, "scheduler", heartbeat.heartbeat_readiness)
+    jobs.register_jobs(app)
     for command in cli.COMMANDS:
         app.cli.add_command(command)

@@ -5,6 +5,8 @@ import click
 from flask import current_app
 
 from ink.extensions import db, now
+from ink.reminders.jobs import send_due
+from ink.reminders.scheduler import SchedulerLocked, run
 
 
 @click.command("scheduler")
@@ -12,8 +14,6 @@ from ink.extensions import db, now
 @click.option("--once", is_flag=True, help="Run one tick (plan, send, heartbeat) and exit.")
 def scheduler_command(wait: bool, once: bool) -> None:
     """Run the scheduler process: due messages every minute, the occurrence horizon daily, weekly digests."""
-    from ink.reminders.scheduler import SchedulerLocked, run
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         run(app, wait=wait, once=once, echo=click.echo)
@@ -24,13 +24,9 @@ def scheduler_command(wait: bool, once: bool) -> None:
 @click.command("send-due")
 def send_due_command() -> None:
     """Plan and send the messages due now, once (what the scheduler does every minute)."""
-    from ink.reminders.outbox import dispatch_due, plan_due_messages
-
-    moment = now()
-    planned = plan_due_messages(moment)
-    result = dispatch_due(moment)
+    summary = send_due(now())
     db.session.commit()
-    click.echo(f"Planned {planned}; {result}.")
+    click.echo(f"{summary[0].upper()}{summary[1:]}.")
 
 
 COMMANDS = (scheduler_command, send_due_command)

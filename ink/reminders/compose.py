@@ -36,11 +36,12 @@ from ink.reminders.mail import (
     sender_domain,
 )
 from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage, Subscriber, Subscription, TargetKind
-from ink.reminders.outbox import is_erased_recipient, missing_count_occurrences
+from ink.reminders.heartbeat import heartbeat_status
+from ink.reminders.outbox import is_erased
+from ink.reminders.planning import missing_count_occurrences, staff_opted_out
 from ink.reminders.service import (
     confirm_token,
     manage_token,
-    staff_opted_out,
     staff_unsubscribe_token,
     unsubscribe_token,
 )
@@ -88,7 +89,7 @@ class Draft:
 
 
 def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
-    if is_erased_recipient(row.recipient):
+    if is_erased(row.recipient):
         return Skip("address erased")
     if row.expires_at is not None and row.expires_at <= batch.now:
         return Skip("too late to be useful")
@@ -381,8 +382,6 @@ def _coordinator_summary(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     ) or 0
     missing = missing_count_occurrences(now, ended_before=now)
     missing_recent = None if missing is None else [occ for occ in missing if occ.end_at >= now - timedelta(days=30)]
-    from ink.reminders.scheduler import heartbeat_status
-
     return Draft(
         "coordinator_summary", lambda: subject_text(row.kind),
         {

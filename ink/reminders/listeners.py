@@ -1,7 +1,5 @@
-"""Reactions to the events domain's signals: change notices and reminders that follow their occurrence.
-
-Listeners run inside the caller's transaction (the request that cancelled or moved an occurrence):
-the outbox rows they add commit, or roll back, with the change itself.
+"""The events domain's signals, connected to their reactions (reactions.py): change notices and reminders
+that follow their occurrence. Listeners run inside the caller's transaction.
 """
 from __future__ import annotations
 
@@ -10,30 +8,32 @@ from typing import Any
 
 from ink.core import signals
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
-from ink.reminders import outbox
+from ink.reminders import reactions
+from ink.reminders.outbox import occ_ref
+from ink.reminders.planning import PLAN_AHEAD
 
 
 def on_cancelled(occ: Occurrence, *, now: datetime, **_: Any) -> None:
-    outbox.enqueue_change_notices(occ, "cancelled", now=now)
+    reactions.enqueue_change_notices(occ, "cancelled", now=now)
 
 
 def on_restored(occ: Occurrence, *, now: datetime, **_: Any) -> None:
-    outbox.reopen_reminders(occ, now=now)
-    outbox.enqueue_change_notices(occ, "restored", now=now)
+    reactions.reopen_reminders(occ, now=now)
+    reactions.enqueue_change_notices(occ, "restored", now=now)
 
 
 def on_moved(occ: Occurrence, *, now: datetime, previous_start_at: datetime | None = None, **_: Any) -> None:
-    outbox.follow_move(occ)
-    outbox.enqueue_change_notices(occ, "moved", now=now, previous_start_at=previous_start_at)
+    reactions.follow_move(occ)
+    reactions.enqueue_change_notices(occ, "moved", now=now, previous_start_at=previous_start_at)
 
 
 def on_removing(series: EventSeries, *, occurrences: list[Occurrence], now: datetime, **_: Any) -> None:
     # Only the coming days: a changed rule replaces many far-off dates, and their new dates are on the event page.
     for occ in occurrences:
-        if not occ.is_cancelled and occ.start_at <= now + outbox.PLAN_AHEAD:
-            outbox.enqueue_change_notices(occ, "removed", now=now)
+        if not occ.is_cancelled and occ.start_at <= now + PLAN_AHEAD:
+            reactions.enqueue_change_notices(occ, "removed", now=now)
     # The rows are about to be deleted (their outbox rows keep a NULL occurrence): nothing more to remind.
-    outbox.drop_reminders([occ.id for occ in occurrences], "occurrence removed")
+    reactions.drop_reminders([occ.id for occ in occurrences], "occurrence removed")
 
 
 def on_series_changed(series: EventSeries, *, now: datetime, **_: Any) -> None:
@@ -41,8 +41,8 @@ def on_series_changed(series: EventSeries, *, now: datetime, **_: Any) -> None:
     if series.status != SeriesStatus.CANCELLED:
         return
     for occ in series.occurrences:
-        if now < occ.start_at <= now + outbox.PLAN_AHEAD and occ.status != OccurrenceStatus.CANCELLED:
-            outbox.enqueue_change_notices(occ, "cancelled", now=now, ref=f"{outbox.occ_ref(occ.id)}:series-cancelled")
+        if now < occ.start_at <= now + PLAN_AHEAD and occ.status != OccurrenceStatus.CANCELLED:
+            reactions.enqueue_change_notices(occ, "cancelled", now=now, ref=f"{occ_ref(occ.id)}:series-cancelled")
 
 
 def connect() -> None:

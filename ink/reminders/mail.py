@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import headerregistry, policy
 from email.message import EmailMessage
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr, format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -129,8 +129,6 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str | 
     if message_id:
         message["Message-ID"] = check_header(message_id)
     if date is not None:
-        from email.utils import format_datetime
-
         message["Date"] = format_datetime(date)
     for name, value in (headers or {}).items():
         message[check_header(name)] = check_header(value)

@@ -14,7 +14,8 @@ from ink.organisations.access import is_coordinator
 from ink.organisations.models import Organisation, Topic
 from ink.reminders.forms import SubscribeForm
 from ink.reminders.models import MessageStatus, OutboxMessage
-from ink.reminders.outbox import PLAN_AHEAD, subscriptions_for
+from ink.reminders.heartbeat import STALE_AFTER, heartbeat_status
+from ink.reminders.planning import PLAN_AHEAD, subscriptions_for
 
 
 def _form(id_prefix: str) -> SubscribeForm:
@@ -53,8 +54,6 @@ def dashboard_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None
     """For coordinators: when the scheduler last ran (warning when stale) and failed messages."""
     if not is_coordinator(user):
         return None
-    from ink.reminders.scheduler import STALE_AFTER, heartbeat_status
-
     failed = db.session.scalar(
         sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
     ) or 0

@@ -1,12 +1,12 @@
-"""The scheduler process: `flask --app ink scheduler`.
+"""The scheduler process: `flask --app ink scheduler`. It runs the jobs registered in ink/jobs.py and knows no domain.
 
 One process, never inside web workers. It holds a lock for its whole life (PostgreSQL advisory lock,
 or on SQLite an flock'ed file under instance/), so a second scheduler started by mistake exits with
 a clear message (or waits, with --wait). Every job first verifies the lock is still held: a database
 restart frees an advisory lock silently, and a scheduler that lost it does nothing until it holds it
-again (another may have taken it meanwhile). Jobs have fixed ids, coalesce, max_instances=1 and a misfire
-grace suited to each; each is an idempotent function of "now" over our own tables, so a late, skipped
-or repeated run never doubles a message.
+again (another may have taken it meanwhile). Jobs have fixed ids, coalesce, max_instances=1 and the
+misfire grace their domain registered; each is an idempotent function of "now" over our own tables, so
+a late, skipped or repeated run never doubles a message. The tick job's summary is the heartbeat.
 """
 from __future__ import annotations
 
@@ -18,21 +18,19 @@ import socket
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
 
 from ink.extensions import db, now as clock_now
 from ink.failures import log_failure
-from ink.readiness import ReadinessCheck
-from ink.reminders.models import SchedulerHeartbeat
+from ink.jobs import Job, jobs_of
+from ink.reminders.heartbeat import beat
 
-HEARTBEAT_NAME = "scheduler"
-STALE_AFTER = timedelta(minutes=5)
 # pg_try_advisory_lock key: "INK" + 1, fixed so every scheduler of this database competes for it.
 ADVISORY_LOCK_KEY = 0x494E4B01
 
@@ -156,135 +154,56 @@ def scheduler_lock(app: Flask, *, wait: bool = False, poll_seconds: float = 5.0)
         lock.release()
 
 
-# --- heartbeat -----------------------------------------------------------------------------------
+# --- running the registered jobs (each in its own app context and session) -------------------------
 
-def beat(now: datetime, summary: str, *, started_at: datetime | None = None) -> None:
-    heartbeat = db.session.get(SchedulerHeartbeat, HEARTBEAT_NAME)
-    if heartbeat is None:
-        heartbeat = SchedulerHeartbeat(name=HEARTBEAT_NAME, last_tick_at=now)
-        db.session.add(heartbeat)
-    heartbeat.last_tick_at = now
-    heartbeat.host = socket.gethostname()[:120]
-    heartbeat.pid = os.getpid()
-    heartbeat.last_summary = summary[:500]
-    if started_at is not None:
-        heartbeat.started_at = started_at
-    db.session.commit()
-
-
-@dataclass
-class HeartbeatStatus:
-    last_tick_at: datetime | None
-    summary: str
-    is_stale: bool
-
-
-def heartbeat_status(now: datetime) -> HeartbeatStatus:
-    heartbeat = db.session.get(SchedulerHeartbeat, HEARTBEAT_NAME)
-    if heartbeat is None:
-        return HeartbeatStatus(None, "", True)
-    return HeartbeatStatus(heartbeat.last_tick_at, heartbeat.last_summary, now - heartbeat.last_tick_at > STALE_AFTER)
-
-
-def heartbeat_readiness(now: datetime) -> ReadinessCheck:
-    """For /readyz: the heartbeat's age. Reported, never failing: the web serves while the scheduler is down."""
-    status = heartbeat_status(now)
-    age = None if status.last_tick_at is None else round((now - status.last_tick_at).total_seconds())
-    return ReadinessCheck(True, {
-        "last_tick_at": status.last_tick_at.isoformat() if status.last_tick_at else None,
-        "age_seconds": age, "is_stale": status.is_stale,
-    })
-
-
-# --- jobs (each runs in its own app context and session) ------------------------------------------
-
-def tick(app: Flask, lock: SchedulerLock | None = None, *, log_errors: bool = True) -> str:
-    """Every minute: plan what is due, send it, write the heartbeat. With ``lock``, only while it is held
-    (a failure is logged once, then raised)."""
-    from ink.reminders.outbox import dispatch_due, plan_due_messages
-
+def run_job(app: Flask, job: Job, lock: SchedulerLock | None = None, *, log_errors: bool = True) -> str:
+    """Run one registered job now. With ``lock``, only while it is held. A failure is logged once
+    (unless ``log_errors`` is False), then raised; the tick job writes the heartbeat either way."""
     with app.app_context():
         if lock is not None and not lock.verify():
             app.logger.warning("Scheduler lock lost (another scheduler holds it, or the database is away): not acting")
             return LOCK_LOST
         try:
-            moment = clock_now()
-            planned = plan_due_messages(moment)
-            result = dispatch_due(moment)
-            summary = f"planned {planned}; {result}"
-            beat(clock_now(), summary)
+            summary = str(job.func(clock_now()))
+            if job.is_tick:
+                beat(clock_now(), summary)
             return summary
         except Exception as error:
             db.session.rollback()
             if log_errors:
-                log_failure(app.logger, error, "Scheduler tick")
-            with contextlib.suppress(Exception):
-                beat(clock_now(), "last tick failed (see the scheduler's log)")
+                log_failure(app.logger, error, "Scheduler tick" if job.is_tick else f"Scheduled job {job.name}")
+            if job.is_tick:
+                with contextlib.suppress(Exception):
+                    beat(clock_now(), "last tick failed (see the scheduler's log)")
             raise
         finally:
             db.session.remove()
 
 
-def daily_job(app: Flask, lock: SchedulerLock | None = None) -> int:
-    """Extend the occurrence horizon; forget addresses that never confirmed."""
-    from ink.events.service import extend_horizon
-    from ink.reminders.service import purge_unconfirmed
-
-    with app.app_context():
-        if lock is not None and not lock.verify():
-            return 0
-        try:
-            added = extend_horizon(now=clock_now(), horizon=timedelta(days=current_app.config["OCCURRENCE_HORIZON_DAYS"]))
-            db.session.commit()
-            purge_unconfirmed(now=clock_now())
-            db.session.commit()
-            return added
-        finally:
-            db.session.remove()
+def tick(app: Flask, lock: SchedulerLock | None = None, *, log_errors: bool = True) -> str:
+    """What runs every minute (the jobs registered as the tick): plan and send what is due, write the heartbeat."""
+    return "; ".join(run_job(app, job, lock, log_errors=log_errors) for job in jobs_of(app) if job.is_tick)
 
 
-def weekly_job(app: Flask, lock: SchedulerLock | None = None) -> str:
-    """Monday morning: digests and coordinators' summaries (the minute tick also catches up after downtime)."""
-    from ink.reminders.outbox import dispatch_due, plan_weekly
-
-    with app.app_context():
-        if lock is not None and not lock.verify():
-            return LOCK_LOST
-        try:
-            moment = clock_now()
-            planned = plan_weekly(moment)
-            db.session.commit()
-            return f"planned {planned}; {dispatch_due(moment)}"
-        finally:
-            db.session.remove()
-
-
-def _tick_and_report(app: Flask, echo: Any = print, lock: SchedulerLock | None = None) -> None:
+def _run_and_report(app: Flask, job: Job, echo: Any = print, lock: SchedulerLock | None = None) -> None:
     try:
-        summary = tick(app, lock)
-    except Exception:  # noqa: BLE001  (tick logged it in one line and one traceback; the next minute retries)
+        summary = run_job(app, job, lock)
+    except Exception:  # noqa: BLE001  (run_job logged it in one line and one traceback; the next run retries)
         return
-    if not summary.startswith("planned 0; sent 0, skipped 0, retry later 0, failed 0"):
+    if job.quiet_prefix is None or not summary.startswith(job.quiet_prefix):
         echo(f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {summary}")
 
 
-def build_scheduler(app: Flask, echo: Any = print, lock: SchedulerLock | None = None) -> Any:
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    timezone = app.config["TIMEZONE"]
+def build_scheduler(app: Flask, echo: Any = print, lock: SchedulerLock | None = None) -> BlockingScheduler:
+    """An APScheduler with one job per registered job: fixed id, coalescing, one instance at a time."""
     scheduler = BlockingScheduler(
-        timezone=timezone, job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=app.config["TIMEZONE"], job_defaults={"coalesce": True, "max_instances": 1},
     )
-    # A late minute tick is pointless once the next is near; a daily or weekly job is still worth running hours late.
-    scheduler.add_job(_tick_and_report, "interval", minutes=1, args=[app, echo, lock], id="dispatch-due", name="plan and send due messages",
-                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=50, next_run_time=datetime.now().astimezone())
-    scheduler.add_job(daily_job, "cron", hour=3, minute=17, args=[app, lock], id="extend-horizon",
-                      name="extend the occurrence horizon", replace_existing=True, coalesce=True, max_instances=1,
-                      misfire_grace_time=6 * 3600)
-    hour = int(app.config.get("DIGEST_HOUR", 7))
-    scheduler.add_job(weekly_job, "cron", day_of_week="mon", hour=hour, minute=0, args=[app, lock], id="weekly-digests",
-                      name="weekly digests and coordinators' summary", replace_existing=True, coalesce=True,
-                      max_instances=1, misfire_grace_time=12 * 3600)
+    for job in jobs_of(app):
+        start_now = {"next_run_time": datetime.now().astimezone()} if job.is_tick else {}
+        scheduler.add_job(_run_and_report, job.trigger, args=[app, job, echo, lock], id=job.name,
+                          name=job.description or job.name, replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=job.misfire_grace_time, **job.trigger_args, **start_now)
     return scheduler
 
 
@@ -302,6 +221,6 @@ def run(app: Flask, *, wait: bool = False, once: bool = False, echo: Any = print
         scheduler = build_scheduler(app, echo, lock)
         # `make run` stops us with SIGTERM: leave through the same door as Ctrl+C, releasing the lock.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        echo(f"Scheduler running (jobs: {', '.join(job.id for job in scheduler.get_jobs())}); Ctrl+C stops it.")
+        echo(f"Scheduler running (jobs: {', '.join(sorted(job.id for job in scheduler.get_jobs()))}); Ctrl+C stops it.")
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             scheduler.start()

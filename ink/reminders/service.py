@@ -28,7 +28,8 @@ from ink.reminders.models import (
     address_hash,
     normalise_address,
 )
-from ink.reminders.timing import replan_reminders
+from ink.reminders.outbox import enqueue, is_erased, outbox_row
+from ink.reminders.planning import replan_reminders
 
 # Bump when the consent text on the subscribe forms changes; stored with each confirmation.
 CONSENT_VERSION = "2026-11"
@@ -55,11 +56,6 @@ def clean_email(email: str) -> str:
     except EmailNotValidError as error:
         raise ValidationFailed(N_("Please enter a valid email address."), "email") from error
     return address
-
-
-def is_erased(email: str) -> bool:
-    """Whether this address asked to be erased (it is never written to again)."""
-    return db.session.get(ErasedAddress, address_hash(email)) is not None
 
 
 def find_subscriber(email: str) -> Subscriber | None:
@@ -154,12 +150,11 @@ def _queue_confirmation(subscription: Subscription, *, now: datetime) -> None:
     )
     if recent:
         return
-    db.session.add(OutboxMessage(
-        kind=MessageKind.CONFIRM.value, ref=f"sub:{subscription.id}:{now:%Y%m%dT%H%M%S}",
-        recipient=subscription.subscriber.email, locale=subscription.subscriber.locale,
-        subscription_id=subscription.id, payload={}, status=MessageStatus.PENDING,
-        due_at=now, next_attempt_at=now, expires_at=now + timedelta(days=2), created_at=now,
-    ))
+    enqueue([outbox_row(
+        MessageKind.CONFIRM, f"sub:{subscription.id}:{now:%Y%m%dT%H%M%S}", subscription.subscriber.email,
+        locale=subscription.subscriber.locale, due_at=now, expires_at=now + timedelta(days=2), now=now,
+        subscription_id=subscription.id,
+    )])
 
 
 def confirm_token(subscription: Subscription) -> str:
@@ -258,11 +253,6 @@ def staff_opt_out(user: User, group: str, *, now: datetime) -> None:
             db.session.add(StaffMailOptOut(user_id=user.id, kind=kind, created_at=now))
 
 
-def staff_opted_out(user_id: int, kind: str) -> bool:
-    """Whether this user stopped this kind of staff email."""
-    return db.session.get(StaffMailOptOut, (user_id, kind)) is not None
-
-
 def get_subscription_of(subscriber: Subscriber, subscription_id: int) -> Subscription:
     """The subscriber's own subscription with this id; NotFound otherwise (never another's)."""
     subscription = db.session.get(Subscription, subscription_id)
@@ -296,19 +286,10 @@ def request_manage_link(email: str, *, now: datetime) -> None:
     subscriber = find_subscriber(address)
     if subscriber is None or is_erased(address):
         return
-    db.session.execute(
-        _insert_ignore().values(
-            kind=MessageKind.MANAGE_LINK.value, ref=f"{now:%Y%m%dT%H%M}", recipient=subscriber.email,
-            locale=subscriber.locale, payload={}, status=MessageStatus.PENDING, due_at=now, next_attempt_at=now,
-            expires_at=now + timedelta(days=1), attempts=0, last_error="", created_at=now,
-        )
-    )
-
-
-def _insert_ignore():  # type: ignore[no-untyped-def]
-    from ink.reminders.outbox import insert_ignore
-
-    return insert_ignore()
+    enqueue([outbox_row(
+        MessageKind.MANAGE_LINK, f"{now:%Y%m%dT%H%M}", subscriber.email, locale=subscriber.locale,
+        due_at=now, expires_at=now + timedelta(days=1), now=now,
+    )])
 
 
 def _skip_pending(condition: Any, reason: str) -> None:

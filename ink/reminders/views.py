@@ -20,6 +20,7 @@ from ink.organisations.access import require_coordinator
 from ink.organisations.models import Organisation, Topic
 from ink.reminders import service
 from ink.reminders.compose import outbox_subjects
+from ink.reminders.heartbeat import heartbeat_status
 from ink.reminders.forms import ConfirmForm, EmailOnlyForm, EraseForm, PreferencesForm, SubscribeForm
 from ink.reminders.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS, tick_counts
 from ink.reminders.mail import mail_directory
@@ -245,8 +246,6 @@ def outbox():  # type: ignore[no-untyped-def]
     messages = list(db.session.scalars(query))
     directory = mail_directory()
     files = sorted((p.name for p in directory.glob("*.eml")), reverse=True)[:100] if directory.is_dir() else []
-    from ink.reminders.scheduler import heartbeat_status
-
     heartbeat = heartbeat_status(now())
     return render_template(
         "reminders/outbox.html", messages=messages, subjects=outbox_subjects(messages),

@@ -11,7 +11,7 @@ from ink import create_app
 from ink.core.clock import FrozenClock
 from ink.extensions import db
 from ink.readiness import latest_revisions
-from ink.reminders.scheduler import beat
+from ink.reminders.heartbeat import beat
 from tests.conftest import DEFAULT_NOW, base_config
 
 

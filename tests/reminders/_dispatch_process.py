@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ink import create_app
 from ink.core.clock import FrozenClock
-from ink.reminders.outbox import dispatch_due
+from ink.reminders.dispatch import dispatch_due
 from tests.conftest import base_config
 
 

@@ -103,7 +103,8 @@ def app_config(smtp_server: SMTPServer, tmp_path) -> dict[str, object]:  # type:
 
 def run_outbox(now) -> Any:  # type: ignore[no-untyped-def]
     """One scheduler tick's work: plan, then send."""
-    from ink.reminders.outbox import dispatch_due, plan_due_messages
+    from ink.reminders.dispatch import dispatch_due
+    from ink.reminders.planning import plan_due_messages
 
     plan_due_messages(now)
     return dispatch_due(now)

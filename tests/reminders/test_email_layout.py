@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from ink.extensions import db
-from ink.reminders.scheduler import beat
+from ink.reminders.heartbeat import beat
 from tests.reminders.conftest import Received, run_outbox, subscribe_and_confirm
 
 UTC = timezone.utc

@@ -12,7 +12,9 @@ from ink.extensions import db
 from ink.reminders import service
 from ink.reminders.mail import HeaderInjection, build_message, mailer_from_config
 from ink.reminders.models import MessageStatus, OutboxMessage, TargetKind
-from ink.reminders.outbox import SENDING_LEASE, dispatch_due, plan_due_messages
+from ink.reminders.dispatch import dispatch_due
+from ink.reminders.outbox import SENDING_LEASE
+from ink.reminders.planning import plan_due_messages
 from tests.reminders.conftest import run_outbox
 
 UTC = timezone.utc
@@ -191,7 +193,7 @@ def test_unsubscribing_after_the_dispatcher_took_the_message_still_stops_it(app,
     """The subscription is re-checked just before sending: here the resident's one-click unsubscribe
     lands after the dispatcher claimed their reminder (so unsubscribing cannot skip it) and before it
     is composed."""
-    from ink.reminders import outbox
+    from ink.reminders import dispatch
     from ink.reminders.models import Subscription
 
     emails = _confirmed_subscribers(factory, clock, 2)
@@ -201,7 +203,7 @@ def test_unsubscribing_after_the_dispatcher_took_the_message_still_stops_it(app,
     clock.set(DUE)
     plan_due_messages(clock.now())
     target = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.recipient == emails[1]))
-    real_claim, responses = outbox.claim, []
+    real_claim, responses = dispatch.claim, []
 
     def claim_then_resident_unsubscribes(row_id: int, worker: str, now):  # type: ignore[no-untyped-def]
         claimed = real_claim(row_id, worker, now)
@@ -212,7 +214,7 @@ def test_unsubscribing_after_the_dispatcher_took_the_message_still_stops_it(app,
             thread.join(timeout=30)
         return claimed
 
-    monkeypatch.setattr(outbox, "claim", claim_then_resident_unsubscribes)
+    monkeypatch.setattr(dispatch, "claim", claim_then_resident_unsubscribes)
     result = dispatch_due(clock.now())
     assert responses == [200]
     assert [r.rcpt_tos for r in smtp_server.received] == [[emails[0]]]
@@ -255,3 +257,19 @@ def test_a_change_notice_is_not_sent_once_the_occurrence_has_started(app, factor
     assert smtp_server.handler.to(emails[0]) == []
     notice = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "change_notice"))
     assert notice.status == MessageStatus.SKIPPED and notice.last_error == "too late to be useful"
+
+
+def test_enqueue_counts_the_rows_that_went_in_and_ignores_duplicates(app, clock) -> None:  # type: ignore[no-untyped-def]
+    """One insert-or-ignore for the whole app: its rowcount is exact on SQLite and on psycopg 3."""
+    from ink.reminders.models import MessageKind
+    from ink.reminders.outbox import enqueue, outbox_row
+
+    def row(ref: str) -> dict:  # type: ignore[type-arg]
+        return outbox_row(MessageKind.MANAGE_LINK, ref, "ro@example.org", locale="nb", due_at=clock.now(), now=clock.now())
+
+    assert enqueue([row("a")]) == 1
+    assert enqueue([row("a")]) == 0
+    assert enqueue([row("a"), row("b"), row("c")]) == 2
+    assert enqueue([]) == 0
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from ink.extensions import db
 from ink.reminders import service
 from ink.reminders.models import MessageStatus, OutboxMessage, TargetKind
-from ink.reminders.outbox import SENDING_LEASE, plan_due_messages
+from ink.reminders.outbox import SENDING_LEASE
+from ink.reminders.planning import plan_due_messages
 from tests.reminders.conftest import run_outbox
 
 UTC = timezone.utc

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ink.events.models import Occurrence
 from ink.extensions import db
 from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage
-from ink.reminders.scheduler import beat
+from ink.reminders.heartbeat import beat
 from ink.reminders.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS, tick_counts
 from tests.reminders.conftest import subscribe_and_confirm
 

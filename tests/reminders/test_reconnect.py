@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from ink.extensions import db
 from ink.reminders import service
 from ink.reminders.models import MessageStatus, OutboxMessage, TargetKind
-from ink.reminders.outbox import dispatch_due, plan_due_messages
+from ink.reminders.dispatch import dispatch_due
+from ink.reminders.planning import plan_due_messages
 
 UTC = timezone.utc
 DUE = datetime(2026, 6, 3, 16, 0, tzinfo=UTC)  # 24 h before the 18:00 Oslo occurrence on 4 June

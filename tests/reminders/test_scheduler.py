@@ -11,8 +11,9 @@ from flask import render_template_string
 from ink.extensions import db
 from ink.reminders import service
 from ink.reminders.models import MessageStatus, OutboxMessage, SchedulerHeartbeat, TargetKind
-from ink.reminders.outbox import WEEKLY_WINDOW
-from ink.reminders.scheduler import SchedulerLocked, build_scheduler, scheduler_lock, tick
+from ink.reminders.planning import WEEKLY_WINDOW
+from ink.jobs import jobs_of
+from ink.reminders.scheduler import SchedulerLocked, _run_and_report, build_scheduler, run_job, scheduler_lock, tick
 from tests.reminders.conftest import run_outbox
 
 UTC = timezone.utc
@@ -68,22 +69,29 @@ def test_scheduler_once_sends_due_mail_and_writes_a_heartbeat(app, runner, facto
 def test_jobs_have_fixed_ids_coalesce_one_instance_and_a_misfire_grace(app) -> None:  # type: ignore[no-untyped-def]
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"dispatch-due", "extend-horizon", "weekly-digests"}
+    # Each domain registered its own (ink/jobs.py): events the horizon, reminders the rest.
+    assert set(jobs) == {"dispatch-due", "extend-horizon", "purge-unconfirmed", "weekly-digests"}
+    assert {job.name for job in jobs_of(app)} == set(jobs)
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert str(job.trigger.timezone) == "Europe/Oslo"
-    # What each does and when: dispatch every minute, the horizon daily, digests on Monday morning.
-    assert (str(jobs["dispatch-due"].trigger), jobs["dispatch-due"].func.__name__) == ("interval[0:01:00]", "_tick_and_report")
-    assert (str(jobs["extend-horizon"].trigger), jobs["extend-horizon"].func.__name__) == ("cron[hour='3', minute='17']", "daily_job")
-    assert (str(jobs["weekly-digests"].trigger), jobs["weekly-digests"].func.__name__) == (
-        "cron[day_of_week='mon', hour='7', minute='0']", "weekly_job")
-    # Grace suited to each: a late minute tick is dropped before the next one is due; the daily job
-    # still runs hours late; the weekly one within its day, well inside the digest's two-day window.
+        assert job.func is _run_and_report and job.args[1] in jobs_of(app) and job.args[1].name == job.id
+    # What each does and when: dispatch every minute, the horizon (and the purge) daily, digests on Monday morning.
+    registered = {job.id: job.args[1] for job in jobs.values()}
+    assert (str(jobs["dispatch-due"].trigger), registered["dispatch-due"].func.__name__) == ("interval[0:01:00]", "send_due")
+    assert (str(jobs["extend-horizon"].trigger), registered["extend-horizon"].func.__name__) == (
+        "cron[hour='3', minute='17']", "extend_horizon_job")
+    assert (str(jobs["purge-unconfirmed"].trigger), registered["purge-unconfirmed"].func.__name__) == (
+        "cron[hour='3', minute='27']", "purge_unconfirmed_addresses")
+    assert (str(jobs["weekly-digests"].trigger), registered["weekly-digests"].func.__name__) == (
+        "cron[day_of_week='mon', hour='7', minute='0']", "send_weekly")
+    # Grace suited to each: a late minute tick is dropped before the next one is due; the daily jobs
+    # still run hours late; the weekly one within its day, well inside the digest's two-day window.
     assert jobs["dispatch-due"].misfire_grace_time == 50
-    assert jobs["extend-horizon"].misfire_grace_time == 6 * 3600
+    assert jobs["extend-horizon"].misfire_grace_time == jobs["purge-unconfirmed"].misfire_grace_time == 6 * 3600
     assert jobs["weekly-digests"].misfire_grace_time == 12 * 3600 < WEEKLY_WINDOW.total_seconds()
     # Building twice (a restart) does not multiply jobs.
-    assert len(build_scheduler(app).get_jobs()) == 3
+    assert len(build_scheduler(app).get_jobs()) == 4
 
 
 def test_tick_plans_sends_and_beats(app, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +189,7 @@ def test_forms_need_csrf_but_one_click_unsubscribe_is_exempt(csrf_on, app, clien
 def test_the_disabled_backend_refuses_to_send(app_config, app, factory, clock) -> None:  # type: ignore[no-untyped-def]
     app.config["MAIL_BACKEND"] = "disabled"
     from ink.reminders.mail import MailDisabled
-    from ink.reminders.outbox import dispatch_due
+    from ink.reminders.dispatch import dispatch_due
 
     series = factory.series(title="Café", start_local=datetime(2026, 6, 2, 18, 0))
     subscription = service.subscribe("vu@example.org", kind=TargetKind.SERIES, target_id=series.id, now=clock.now())
@@ -196,7 +204,6 @@ def test_daily_job_extends_the_horizon_and_forgets_unconfirmed_addresses(app, fa
     from ink.events.models import Occurrence
     from ink.events.recurrence import Recurrence
     from ink.reminders.models import Subscriber
-    from ink.reminders.scheduler import daily_job
 
     series = factory.series(title="Weekly", recurrence=Recurrence(freq="weekly"))
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
@@ -205,7 +212,9 @@ def test_daily_job_extends_the_horizon_and_forgets_unconfirmed_addresses(app, fa
     service.confirm_subscription(confirmed, now=clock.now())
     db.session.commit()
     clock.advance(days=31)
-    daily_job(app)
+    for job in jobs_of(app):  # the daily jobs: the horizon (events) and the purge (reminders)
+        if job.name in {"extend-horizon", "purge-unconfirmed"}:
+            run_job(app, job)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence)) > before
     assert db.session.scalars(sa.select(Subscriber.email)).all() == ["yes@example.org"]
 
@@ -243,7 +252,7 @@ def test_mail_settings_choose_the_backend(app) -> None:  # type: ignore[no-untyp
 
 
 def test_unreachable_smtp_server_is_a_temporary_failure(app, factory, clock) -> None:  # type: ignore[no-untyped-def]
-    from ink.reminders.outbox import dispatch_due
+    from ink.reminders.dispatch import dispatch_due
     from tests.reminders.conftest import _free_port
 
     app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=_free_port())
@@ -289,7 +298,7 @@ def test_scheduler_process_ticks_refuses_a_second_and_stops_on_sigterm(app, data
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=20) == 0
         output = first.communicate()[0]
-        assert "Scheduler running (jobs: dispatch-due, extend-horizon, weekly-digests)" in output
+        assert "Scheduler running (jobs: dispatch-due, extend-horizon, purge-unconfirmed, weekly-digests)" in output
         again = subprocess.run(command + ["--once"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
         assert again.returncode == 0, again.stderr
     finally:

@@ -10,7 +10,7 @@ from ink.events.models import Occurrence
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from ink.reminders.models import MessageStatus, OutboxMessage
-from ink.reminders.timing import reminder_send_at
+from ink.reminders.planning import reminder_send_at
 from tests.reminders.conftest import link_in, run_outbox, subscribe_and_confirm
 
 UTC = timezone.utc
