@@ -224,10 +224,12 @@ class EventSeries(db.Model):
     @classmethod
     def public_clause(cls) -> sa.ColumnElement[bool]:
         """``is_public`` as SQL, for any query with EventSeries in its FROM list."""
-        return sa.and_(
-            cls.status.in_(SHOWN_STATUSES),
-            cls.organisation_id.in_(sa.select(Organisation.id).where(Organisation.public_clause())),
+        # A correlated scalar subquery: both planners look the organisation up by its key per row. (An
+        # IN (SELECT …) made SQLite drive the query from the organisations: 2-3× slower programme pages.)
+        organisation_is_public = (
+            sa.select(Organisation.public_clause()).where(Organisation.id == cls.organisation_id).scalar_subquery()
         )
+        return sa.and_(cls.status.in_(SHOWN_STATUSES), organisation_is_public)
 
     @property
     def is_open(self) -> bool:
