@@ -226,6 +226,8 @@ def _ics(occ: Occurrence) -> Attachment:
         uid=f"{series.uid}-{as_utc(occ.original_start_at):%Y%m%dT%H%M%SZ}",
         title=series.title, start_at=occ.start_at, end_at=occ.end_at,
         stamp=occ.updated_at or series.updated_at, sequence=series.sequence,
+        organizer_name=series.organisation.name,
+        organizer_email=(series.organisation.contact_email or "").strip() or current_app.config["NETWORK_EMAIL"],
         location=", ".join(part for part in (venue.name, venue.address) if part) if venue else "",
         description=html_to_text(series.description_html)[:2000], url=links.event_url(series.id),
         cancelled=occ.is_cancelled,

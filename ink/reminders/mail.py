@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 
 class _HeaderClasses(headerregistry.HeaderRegistry):
@@ -154,9 +154,11 @@ def _set_boundaries(message: EmailMessage) -> None:
 
 
 def occurrence_ics(*, uid: str, title: str, start_at: datetime, end_at: datetime, stamp: datetime,
-                   sequence: int, location: str = "", description: str = "", url: str = "",
-                   cancelled: bool = False) -> str:
-    """A one-event VCALENDAR in UTC times (no VTIMEZONE needed); DTSTAMP comes from the data."""
+                   sequence: int, organizer_name: str, organizer_email: str, location: str = "",
+                   description: str = "", url: str = "", cancelled: bool = False) -> str:
+    """A one-event VCALENDAR in UTC times (no VTIMEZONE needed); DTSTAMP comes from the data. Its
+    ORGANIZER (RFC 5546 §3.2.1: every VEVENT of a PUBLISH object has one) is the organisation, as in
+    the feeds."""
     calendar = Calendar()
     calendar.add("prodid", "-//INK Events//Reminders//EN")
     calendar.add("version", "2.0")
@@ -169,6 +171,9 @@ def occurrence_ics(*, uid: str, title: str, start_at: datetime, end_at: datetime
     event.add("summary", title)
     event.add("sequence", sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{organizer_email}")
+    organizer.params["CN"] = one_line(organizer_name)
+    event.add("organizer", organizer)
     if location:
         event.add("location", location)
     if description:

@@ -58,6 +58,7 @@ def test_reminder_due_and_sent_once_with_ics_and_unsubscribe_headers(client, fac
     assert len(ics) == 1
     calendar = ics[0].get_content()
     assert "DTSTART:20260604T160000Z" in calendar and "SUMMARY:Language café" in calendar
+    assert "METHOD:PUBLISH" in calendar and "ORGANIZER;CN=" in calendar  # RFC 5546 §3.2.1, as in the feeds
     assert message.get_body(preferencelist=("html",)) is not None
     assert "/subscriptions/manage/" in reminders[0].text
 
@@ -251,3 +252,17 @@ def test_errors_from_the_service_reach_the_visitor_in_their_language(client, fac
     assert response.status_code == 404 and "Lenken er ikke gyldig." in response.get_data(as_text=True)
     response = client.get("/subscriptions/unsubscribe/not-a-token")
     assert response.status_code == 404 and "Avmeldingslenken er ikke gyldig." in response.get_data(as_text=True)
+
+
+def test_the_reminders_calendar_names_the_organisation_as_organizer(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    """Regression (issue #8): the attached one-event calendar said METHOD:PUBLISH without an ORGANIZER."""
+    organisation = factory.organisation("Kafé, Verden", contact_email="kafe@example.org")
+    series = _series(factory, organisation=organisation)
+    subscribe_and_confirm(client, smtp_server, clock, "cy@example.org", f"/subscribe/series/{series.id}")
+    clock.set(DUE)
+    run_outbox(clock.now())
+    reminder = next(r for r in smtp_server.handler.to("cy@example.org") if r.subject.startswith("Reminder"))
+    calendar = next(part for part in reminder.message.iter_attachments()
+                    if part.get_content_type() == "text/calendar").get_content()
+    unfolded = calendar.replace("\r\n ", "")
+    assert 'ORGANIZER;CN="Kafé, Verden":mailto:kafe@example.org' in unfolded
