@@ -36,7 +36,7 @@ def configure_cookies(app: Flask) -> None:
 
 
 def strict_transport_security() -> str | None:
-    seconds = int(current_app.config.get("HSTS_SECONDS") or 0)
+    seconds = int(current_app.config["HSTS_SECONDS"] or 0)
     if seconds <= 0:
         return None
     return f"max-age={seconds}" + ("; includeSubDomains" if current_app.config.get("HSTS_INCLUDE_SUBDOMAINS") else "")

@@ -58,7 +58,7 @@ def webcal(url: str) -> str:
 
 
 def past_window_days() -> int:
-    value = current_app.config.get("FEED_PAST_WINDOW", timedelta(days=183))
+    value = current_app.config["FEED_PAST_WINDOW"]
     return value.days if isinstance(value, timedelta) else int(value)
 
 

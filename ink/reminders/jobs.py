@@ -48,5 +48,5 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "purge-unconfirmed", purge_unconfirmed_addresses, "cron", hour=3, minute=27,
                  misfire_grace_time=6 * 3600, description="forget addresses that never confirmed")
     register_job(app, "weekly-digests", send_weekly, "cron", day_of_week="mon",
-                 hour=int(app.config.get("DIGEST_HOUR", 7)), minute=0, misfire_grace_time=12 * 3600,
+                 hour=int(app.config["DIGEST_HOUR"]), minute=0, misfire_grace_time=12 * 3600,
                  description="weekly digests and coordinators' summary")

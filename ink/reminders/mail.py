@@ -290,15 +290,15 @@ class DisabledMailer:
 
 def mail_directory(app: Flask | None = None) -> Path:
     app = app or current_app
-    return Path(app.config.get("MAIL_DIRECTORY") or os.path.join(app.instance_path, "mail"))
+    return Path(app.config["MAIL_DIRECTORY"])  # create_app puts it in the instance folder unless set
 
 
 def mailer_from_config(app: Flask | None = None) -> Mailer:
     app = app or current_app
     config = app.config
-    backend = config.get("MAIL_BACKEND", "file")
+    backend = config["MAIL_BACKEND"]
     if backend == "smtp":
-        security = str(config.get("MAIL_SECURITY", "none")).lower()
+        security = str(config["MAIL_SECURITY"]).lower()
         if security not in ("none", "starttls", "tls"):
             raise ValueError(f"MAIL_SECURITY must be none, starttls or tls, not {security!r}")
         return SMTPMailer(

@@ -175,7 +175,7 @@ def weekly_moment(now: datetime) -> datetime:
     tz = current_app.config["TIMEZONE"]
     local_now = utc_to_local(now, tz)
     monday = local_now.date() - timedelta(days=local_now.weekday())
-    hour = int(current_app.config.get("DIGEST_HOUR", 7))
+    hour = int(current_app.config["DIGEST_HOUR"])
     return local_to_utc(datetime.combine(monday, datetime.min.time()).replace(hour=hour), tz)
 
 

@@ -45,7 +45,7 @@ class SchedulerLocked(RuntimeError):
 # --- the single-scheduler lock -------------------------------------------------------------------
 
 def lock_file_path(app: Flask) -> Path:
-    return Path(app.config.get("SCHEDULER_LOCK_FILE") or os.path.join(app.instance_path, "scheduler.lock"))
+    return Path(app.config["SCHEDULER_LOCK_FILE"])  # create_app puts it in the instance folder unless set
 
 
 class SchedulerLock:
