@@ -8,7 +8,7 @@ message costs one commit. Two dispatchers therefore never send the same row. The
 process killed after the SMTP server accepted a message but before the outcome was committed leaves
 the row in "sending"; after SENDING_LEASE it is sent again (at most one duplicate per crash, and the
 Message-ID is the same, so many mail systems drop it). On PostgreSQL these commits do not wait for the
-WAL flush (``synchronous_commit = off`` for those transactions only): a crash of the database server
+WAL flush (``synchronous_commit = off`` for those transactions only, set by the query that begins each): a crash of the database server
 itself (not of the dispatcher) may forget the last fraction of a second of outcomes, so those few
 messages go out a second time; none is ever lost.
 
@@ -107,10 +107,12 @@ def _erased_among(ids: list[int]) -> dict[str, bool]:
 
 # --- claiming and finishing rows -----------------------------------------------------------------
 
-def fast_commit() -> None:
-    """On PostgreSQL, this transaction's commit does not wait for the WAL flush (see the docstring)."""
+def fast_commit_column() -> list[Any]:
+    """On PostgreSQL, a column that makes the transaction of the query selecting it commit without
+    waiting for the WAL flush (see the docstring): ``SET LOCAL`` without a round trip of its own."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+        return [sa.func.set_config("synchronous_commit", "off", True)]
+    return []
 
 
 def release_stale_claims(now: datetime) -> int:
@@ -141,8 +143,7 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
     """Atomically take one pending row; False when another dispatcher took it first.
 
     The same commit records the outcome of the previous message (``finish`` leaves it to us), so a
-    message costs one commit."""
-    fast_commit()
+    message costs one commit (made fast on PostgreSQL by ``load_claimed``, which began that transaction)."""
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == MessageStatus.PENDING)
@@ -154,11 +155,12 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def load_claimed(row_id: int) -> tuple[OutboxMessage, Subscription | None, Subscriber | None]:
-    """The claimed row with its subscription and subscriber in one query. Keep the tuple while composing:
-    the session holds loaded objects weakly, and compose finds these without a query of its own."""
+def load_claimed(row_id: int) -> tuple[Any, ...]:
+    """The claimed row with its subscription and subscriber in one query (first of the transaction that
+    records its outcome and the next claim). Keep the tuple while composing: the session holds loaded
+    objects weakly, and compose finds these without a query of its own."""
     return db.session.execute(
-        sa.select(OutboxMessage, Subscription, Subscriber)
+        sa.select(OutboxMessage, Subscription, Subscriber, *fast_commit_column())
         .outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id)
         .outerjoin(Subscriber, Subscriber.id == Subscription.subscriber_id)
         .where(OutboxMessage.id == row_id)
