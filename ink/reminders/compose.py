@@ -6,6 +6,7 @@ Messages are rendered in the recipient's language from templates/emails/ (plain 
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from ink.auth.models import User
 from ink.core.html import html_to_text
@@ -59,6 +61,9 @@ class Batch:
     now: datetime
     _digest: list[dict[str, Any]] | None = None
     _missing: dict[int, set[int]] = field(default_factory=dict)
+    # Bodies of messages that differ only by their links (the digest), rendered once with placeholders.
+    _bodies: dict[tuple[Any, ...], tuple[str, str]] = field(default_factory=dict)
+    _placeholder: str = field(default_factory=lambda: f"ink-link-{uuid.uuid4().hex}")
 
     def digest_items(self) -> list[dict[str, Any]]:
         # Plain values, not ORM objects: each message's commit expires loaded objects.
@@ -86,6 +91,9 @@ class Draft:
     unsubscribe: str | None = None
     manage: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
+    # When set: what, besides template, locale and subject, the body depends on apart from the links
+    # (evaluated in the recipient's locale); the body is then rendered once per batch for each such key.
+    shared: Callable[[], tuple[Any, ...]] | None = None
 
 
 def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
@@ -99,30 +107,55 @@ def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
     draft = composer(row, batch)
     if isinstance(draft, Skip):
         return draft
-    return _render(row, draft, batch.now)
+    return _render(row, draft, batch)
 
 
-def _render(row: OutboxMessage, draft: Draft, now: datetime) -> EmailMessage:
+def _render(row: OutboxMessage, draft: Draft, batch: Batch) -> EmailMessage:
     headers = {"Auto-Submitted": "auto-generated"}
-    context = dict(draft.context, programme_url=links.programme_url(), unsubscribe_url=None, manage_url=None,
-                   today=local_date(now, current_app.config["TIMEZONE"]))
+    links_context: dict[str, str | None] = {"unsubscribe_url": None, "manage_url": None}
     if draft.unsubscribe:
         # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" to this URL.
         headers["List-Unsubscribe"] = f"<{links.one_click_url(draft.unsubscribe)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        context["unsubscribe_url"] = links.unsubscribe_url(draft.unsubscribe)
+        links_context["unsubscribe_url"] = links.unsubscribe_url(draft.unsubscribe)
     if draft.manage:
-        context["manage_url"] = links.manage_url(draft.manage)
+        links_context["manage_url"] = links.manage_url(draft.manage)
     with force_locale(row.locale or "en"):
         subject = one_line(draft.subject())
-        text = render_template(f"emails/{draft.template}.txt", subject=subject, **context)
-        html = render_template(f"emails/{draft.template}.html", subject=subject, **context)
+        if draft.shared is None:
+            text, html = _render_bodies(draft, subject, links_context, batch.now)
+        else:
+            text, html = _shared_bodies(row, draft, draft.shared(), subject, links_context, batch)
     return build_message(
         sender=sender_address(), to=recipient_header(row.recipient), subject=subject, text=text, html=html,
-        headers=headers, attachments=draft.attachments, date=now,
+        headers=headers, attachments=draft.attachments, date=batch.now,
         # The same row always has the same Message-ID, so a rare resend after a crash can be recognised.
         message_id=f"<ink.{row.kind}.{row.id}@{sender_domain()}>",
     )
+
+
+def _render_bodies(draft: Draft, subject: str, links_context: dict[str, str | None], now: datetime) -> tuple[str, str]:
+    """The plain-text and HTML bodies, in the current locale."""
+    context = dict(draft.context, programme_url=links.programme_url(), today=local_date(now, current_app.config["TIMEZONE"]),
+                   **links_context)
+    return (render_template(f"emails/{draft.template}.txt", subject=subject, **context),
+            render_template(f"emails/{draft.template}.html", subject=subject, **context))
+
+
+def _shared_bodies(row: OutboxMessage, draft: Draft, shared: tuple[Any, ...], subject: str,
+                   links_context: dict[str, str | None], batch: Batch) -> tuple[str, str]:
+    """The bodies rendered once per batch with a placeholder for each link, the links then put in (escaped
+    in HTML exactly as the template would have escaped them)."""
+    placeholders = {name: f"{batch._placeholder}-{name}" if url else None for name, url in links_context.items()}
+    key = (draft.template, row.locale or "en", subject, tuple(placeholders.values()), *shared)
+    if key not in batch._bodies:
+        batch._bodies[key] = _render_bodies(draft, subject, placeholders, batch.now)
+    text, html = batch._bodies[key]
+    for name, url in links_context.items():
+        if url:
+            text = text.replace(f"{batch._placeholder}-{name}", url)
+            html = html.replace(f"{batch._placeholder}-{name}", str(escape(url)))
+    return text, html
 
 
 # --- subject lines --------------------------------------------------------------------------------
@@ -325,6 +358,7 @@ def _digest(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     return Draft(
         "digest", lambda: subject_text(row.kind), {"items": items, "what": lambda: describe(subscription)},
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
+        shared=lambda: (describe(subscription),),
     )
 
 

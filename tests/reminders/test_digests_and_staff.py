@@ -186,3 +186,30 @@ def test_manage_page_changes_language_and_offset(client, factory, clock, smtp_se
     run_outbox(clock.now())
     [reminder] = [r for r in smtp_server.received if r.subject.startswith("Påminnelse")]  # now in Bokmål
     assert "torsdag" in reminder.text
+
+
+def test_digests_of_one_batch_each_carry_their_own_links(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    """The digest's body is rendered once per batch and language; each copy still has its recipient's links."""
+    factory.series(title="Language café", start_local=datetime(2026, 6, 10, 18, 0))
+    emails = ["ann@example.org", "bo@example.org", "cy@example.org"]
+    for email in emails:
+        subscribe_and_confirm(client, smtp_server, clock, email, "/subscribe/digest")
+    clock.set(DIGEST_AT)
+    for _ in range(2):
+        run_outbox(clock.now())
+        clock.advance(hours=1)
+    digests = {email: [r for r in smtp_server.handler.to(email) if r.subject == "The coming week at INK Events"]
+               for email in emails}
+    links: dict[str, set[str]] = {}
+    for email, found in digests.items():
+        assert found
+        for digest in found:
+            html = digest.message.get_body(preferencelist=("html",)).get_content()
+            unsubscribe, manage = link_in(digest, "/unsubscribe/"), link_in(digest, "/manage")
+            assert digest.message["List-Unsubscribe"].endswith(f"{unsubscribe}/one-click>")
+            assert f'{unsubscribe}"' in html and f'{manage}"' in html
+            assert "ink-link-" not in digest.text + html
+            links.setdefault(email, set()).update({unsubscribe, manage})
+    assert all(len(found) == 2 for found in links.values())  # one unsubscribe link, one manage link each
+    assert len(set.union(*links.values())) == 2 * len(emails)  # nobody got another one's links
+    assert client.get(next(iter(links[emails[1]]))).status_code == 200
