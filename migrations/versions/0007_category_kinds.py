@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_category_kinds'
-
 down_revision = '0006_audiences'
 branch_labels = None
 depends_on = None
