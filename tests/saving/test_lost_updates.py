@@ -104,14 +104,21 @@ def test_second_save_of_an_organisation_from_a_stale_form_is_a_409(app, client, 
     assert fresh(Organisation, network.org.id).description == "From A"
 
 
-def test_second_save_of_a_venue_from_a_stale_form_is_a_409(app, client, auth, network: Network, factory) -> None:  # noqa: F811
+def late_venue_save(app, client, auth, network: Network, factory, *, language: str | None = None):  # type: ignore[no-untyped-def]
+    """Two coordinators open one venue's form; the first saves capacity 40, then the second saves 25."""
     factory.user("second@example.org", coordinator=True)
     auth.login("coordinator@example.org")
     second = signed_in(app, "second@example.org")
+    if language:
+        second.set_cookie("ink_lang", language)
     url = f"/manage/venues/{network.venue.id}/edit"
     version_a, version_b = loaded_version(client, url), loaded_version(second, url)
     assert client.post(url, data={"name": "Library hall", "capacity": "40", "version": version_a}).status_code == 302
-    late = second.post(url, data={"name": "Library hall", "capacity": "25", "version": version_b})
+    return second.post(url, data={"name": "Library hall", "capacity": "25", "version": version_b})
+
+
+def test_second_save_of_a_venue_from_a_stale_form_is_a_409(app, client, auth, network: Network, factory) -> None:  # noqa: F811
+    late = late_venue_save(app, client, auth, network, factory)
     assert late.status_code == 409
     page = late.get_data(as_text=True)
     assert 'value="25"' in page and "coordinator@example.org saved changes at" in page and "Capacity" in page
@@ -147,14 +154,7 @@ def test_the_daily_horizon_extension_does_not_make_open_edit_forms_stale(client,
 
 
 def test_the_conflict_is_explained_in_the_readers_language(app, client, auth, network: Network, factory) -> None:  # noqa: F811
-    factory.user("second@example.org", coordinator=True)
-    auth.login("coordinator@example.org")
-    second = signed_in(app, "second@example.org")
-    second.set_cookie("ink_lang", "nb")
-    url = f"/manage/venues/{network.venue.id}/edit"
-    version_a, version_b = loaded_version(client, url), loaded_version(second, url)
-    assert client.post(url, data={"name": "Library hall", "capacity": "40", "version": version_a}).status_code == 302
-    late = second.post(url, data={"name": "Library hall", "capacity": "25", "version": version_b})
+    late = late_venue_save(app, client, auth, network, factory, language="nb")
     assert late.status_code == 409
     page = late.get_data(as_text=True)
     assert "coordinator@example.org lagret endringer" in page and "Ingenting ble overskrevet." in page
