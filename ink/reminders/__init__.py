@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import Flask
 
 from ink.extensions import csrf
+from ink.notices import provide_queue
 from ink.panels import register_panel
 from ink.readiness import register_readiness_check
-from ink.reminders import cli, heartbeat, jobs, listeners, panels, views
+from ink.reminders import cli, heartbeat, jobs, listeners, outbox, panels, views
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, signal listeners, panels, readiness check, jobs and commands."""
+    """Register the blueprint, signal listeners, panels, readiness check, jobs, the notice queue and commands."""
 
     app.register_blueprint(views.bp)
     # RFC 8058: mail clients POST the one-click unsubscribe without our CSRF token. The signed
@@ -31,5 +32,6 @@ def init_app(app: Flask) -> None:
     register_panel(app, "series_cancel", "reminders/_cancel_panel.html", panels.series_cancel_panel)
     register_readiness_check(app, "scheduler", heartbeat.heartbeat_readiness)
     jobs.register_jobs(app)
+    provide_queue(app, outbox.queue_notice_row)
     for command in cli.COMMANDS:
         app.cli.add_command(command)

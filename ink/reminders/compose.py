@@ -26,6 +26,7 @@ from ink.events.models import EventSeries, Occurrence
 from ink.events.service import occurrences_between
 from ink.extensions import db
 from ink.i18n import relative_day
+from ink.notices import notice_kind
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.reminders import links
 from ink.reminders.mail import (
@@ -202,8 +203,14 @@ def outbox_subjects(rows: list[OutboxMessage]) -> dict[int, str]:
             continue
         title = str(payload.get("title") or titles.get(row.occurrence_id or 0, ""))
         with force_locale(row.locale or "en"):
-            subjects[row.id] = subject_text(row.kind, title, payload.get("change"))
+            subjects[row.id] = (_notice_row_subject(payload) if row.kind == MessageKind.NOTICE.value
+                                else subject_text(row.kind, title, payload.get("change")))
     return subjects
+
+
+def _notice_row_subject(payload: dict[str, Any]) -> str:
+    kind = notice_kind(str(payload.get("notice", "")))
+    return notice_subject(kind.subject, dict(payload.get("data") or {})) if kind else ""
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -429,6 +436,28 @@ def _coordinator_summary(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     )
 
 
+def _notice(row: OutboxMessage, batch: Batch) -> Draft | Skip:
+    """A notice another domain registered (ink/notices.py): its context is made now, in the recipient's language."""
+    payload = row.payload or {}
+    kind = notice_kind(str(payload.get("notice", "")))
+    if kind is None:
+        return Skip(f"unknown kind {row.kind}")
+    data = payload.get("data") or {}
+    with force_locale(row.locale or "en"):
+        context = kind.context(data, batch.now)
+    if context is None:
+        return Skip("no longer needed")
+    return Draft(kind.template, lambda: notice_subject(kind.subject, {**data, **context}), context)
+
+
+def notice_subject(subject: str, values: dict[str, Any]) -> str:
+    """A notice's subject in the current locale, formatted with the values it names."""
+    try:
+        return _(subject, **values)
+    except (KeyError, ValueError, TypeError):
+        return _(subject)
+
+
 def _scheduler_gap_since(status: Any) -> datetime | None:
     """When the scheduler last ran before a gap that ends with this very dispatch, if there was one.
 
@@ -447,4 +476,5 @@ _COMPOSERS: dict[str, Callable[[OutboxMessage, Batch], Draft | Skip]] = {
     MessageKind.NUDGE.value: _nudge,
     MessageKind.NUDGE_AGAIN.value: _nudge,
     MessageKind.COORDINATOR_SUMMARY.value: _coordinator_summary,
+    MessageKind.NOTICE.value: _notice,
 }

@@ -18,6 +18,7 @@ KIND_LABELS = {
     MessageKind.NUDGE.value: N_("Attendance count reminder"),
     MessageKind.NUDGE_AGAIN.value: N_("Second attendance count reminder"),
     MessageKind.COORDINATOR_SUMMARY.value: N_("Weekly summary for coordinators"),
+    MessageKind.NOTICE.value: N_("Account or membership notice"),
 }
 STATUS_LABELS = {
     MessageStatus.PENDING.value: N_("Waiting"),
@@ -36,6 +37,7 @@ REASON_LABELS = {
     "account gone": N_("The account no longer exists."),
     "opted out": N_("The recipient opted out of these emails."),
     "occurrence removed": N_("The date was removed."),
+    "no longer needed": N_("No longer needed (withdrawn, used or expired)."),
     "occurrence cancelled": N_("The date was cancelled."),
     "occurrence cancelled or removed": N_("The date was cancelled or removed."),
     "event not published": N_("The event is not published."),

@@ -43,6 +43,8 @@ class MessageKind(enum.StrEnum):
     NUDGE = "nudge"
     NUDGE_AGAIN = "nudge_again"
     COORDINATOR_SUMMARY = "coord_summary"
+    # A transactional email another domain registered in ink/notices.py (invitation, password reset, ...).
+    NOTICE = "notice"
 
 
 class MessageStatus(enum.StrEnum):

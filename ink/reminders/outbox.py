@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ink.extensions import db, insert_ignoring_conflicts
+from ink.notices import NoticeKind
 from ink.reminders.models import (
     ErasedAddress,
     MessageKind,
@@ -56,6 +57,15 @@ def outbox_row(kind: MessageKind, ref: str, recipient: str, *, locale: str, due_
 def enqueue(rows: list[dict[str, Any]]) -> int:
     """Insert rows built by ``outbox_row``, ignoring those whose (kind, ref, recipient) exists. Returns how many went in."""
     return insert_ignoring_conflicts(OutboxMessage.__table__, rows, index_elements=["kind", "ref", "recipient"])
+
+
+def queue_notice_row(kind: NoticeKind, *, ref: str, recipient: str, locale: str, now: datetime,
+                     payload: dict[str, Any], user_id: int | None, expires_at: datetime | None) -> bool:
+    """ink/notices.py's queue: one outbox row of kind ``notice``, unique per (notice name, ref, recipient)."""
+    return enqueue([outbox_row(
+        MessageKind.NOTICE, f"{kind.name}:{ref}", recipient, locale=locale, due_at=now, now=now,
+        expires_at=expires_at, user_id=user_id, payload={"notice": kind.name, "data": payload},
+    )]) == 1
 
 
 def occ_ref(occurrence_id: int) -> str:
