@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 import ink.models  # noqa: F401  (every table in the metadata)
-from ink import config as default_config, i18n, web
+from ink import config as default_config, i18n, ratelimit, web
 from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
 from ink.core.clock import SystemClock
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     web.init_app(app)
+    ratelimit.init_app(app)
     _register_blueprints(app)
     events_jobs.register_jobs(app)
     for domain in HIGHER_DOMAINS:

@@ -45,6 +45,29 @@ PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
 
+# How many reverse proxies in front of the app to believe about the client address (X-Forwarded-For);
+# 0: the peer's own address, whatever X-Forwarded-For says.
+TRUSTED_PROXIES = 0
+# Rate-limit counts: None keeps them in memory (one process); "redis://127.0.0.1:6379/0" shares them.
+RATELIMIT_STORAGE_URL: str | None = None
+RATELIMIT_ENABLED = True
+RATELIMIT_KEY_PREFIX = "ink"
+# Rate-limit rules (ink/ratelimit.py): name -> (attempts, window in seconds).
+# Sign-in counts failures only; the others count every attempt.
+RATELIMITS: dict[str, tuple[int, int]] = {
+    "signin-account": (10, 15 * 60),
+    "signin-client": (30, 15 * 60),
+    "password-reset-address": (3, 3600),
+    "password-reset-client": (20, 3600),
+    "invitation-address": (3, 24 * 3600),
+    "invitation-client": (60, 3600),
+    "email-change-address": (3, 3600),
+    "join-address": (3, 24 * 3600),
+    "join-client": (5, 3600),
+    "subscribe-address": (3, 24 * 3600),
+    "subscribe-client": (30, 3600),
+}
+
 # Mail (used by reminders): "file" writes messages under instance/mail; "smtp" sends them.
 MAIL_BACKEND = "file"
 MAIL_HOST = "127.0.0.1"

@@ -136,7 +136,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return error_response(error.status_code, error_text(error))
+        body, status = error_response(error.status_code, error_text(error))
+        retry_after = getattr(error, "retry_after", None)  # ink.ratelimit.TooManyAttempts
+        return (body, status, {"Retry-After": str(retry_after)}) if retry_after is not None else (body, status)
 
     @app.errorhandler(StaleDataError)
     def concurrent_edit(error: StaleDataError):  # type: ignore[no-untyped-def]
