@@ -1,8 +1,7 @@
 """Request-wide behaviour: one transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
-import flask_babel
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -88,14 +87,6 @@ def init_app(app: Flask) -> None:
     configure_cookies(app)
     assets.init_app(app)
     readiness.init_app(app)
-
-    @app.before_request
-    def forget_cached_user() -> None:
-        # Each request loads its user afresh. (In production `g` is new per request anyway; tests
-        # keep one app context open across requests, and a cached user would hide sign-outs.)
-        g.pop("_login_user", None)
-        flask_babel.refresh()  # likewise the cached locale
-        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # and CSRF token
 
     @app.before_request
     def refuse_nul_characters() -> None:
