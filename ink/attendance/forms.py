@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-wtforms 3.2 predates SelectChoice (WTForms 3.3)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ink.attendance.models import MAX_COUNT, AttendanceCategory, CategoryKind, CountMethod

@@ -86,7 +86,7 @@ def _fill_count_form(form: Any, record: AttendanceRecord | None, categories: lis
 
 
 def _stale_count_form(occ: Any, form: Any, record: AttendanceRecord,
-                      categories: list[AttendanceCategory]):  # type: ignore[no-untyped-def]
+                      categories: list[AttendanceCategory]) -> tuple[Any, int]:
     stored = CountForm.for_categories(categories, formdata=None)
     _fill_count_form(stored, record, categories)
     context = _occurrence_context(occ, form, categories)
