@@ -122,12 +122,6 @@ def app_config() -> dict[str, object]:
 COMMITTING_FIXTURES = frozenset({"live_server", "browser", "database_url"})
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "committing: the test commits for real (threads, subprocesses, other connections or apps); "
-                   "tables are emptied before and after instead of rolling back one transaction")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         function = getattr(item, "function", None)
