@@ -5,7 +5,7 @@ from datetime import timedelta
 
 # The database: SQLite in instance/ unless INK_DATABASE_URL says otherwise (set in create_app).
 DATABASE_URL: str | None = None
-SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
 SECRET_KEY: str | None = None
 TIMEZONE = "Europe/Oslo"
 BASE_URL = "http://127.0.0.1:5000"

@@ -207,7 +207,7 @@ def _organisations(gen: _Generator, count: int, topics: list[Topic]) -> list[Org
 def _plans(gen: _Generator, orgs: list[Organisation]) -> list[_Plan]:
     rng, first = gen.rng, gen.first_day
     live = [org for org in orgs if org.status == OrganisationStatus.ACTIVE] or orgs
-    start_of = lambda day, at: datetime.combine(day, at)  # noqa: E731
+    start_of = datetime.combine
     plans = [
         # Throughout: the language café twice a week and the weekly cultural café.
         _Plan("Language café", live[0], start_of(_next_weekday(first, 1), time(17)),
@@ -249,7 +249,7 @@ def _year_plans(gen: _Generator, live: list[Organisation], first: date, last: da
                            rng.choice((90, 120))))
     for _ in range(round(5 * share)):  # monthly meetings, 6-12 times
         day = gen.day_between(first, last)
-        mode = rng.choice(("day_of_month", "nth_weekday"))
+        mode: recurrence.MonthlyMode = rng.choice(("day_of_month", "nth_weekday"))
         if mode == "day_of_month" and day.day > 28:
             day = day.replace(day=28)
         if mode == "nth_weekday" and day.day > 28:

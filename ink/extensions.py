@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,9 +29,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    __table__: ClassVar[sa.Table]  # every model maps a Table (DeclarativeBase says any FromClause)
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    Model = Base  # what db.Model is to a type checker (it cannot see a class made at run time): the typed base
+else:
+    Model = db.Model  # the base of every model: Base with Flask-SQLAlchemy's table naming and metadata
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -23,7 +23,7 @@ from ink.core.errors import DomainError
 from ink.i18n import error_text
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms import SelectChoice
+    from wtforms import SelectChoice  # type: ignore[attr-defined]  # types-wtforms 3.2 predates SelectChoice (WTForms 3.3)
 
     def make_choices(pairs: Any) -> list[Any]:
         """Choices for a select or checkbox field from (value, label) pairs."""

@@ -21,6 +21,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from ink.extensions import db, now
 
@@ -90,7 +91,7 @@ def readiness_report(app: Flask, moment: datetime) -> tuple[bool, dict[str, Any]
     return not failed, body
 
 
-def readyz():  # type: ignore[no-untyped-def]
+def readyz() -> ResponseReturnValue:
     """200 when the database answers at the latest migration, else 503 with a JSON reason."""
     ready, body = readiness_report(current_app._get_current_object(), now())  # type: ignore[attr-defined]
     response = jsonify(body)

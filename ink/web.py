@@ -1,8 +1,8 @@
 """Request-wide behaviour: one transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
-import flask_babel
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -90,14 +90,6 @@ def init_app(app: Flask) -> None:
     readiness.init_app(app)
 
     @app.before_request
-    def forget_cached_user() -> None:
-        # Each request loads its user afresh. (In production `g` is new per request anyway; tests
-        # keep one app context open across requests, and a cached user would hide sign-outs.)
-        g.pop("_login_user", None)
-        flask_babel.refresh()  # likewise the cached locale
-        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # and CSRF token
-
-    @app.before_request
     def refuse_nul_characters() -> None:
         # No text we store or look up can contain NUL (PostgreSQL refuses it outright): a URL
         # carrying one is malformed. Form fields get their own field errors (ink.forms.BaseForm).
@@ -134,30 +126,30 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    def domain_error(error: DomainError) -> ResponseReturnValue:
         db.session.rollback()
         body, status = error_response(error.status_code, error_text(error))
         retry_after = getattr(error, "retry_after", None)  # ink.ratelimit.TooManyAttempts
         return (body, status, {"Retry-After": str(retry_after)}) if retry_after is not None else (body, status)
 
     @app.errorhandler(StaleDataError)
-    def concurrent_edit(error: StaleDataError):  # type: ignore[no-untyped-def]
+    def concurrent_edit(error: StaleDataError) -> ResponseReturnValue:
         # Two saves of one row at the same moment: the later one finds its version gone.
         db.session.rollback()
         return error_response(409, _("Someone else saved this at the same moment. Reload the page to see "
                                      "their changes, then make yours again."))
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return error_response(400, _("The form expired or was sent from elsewhere. Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         return error_response(status, _default_message(status))
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error

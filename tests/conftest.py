@@ -1,11 +1,24 @@
 """Fixtures in the manner of flaskr and Indico: app, client, runner, auth, factories, a clock.
 
 The database is SQLite in a temporary file unless INK_TEST_DATABASE_URL names another
-(CI runs the suite a second time against PostgreSQL). The schema is created once per session;
-every test starts from empty tables.
+(CI runs the suite a second time against PostgreSQL). The schema is created once per session.
+
+Every test starts from empty tables, in one of two ways. Most tests run inside one outer
+transaction on one connection that is rolled back at the end (Indico's fixtures; SQLAlchemy's
+"joining a session into an external transaction"): each session of the test and of its requests
+works in a savepoint of it, so a commit is real for everything the test looks at and gone
+afterwards. Tests that need other connections (threads, subprocesses, a live server, the
+browser, an app of their own) are marked ``committing`` (automatically when they use such a
+fixture): they commit for real and find and leave the tables emptied.
+
+The test body has an app context of its own (for ``db.session`` and the factories); a test-client
+request never runs inside it, as on a real server: each request pushes a fresh app context, so
+``g`` (the signed-in user, the locale, the CSRF token) and the ORM session are the request's own.
 """
 from __future__ import annotations
 
+import contextvars
+import inspect
 import os
 import shutil
 import smtplib
@@ -13,12 +26,14 @@ import socket
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
@@ -84,10 +99,12 @@ def database_url() -> Iterator[str]:
 
 
 def empty_all_tables() -> None:
+    """Delete every row, through the session: committed for real, or in the test's outer transaction."""
     db.session.remove()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    db.session.remove()
 
 
 @pytest.fixture
@@ -101,14 +118,79 @@ def app_config() -> dict[str, object]:
     return {}
 
 
-@pytest.fixture
-def app(database_url: str, clock: FrozenClock, app_config: dict[str, object]) -> Iterator[Flask]:
-    app = create_app(base_config(database_url, CLOCK=clock, **app_config))
-    with app.app_context():
-        empty_all_tables()
-        yield app
+# Fixtures that mean other connections to the database: a test using one commits for real.
+COMMITTING_FIXTURES = frozenset({"live_server", "browser", "database_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        direct = set(inspect.signature(function).parameters) if function else set()
+        used = direct | (set(getattr(item, "fixturenames", ())) - {"database_url"})
+        if used & COMMITTING_FIXTURES:
+            item.add_marker(pytest.mark.committing)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as on a real server: never inside the test's app context.
+
+    Before a request the test's own session commits what it added (as tests do before they
+    request anything), so the request, in a session of its own, sees it; its objects are then
+    expired and reload what the request changed."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context() and current_app._get_current_object() is self.application:  # type: ignore[attr-defined]
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@contextmanager
+def _rolled_back_connection(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Bind every session of ``app`` to one connection in a transaction that is rolled back at the end."""
+    connection = db.engine.connect()
+    if connection.dialect.name == "sqlite":
+        # pysqlite begins a transaction only before DML, so a session's SAVEPOINT would start (and
+        # its RELEASE commit) the real one: say BEGIN ourselves so that the outer transaction exists.
+        sa.event.listen(connection, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    outer = connection.begin()
+    session_class = db.session.session_factory.class_
+    engine_bind = session_class.get_bind
+
+    def get_bind(session: Any, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+            return connection
+        return engine_bind(session, *args, **kwargs)
+
+    monkeypatch.setattr(session_class, "get_bind", get_bind)
+    monkeypatch.setitem(db.session.session_factory.kw, "join_transaction_mode", "create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+
+
+@contextmanager
+def _emptied_tables() -> Iterator[None]:
+    empty_all_tables()
+    try:
+        yield
+    finally:
         db.session.remove()
         empty_all_tables()
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, database_url: str, clock: FrozenClock, app_config: dict[str, object],
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    app = create_app(base_config(database_url, CLOCK=clock, **app_config))
+    app.test_client_class = IsolatedClient
+    committing = request.node.get_closest_marker("committing") is not None
+    with app.app_context():
+        isolation = _emptied_tables() if committing else _rolled_back_connection(app, monkeypatch)
+        with isolation:
+            yield app
         db.engine.dispose()
 
 

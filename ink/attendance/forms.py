@@ -1,9 +1,11 @@
 """Forms of attendance: a count with its breakdown, categories, confirmations."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-wtforms 3.2 predates SelectChoice (WTForms 3.3)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ink.attendance.models import MAX_COUNT, AttendanceCategory, CategoryKind, CountMethod
@@ -35,7 +37,7 @@ class CountForm(VersionedForm):
     confirm_over_capacity = BooleanField(_l("I have checked: more people came than the venue's capacity"))
 
     @classmethod
-    def for_categories(cls, categories: list[AttendanceCategory], **kwargs):  # type: ignore[no-untyped-def]
+    def for_categories(cls, categories: list[AttendanceCategory], **kwargs: Any) -> CountForm:
         """A form class with one optional number field per breakdown category."""
         class _Form(cls):  # type: ignore[valid-type, misc]
             pass
@@ -43,7 +45,7 @@ class CountForm(VersionedForm):
             setattr(_Form, f"category_{category.id}", IntegerField(category.name, validators=_count_validators(False)))
         return _Form(**kwargs)
 
-    def category_fields(self, categories: list[AttendanceCategory]):  # type: ignore[no-untyped-def]
+    def category_fields(self, categories: list[AttendanceCategory]) -> list[Any]:
         return [self[f"category_{c.id}"] for c in categories]
 
 

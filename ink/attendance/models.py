@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.auth.models import User
 from ink.events.models import EventSeries, Occurrence
-from ink.extensions import UTCDateTime, db
+from ink.extensions import Model, UTCDateTime
 
 MAX_COUNT = 100_000
 
@@ -37,7 +37,7 @@ class CategoryKind(enum.StrEnum):
     TALLY = "tally"
 
 
-class AttendanceCategory(db.Model):
+class AttendanceCategory(Model):
     """A category a series counts by: a part of the total (children, adults) or a tally beside it (first visit)."""
 
     __tablename__ = "attendance_category"
@@ -58,7 +58,7 @@ class AttendanceCategory(db.Model):
         return self.kind == CategoryKind.TALLY
 
 
-class AttendanceRecord(db.Model):
+class AttendanceRecord(Model):
     """The current count of one occurrence; every change also appends an AttendanceRevision."""
 
     __tablename__ = "attendance_record"
@@ -91,7 +91,7 @@ class AttendanceRecord(db.Model):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
 
-class AttendanceRevision(db.Model):
+class AttendanceRevision(Model):
     """Append-only history: what a record was set to, by whom, when."""
 
     __tablename__ = "attendance_revision"
@@ -112,7 +112,7 @@ class AttendanceRevision(db.Model):
     changed_by: Mapped[User | None] = relationship()
 
 
-class DoorLink(db.Model):
+class DoorLink(Model):
     """A counting link for volunteers. The token signs (id, nonce); revoking or expiry ends it."""
 
     __tablename__ = "door_link"
@@ -136,7 +136,7 @@ class DoorLink(db.Model):
         return self.revoked_at is None and now < self.expires_at
 
 
-class DoorCount(db.Model):
+class DoorCount(Model):
     """The live door count of an occurrence per category (0 = the direct total, when no category splits it).
 
     Changed only by a single atomic ``UPDATE ... SET n = n + :d WHERE n + :d >= 0``, never read-modify-write.
@@ -152,7 +152,7 @@ class DoorCount(db.Model):
     n: Mapped[int] = mapped_column(default=0)
 
 
-class DoorTap(db.Model):
+class DoorTap(Model):
     """One tap, kept so a retried tap (same client tap_id) counts once."""
 
     __tablename__ = "door_tap"

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,6 +18,7 @@ from ink.attendance import reports, service, svg
 from ink.attendance.panels import missing_groups, qr_svg
 from ink.attendance.forms import KIND_LABELS, METHOD_LABELS, CategoryForm, ConfirmForm, CountForm
 from ink.attendance.models import AttendanceCategory, AttendanceRecord, CategoryKind, CountMethod, DoorLink
+from ink.events.models import Occurrence
 from ink.core.errors import N_, DomainError, NotFound, ValidationFailed
 from ink.core.time import local_date
 from ink.extensions import csrf, now
@@ -37,7 +39,7 @@ def _tz() -> str:
     return str(current_app.config["TIMEZONE"])
 
 
-def _occurrence_for_counter(occurrence_id: int):  # type: ignore[no-untyped-def]
+def _occurrence_for_counter(occurrence_id: int) -> Occurrence:
     occurrence = service.get_occurrence(occurrence_id)
     service.require_counter(current_user, occurrence.series)
     return occurrence
@@ -47,7 +49,7 @@ def _occurrence_for_counter(occurrence_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/manage/attendance/occurrences/<int:occurrence_id>", methods=["GET", "POST"])
 @login_required
-def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
+def occurrence(occurrence_id: int) -> ResponseReturnValue:
     occ = _occurrence_for_counter(occurrence_id)
     categories = service.series_categories(occ.series_id)
     record = service.get_record(occ.id)
@@ -59,7 +61,7 @@ def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
             return _stale_count_form(occ, form, record, categories)
         try:
             service.record_attendance(
-                occ, total=form.total.data, method=CountMethod(form.method.data), note=form.note.data or "",
+                occ, total=form.total.data, method=CountMethod(form.method.data), note=form.note.data or "",  # type: ignore[arg-type]  # total: InputRequired
                 breakdown={c.id: form[f"category_{c.id}"].data for c in categories},
                 confirm_over_capacity=form.confirm_over_capacity.data, user=current_user, now=now(),
             )
@@ -86,7 +88,7 @@ def _fill_count_form(form: Any, record: AttendanceRecord | None, categories: lis
 
 
 def _stale_count_form(occ: Any, form: Any, record: AttendanceRecord,
-                      categories: list[AttendanceCategory]):  # type: ignore[no-untyped-def]
+                      categories: list[AttendanceCategory]) -> tuple[Any, int]:
     stored = CountForm.for_categories(categories, formdata=None)
     _fill_count_form(stored, record, categories)
     context = _occurrence_context(occ, form, categories)
@@ -124,7 +126,7 @@ def _link_view(link: DoorLink, moment: Any) -> dict[str, Any]:
 
 @bp.post("/manage/attendance/occurrences/<int:occurrence_id>/accept-door-count")
 @login_required
-def accept_door_count(occurrence_id: int):  # type: ignore[no-untyped-def]
+def accept_door_count(occurrence_id: int) -> ResponseReturnValue:
     occ = _occurrence_for_counter(occurrence_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -148,7 +150,7 @@ def _back_with_error(occurrence_id: int, message: str) -> tuple[str, int]:
 
 @bp.post("/manage/attendance/occurrences/<int:occurrence_id>/door-links")
 @login_required
-def create_door_link(occurrence_id: int):  # type: ignore[no-untyped-def]
+def create_door_link(occurrence_id: int) -> ResponseReturnValue:
     occ = _occurrence_for_counter(occurrence_id)
     if not ConfirmForm().validate_on_submit():
         return _back_with_error(occ.id, _("The form expired. Please try again."))
@@ -162,7 +164,7 @@ def create_door_link(occurrence_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/manage/attendance/door-links/<int:link_id>/revoke")
 @login_required
-def revoke_door_link(link_id: int):  # type: ignore[no-untyped-def]
+def revoke_door_link(link_id: int) -> ResponseReturnValue:
     link = service.get_by_id(DoorLink, link_id)
     if link is None:
         raise NotFound(N_("No such counting link."))
@@ -178,7 +180,7 @@ def revoke_door_link(link_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/manage/attendance/series/<int:series_id>/categories", methods=["GET", "POST"])
 @login_required
-def categories(series_id: int):  # type: ignore[no-untyped-def]
+def categories(series_id: int) -> ResponseReturnValue:
     series = service.get_series(series_id)
     service.require_counter(current_user, series)
     form = CategoryForm()
@@ -212,7 +214,7 @@ def _series_category(series_id: int, category_id: int) -> tuple[Any, AttendanceC
 
 @bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/rename")
 @login_required
-def rename_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
+def rename_category(series_id: int, category_id: int) -> ResponseReturnValue:
     series, category = _series_category(series_id, category_id)
     form = CategoryForm()
     if form.validate_on_submit():
@@ -230,7 +232,7 @@ def rename_category(series_id: int, category_id: int):  # type: ignore[no-untype
 
 @bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/move/<any(up, down):direction>")
 @login_required
-def move_category(series_id: int, category_id: int, direction: str):  # type: ignore[no-untyped-def]
+def move_category(series_id: int, category_id: int, direction: str) -> ResponseReturnValue:
     series, category = _series_category(series_id, category_id)
     if ConfirmForm().validate_on_submit():
         service.move_category(category, -1 if direction == "up" else 1)
@@ -240,7 +242,7 @@ def move_category(series_id: int, category_id: int, direction: str):  # type: ig
 
 @bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/kind/<any(split, tally):kind>")
 @login_required
-def set_category_kind(series_id: int, category_id: int, kind: str):  # type: ignore[no-untyped-def]
+def set_category_kind(series_id: int, category_id: int, kind: str) -> ResponseReturnValue:
     series, category = _series_category(series_id, category_id)
     if ConfirmForm().validate_on_submit():
         service.set_category_kind(category, kind)
@@ -250,7 +252,7 @@ def set_category_kind(series_id: int, category_id: int, kind: str):  # type: ign
 
 @bp.post("/manage/attendance/series/<int:series_id>/categories/<int:category_id>/delete")
 @login_required
-def delete_category(series_id: int, category_id: int):  # type: ignore[no-untyped-def]
+def delete_category(series_id: int, category_id: int) -> ResponseReturnValue:
     series, category = _series_category(series_id, category_id)
     if ConfirmForm().validate_on_submit():
         service.remove_category(category)
@@ -277,7 +279,7 @@ def _json_body() -> Any:
 
 
 @bp.get("/door/<token>")
-def door(token: str):  # type: ignore[no-untyped-def]
+def door(token: str) -> ResponseReturnValue:
     try:
         link = service.load_door_link(token)
         service.check_door_link(link, now=now())
@@ -308,7 +310,7 @@ def _door_opens_text(link: DoorLink) -> str:
 
 
 @bp.get("/door/<token>/state")
-def door_state(token: str):  # type: ignore[no-untyped-def]
+def door_state(token: str) -> ResponseReturnValue:
     try:
         link = service.load_door_link(token)
         service.check_door_link(link, now=now())
@@ -321,7 +323,7 @@ def door_state(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/door/<token>/tap")
 @csrf.exempt
-def door_tap(token: str):  # type: ignore[no-untyped-def]
+def door_tap(token: str) -> ResponseReturnValue:
     payload = _json_body()
     if not isinstance(payload, dict):
         return _door_json_error(_("Send a JSON object."), 400, "body")
@@ -350,7 +352,7 @@ def door_tap(token: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/manage/attendance/series/<int:series_id>/report")
 @login_required
-def series_report(series_id: int):  # type: ignore[no-untyped-def]
+def series_report(series_id: int) -> ResponseReturnValue:
     series = service.get_series(series_id)
     service.require_counter(current_user, series)
     report = reports.series_report(series, now=now())
@@ -385,7 +387,7 @@ def _period() -> reports.Period:
     return reports.parse_period(request.args.get("start"), request.args.get("end"), now=now(), tz=_tz())
 
 
-def _range_report(organisation: Organisation | None, template: str, csv_base: str):  # type: ignore[no-untyped-def]
+def _range_report(organisation: Organisation | None, template: str, csv_base: str) -> ResponseReturnValue:
     try:
         period = _period()
     except ValidationFailed as error:
@@ -430,14 +432,14 @@ def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
 
 @bp.get("/manage/attendance/reports/")
 @login_required
-def network_report():  # type: ignore[no-untyped-def]
+def network_report() -> ResponseReturnValue:
     require_coordinator(current_user)
     return _range_report(None, "attendance/report.html", "attendance-network")
 
 
 @bp.get("/manage/attendance/reports/organisations/<int:organisation_id>")
 @login_required
-def organisation_report(organisation_id: int):  # type: ignore[no-untyped-def]
+def organisation_report(organisation_id: int) -> ResponseReturnValue:
     organisation = service.get_by_id(Organisation, organisation_id)
     if organisation is None:
         raise NotFound(N_("No such organisation."))
@@ -447,7 +449,7 @@ def organisation_report(organisation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/manage/attendance/reports/annual")
 @login_required
-def annual_report():  # type: ignore[no-untyped-def]
+def annual_report() -> ResponseReturnValue:
     """The printable page for funders: a calendar year, network-wide or for one organisation."""
     organisation = None
     if request.args.get("organisation"):
@@ -476,6 +478,6 @@ def annual_report():  # type: ignore[no-untyped-def]
 
 @bp.get("/manage/attendance/missing")
 @login_required
-def missing():  # type: ignore[no-untyped-def]
+def missing() -> ResponseReturnValue:
     return render_template("attendance/missing.html", groups=missing_groups(current_user, now(), limit=500))
 

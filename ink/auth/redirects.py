@@ -1,10 +1,11 @@
 """Where a ``next`` parameter may send someone: only to a path on this site."""
 from __future__ import annotations
 
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     if not target or len(target) > 2000:
         return False
     if any(ord(char) < 32 or char in "\\\x7f" for char in target):

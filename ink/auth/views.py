@@ -38,7 +38,7 @@ def login():  # type: ignore[no-untyped-def]
             login_user(user, remember=form.remember.data)
             commit_then_flash(_("Welcome, %(name)s.", name=user.display_name))
             return redirect(safe_next(form.next.data, url_for("events.dashboard")))
-        form.password.errors.append(_("That email and password do not match an active account."))
+        form.password.errors.append(_("That email and password do not match an active account."))  # type: ignore[attr-defined]  # a list after validate()
     return form_page(render_template("auth/login.html", form=form), submitted=form.is_submitted())
 
 

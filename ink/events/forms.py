@@ -175,7 +175,7 @@ class SeriesForm(VersionedForm):
 
     def start_local(self) -> datetime:
         start_time = time() if self.is_all_day.data else (self.start_time.data or time())
-        return datetime.combine(self.date.data, start_time)
+        return datetime.combine(self.date.data, start_time)  # type: ignore[arg-type]  # a required field, validated
 
     def duration_minutes(self) -> int | None:
         if self.is_all_day.data or self.start_time.data is None or self.end_time.data is None:
@@ -195,9 +195,9 @@ class SeriesForm(VersionedForm):
             freq=freq,  # type: ignore[arg-type]
             interval=self.interval.data or 1,
             weekdays=tuple(sorted(set(self.weekdays.data or []))) if freq == "weekly" else (),
-            monthly_mode=self.monthly_mode.data or "day_of_month",  # type: ignore[arg-type]
+            monthly_mode=self.monthly_mode.data or "day_of_month",
             nth=self.nth.data if self.monthly_mode.data == "nth_weekday" else None,
-            end=self.end.data or "never",  # type: ignore[arg-type]
+            end=self.end.data or "never",
             until=self.until.data if self.end.data == "until" else None,
             count=self.count.data if self.end.data == "count" else None,
         )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.core.errors import N_
 from ink.core.time import local_to_utc
-from ink.extensions import UTCDateTime, db, network_timezone
+from ink.extensions import Model, UTCDateTime, db, network_timezone
 from ink.auth.models import User
 from ink.organisations.models import Organisation, Topic
 
@@ -84,7 +84,7 @@ series_coorganiser = sa.Table(
 )
 
 
-class Venue(db.Model):
+class Venue(Model):
     __tablename__ = "venue"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,7 +111,7 @@ class Venue(db.Model):
         return f"<Venue {self.slug}>"
 
 
-class SeriesLanguage(db.Model):
+class SeriesLanguage(Model):
     """A language spoken at a series' events (BCP 47 code)."""
 
     __tablename__ = "series_language"
@@ -122,7 +122,7 @@ class SeriesLanguage(db.Model):
     code: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
 
 
-class SeriesAudience(db.Model):
+class SeriesAudience(Model):
     """One of the audiences (``Audience``) a series is for."""
 
     __tablename__ = "series_audience"
@@ -133,7 +133,7 @@ class SeriesAudience(db.Model):
     audience: Mapped[Audience] = mapped_column(_enum(Audience), primary_key=True, index=True)
 
 
-class EventSeries(db.Model):
+class EventSeries(Model):
     __tablename__ = "event_series"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -256,7 +256,7 @@ class EventSeries(db.Model):
         return f"<EventSeries {self.id} {self.title!r}>"
 
 
-class Occurrence(db.Model):
+class Occurrence(Model):
     __tablename__ = "occurrence"
     __table_args__ = (
         sa.UniqueConstraint("series_id", "original_start_at"),

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal, TypeGuard
 
 from dateutil.rrule import rrule as RRule
 from dateutil.rrule import rrulestr
@@ -50,7 +50,7 @@ MAX_INTERVAL = 99
 MAX_COUNT = 1000
 
 _WEEKDAY_CODES: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_FREQ_TO_RFC = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "yearly": "YEARLY"}
+_FREQ_TO_RFC: dict[Freq, str] = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "yearly": "YEARLY"}
 _RFC_TO_FREQ = {value: key for key, value in _FREQ_TO_RFC.items()}
 _KNOWN_PARTS = frozenset(
     {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL", "WKST"}
@@ -150,7 +150,7 @@ def normalize(rec: Recurrence, start_local: datetime) -> Recurrence:
     )
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -356,7 +356,7 @@ def from_rrule(rrule: str | None, start_local: datetime, tz: str | None = None) 
     return normalize(rec, start_local)
 
 
-def _parse_shape(freq: str, parts: dict[str, str], start: date) -> dict[str, object]:
+def _parse_shape(freq: str, parts: dict[str, str], start: date) -> dict[str, Any]:
     if freq == "daily":
         _forbid(parts, "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS")
         return {}
@@ -398,7 +398,7 @@ def _parse_day_in_month(parts: dict[str, str], start: date) -> dict[str, object]
     return {"monthly_mode": "day_of_month"}
 
 
-def _parse_end(parts: dict[str, str], start_local: datetime, tz: str | None) -> dict[str, object]:
+def _parse_end(parts: dict[str, str], start_local: datetime, tz: str | None) -> dict[str, Any]:
     if "COUNT" in parts and "UNTIL" in parts:
         raise RecurrenceError("COUNT and UNTIL cannot be combined.", "rrule")
     if "COUNT" in parts:

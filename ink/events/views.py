@@ -428,11 +428,11 @@ def occurrence_move(occurrence_id: int):  # type: ignore[no-untyped-def]
     if form.validate():
         series, tz = occ.series, occ.series.timezone
         if series.is_all_day:
-            start_local = datetime.combine(form.date.data, datetime.min.time())
+            start_local = datetime.combine(form.date.data, datetime.min.time())  # type: ignore[arg-type]  # validated
             end_local = start_local + timedelta(days=series.all_day_days)
         else:
-            start_local = datetime.combine(form.date.data, form.start_time.data)
-            end_local = datetime.combine(form.date.data, form.end_time.data)
+            start_local = datetime.combine(form.date.data, form.start_time.data)  # type: ignore[arg-type]  # validated
+            end_local = datetime.combine(form.date.data, form.end_time.data)  # type: ignore[arg-type]  # validated
         venue = db.session.get(Venue, form.venue.data) if form.venue.data else None
         try:
             service.move_occurrence(occ, start_at=local_to_utc(start_local, tz), end_at=local_to_utc(end_local, tz),

@@ -61,7 +61,9 @@ class SeriesLike(Protocol):
     cancel_reason: str
     created_at: datetime
     updated_at: datetime
-    status: str  # "cancelled" when the whole series is
+
+    @property
+    def status(self) -> str: ...  # "cancelled" when the whole series is
 
     @property
     def venue(self) -> VenueLike | None: ...
@@ -149,7 +151,7 @@ def _new_calendar(meta: FeedMeta) -> Calendar:
 
 
 def _duration(iso: str) -> timedelta:
-    return vDuration.from_ical(iso)
+    return vDuration.from_ical(iso)  # type: ignore[no-untyped-call]  # untyped in icalendar
 
 
 _END = b"END:VCALENDAR\r\n"

@@ -5,10 +5,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ink.extensions import UTCDateTime, db
+from ink.extensions import Model, UTCDateTime
 
 
-class FeedState(db.Model):
+class FeedState(Model):
     """One row (id 1). ``changed_at`` only ever increases, so Last-Modified never goes backwards,
     even when an event is deleted or unpublished and no remaining row carries the change."""
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -118,7 +119,7 @@ class ResolvedFilter:
     venues: list[Venue] = field(default_factory=list)
 
 
-def _resolve(model: type, slugs: tuple[str, ...], parameter: str, *, missing: str) -> list:  # type: ignore[type-arg]
+def _resolve(model: type[Any], slugs: tuple[str, ...], parameter: str, *, missing: str) -> list[Any]:
     if not slugs:
         return []
     malformed = sorted(slug for slug in slugs if not SLUG.match(slug))

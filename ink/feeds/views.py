@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import segno
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -150,7 +151,7 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
     return _calendar_response(rendered, filename)
 
 
-def _programme_description(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _programme_description(resolved: ResolvedFilter) -> tuple[str, str]:
     return _("INK Events"), _("The programme of the INK network.")
 
 
@@ -238,7 +239,7 @@ def series_feed(series_id: int) -> Response:
     series = _visible_series(series_id)
     title = series.title
 
-    def describe(resolved) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    def describe(resolved: ResolvedFilter) -> tuple[str, str]:
         return title, _("Dates of %(title)s in the INK network's programme.", title=title)
 
     return serve_feed(FeedFilter(series_id=series.id), f"event-{series.id}.ics", missing="404",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
@@ -33,7 +33,7 @@ class Transition:
         return (self.at + self.offset_from).replace(tzinfo=None)
 
     @property
-    def rule_key(self) -> tuple[object, ...]:
+    def rule_key(self) -> tuple[bool, int, int, int, time, timedelta, timedelta, str]:
         local = self.local_before
         days_in_month = _calendar.monthrange(local.year, local.month)[1]
         week = -1 if local.day + 7 > days_in_month else (local.day - 1) // 7 + 1

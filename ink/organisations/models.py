@@ -12,7 +12,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.auth.models import User
-from ink.extensions import UTCDateTime, db
+from ink.extensions import Model, UTCDateTime, db
 
 
 class OrganisationStatus(enum.StrEnum):
@@ -33,7 +33,7 @@ organisation_topic = sa.Table(
 )
 
 
-class Topic(db.Model):
+class Topic(Model):
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Topic(db.Model):
         return f"<Topic {self.slug}>"
 
 
-class OrganisationLanguage(db.Model):
+class OrganisationLanguage(Model):
     """A language an organisation works in (BCP 47 code such as 'pl' or 'nb')."""
 
     __tablename__ = "organisation_language"
@@ -60,7 +60,7 @@ class OrganisationLanguage(db.Model):
     code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +123,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.slug}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "membership"
     __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
 

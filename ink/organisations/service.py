@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -75,7 +76,7 @@ def all_topics() -> list[Topic]:
     return list(db.session.scalars(sa.select(Topic).order_by(Topic.name)))
 
 
-def unique_slug(model: type, base: str, *, exclude_id: int | None = None) -> str:
+def unique_slug(model: type[Any], base: str, *, exclude_id: int | None = None) -> str:
     """``base`` or ``base-2``, ``base-3``… whichever no other row of ``model`` uses."""
     base = slugify(base)
     query = sa.select(model.slug).where(model.slug.like(f"{base}%"))

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-wtforms 3.2 predates SelectChoice (WTForms 3.3)
 from wtforms.validators import DataRequired, Length
 
 from ink.forms import BaseForm
 from ink.reminders.service import DEFAULT_OFFSET_MINUTES
 
 OFFSET_LABELS = [
-    SelectChoice(60, _l("1 hour before")),  # type: ignore[arg-type]
-    SelectChoice(180, _l("3 hours before")),  # type: ignore[arg-type]
-    SelectChoice(1440, _l("1 day before")),  # type: ignore[arg-type]
-    SelectChoice(2880, _l("2 days before")),  # type: ignore[arg-type]
-    SelectChoice(10080, _l("1 week before")),  # type: ignore[arg-type]
+    SelectChoice(60, _l("1 hour before")),
+    SelectChoice(180, _l("3 hours before")),
+    SelectChoice(1440, _l("1 day before")),
+    SelectChoice(2880, _l("2 days before")),
+    SelectChoice(10080, _l("1 week before")),
 ]
 LOCALE_LABELS = [SelectChoice("en", "English"), SelectChoice("nb", "Norsk bokmål")]
 

@@ -62,7 +62,7 @@ class _MailPolicy(policy.EmailPolicy):
 
     def _as_is(self, name: str, value: str) -> str | None:
         text = str(value)
-        if text.isascii() and "\r" not in text and "\n" not in text and len(name) + len(text) + 2 <= self.max_line_length:
+        if text.isascii() and "\r" not in text and "\n" not in text and (self.max_line_length is None or len(name) + len(text) + 2 <= self.max_line_length):
             return f"{name}: {text}{self.linesep}"
         return None
 

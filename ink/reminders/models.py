@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ink.extensions import UTCDateTime, db
+from ink.extensions import Model, UTCDateTime
 
 
 def _enum(cls: type[enum.Enum]) -> sa.Enum:
@@ -55,7 +55,7 @@ class MessageStatus(enum.StrEnum):
     SKIPPED = "skipped"
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     """A resident's email address. Confirmation happens per subscription (double opt-in)."""
 
     __tablename__ = "subscriber"
@@ -78,7 +78,7 @@ class Subscriber(db.Model):
         return address_hash(self.email)
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     __tablename__ = "subscription"
     # Digest subscriptions use target_id 0, so the unique constraint holds for them too.
     __table_args__ = (sa.UniqueConstraint("subscriber_id", "target_kind", "target_id"),)
@@ -101,7 +101,7 @@ class Subscription(db.Model):
         return self.confirmed_at is not None and self.unsubscribed_at is None
 
 
-class ErasedAddress(db.Model):
+class ErasedAddress(Model):
     """What remains of an erased subscriber: a hash, so the address is never written to again."""
 
     __tablename__ = "erased_address"
@@ -110,7 +110,7 @@ class ErasedAddress(db.Model):
     erased_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class StaffMailOptOut(db.Model):
+class StaffMailOptOut(Model):
     """An editor or coordinator who unsubscribed from one kind of staff message."""
 
     __tablename__ = "staff_mail_opt_out"
@@ -120,7 +120,7 @@ class StaffMailOptOut(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One message to one recipient, written (and committed) before it is sent.
 
     (kind, ref, recipient) is unique: ref names the occurrence ("occ:12"), the change
@@ -163,7 +163,7 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.kind} {self.ref} {self.status}>"
 
 
-class SchedulerHeartbeat(db.Model):
+class SchedulerHeartbeat(Model):
     """Written by the scheduler on every tick; the dashboard warns when it goes stale."""
 
     __tablename__ = "scheduler_heartbeat"

@@ -20,7 +20,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -134,7 +134,7 @@ def release_stale_claims(now: datetime) -> int:
                 last_error="interrupted while sending; sending again")
     )
     db.session.commit()
-    return result.rowcount or 0
+    return cast(sa.CursorResult[Any], result).rowcount or 0
 
 
 def due_ids(now: datetime, limit: int) -> list[int]:
@@ -162,7 +162,7 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
 def load_claimed(row_id: int) -> tuple[Any, ...]:

@@ -5,7 +5,7 @@ Services never commit; the request or command that calls them owns the transacti
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -96,7 +96,7 @@ def target_name(subscription: Subscription) -> str:
         return ""
     if isinstance(target, Topic):
         return target.display_name  # the network's topics are in the catalogue
-    return target.title if isinstance(target, EventSeries) else target.name
+    return target.title if isinstance(target, EventSeries) else cast(Organisation, target).name
 
 
 # --- subscribing --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,7 +25,7 @@ from ink.reminders.heartbeat import heartbeat_status
 from ink.reminders.forms import ConfirmForm, EmailOnlyForm, EraseForm, PreferencesForm, SubscribeForm
 from ink.reminders.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS, tick_counts
 from ink.reminders.mail import mail_directory
-from ink.reminders.models import MessageStatus, OutboxMessage, Subscription, TargetKind
+from ink.reminders.models import MessageStatus, OutboxMessage, Subscriber, Subscription, TargetKind
 from ink.saving import commit, commit_then_flash, form_page, invalid_form
 
 bp = Blueprint("reminders", __name__)
@@ -44,7 +45,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 
 # --- subscribing ---------------------------------------------------------------------------------
 
-def _subscribe(kind: TargetKind, target_id: int, heading: str, with_offset: bool = True):  # type: ignore[no-untyped-def]
+def _subscribe(kind: TargetKind, target_id: int, heading: str, with_offset: bool = True) -> ResponseReturnValue:
     form = SubscribeForm()
     if request.method == "GET":
         form.locale.data = str(get_locale() or "en")
@@ -65,13 +66,13 @@ def _subscribe(kind: TargetKind, target_id: int, heading: str, with_offset: bool
 
 
 @bp.route("/subscribe/series/<int:series_id>", methods=["GET", "POST"])
-def subscribe_series(series_id: int):  # type: ignore[no-untyped-def]
+def subscribe_series(series_id: int) -> ResponseReturnValue:
     series = service.resolve_target(TargetKind.SERIES, series_id)
     return _subscribe(TargetKind.SERIES, series.id, _("Reminders for %(title)s", title=series.title))
 
 
 @bp.route("/subscribe/organisation/<slug>", methods=["GET", "POST"])
-def subscribe_organisation(slug: str):  # type: ignore[no-untyped-def]
+def subscribe_organisation(slug: str) -> ResponseReturnValue:
     organisation = db.first_or_404(sa.select(Organisation).where(Organisation.slug == slug))
     service.resolve_target(TargetKind.ORGANISATION, organisation.id)
     return _subscribe(TargetKind.ORGANISATION, organisation.id,
@@ -79,23 +80,23 @@ def subscribe_organisation(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/subscribe/topic/<slug>", methods=["GET", "POST"])
-def subscribe_topic(slug: str):  # type: ignore[no-untyped-def]
+def subscribe_topic(slug: str) -> ResponseReturnValue:
     topic = db.first_or_404(sa.select(Topic).where(Topic.slug == slug))
     return _subscribe(TargetKind.TOPIC, topic.id, _("Reminders for events about %(name)s", name=topic.display_name))
 
 
 @bp.route("/subscribe/digest", methods=["GET", "POST"])
-def subscribe_digest():  # type: ignore[no-untyped-def]
+def subscribe_digest() -> ResponseReturnValue:
     return _subscribe(TargetKind.DIGEST, 0, _("The weekly digest of the programme"), with_offset=False)
 
 
 @bp.get("/subscribe/sent")
-def subscribe_sent():  # type: ignore[no-untyped-def]
+def subscribe_sent() -> ResponseReturnValue:
     return render_template("reminders/sent.html")
 
 
 @bp.route("/subscriptions/confirm/<token>", methods=["GET", "POST"])
-def confirm(token: str):  # type: ignore[no-untyped-def]
+def confirm(token: str) -> ResponseReturnValue:
     # GET only shows a button: mail scanners that fetch links must not confirm on anyone's behalf.
     subscription = service.subscription_from_confirm_token(token)
     form = ConfirmForm()
@@ -119,7 +120,7 @@ def _perform_unsubscribe(token: str) -> None:
 
 
 @bp.route("/subscriptions/unsubscribe/<token>", methods=["GET", "POST"])
-def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def unsubscribe(token: str) -> ResponseReturnValue:
     # GET shows a confirmation button (scanners fetch links); the POST below carries our CSRF token.
     target = service.read_unsubscribe_token(token)
     form = ConfirmForm()
@@ -137,7 +138,7 @@ def _manage_token_for(target: Any) -> str | None:
 
 
 @bp.route("/subscriptions/unsubscribe/<token>/one-click", methods=["GET", "POST"])
-def one_click_unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def one_click_unsubscribe(token: str) -> ResponseReturnValue:
     """RFC 8058 one-click: the List-Unsubscribe URL. Exempt from CSRF (see ink/reminders/__init__.py)."""
     if request.method == "GET":
         # An older mail client opening the header's link: show the confirmation page, change nothing.
@@ -150,7 +151,7 @@ def one_click_unsubscribe(token: str):  # type: ignore[no-untyped-def]
 # --- managing one's subscriptions and data -------------------------------------------------------
 
 @bp.route("/subscriptions/", methods=["GET", "POST"])
-def request_link():  # type: ignore[no-untyped-def]
+def request_link() -> ResponseReturnValue:
     form = EmailOnlyForm()
     if form.validate_on_submit():
         try:
@@ -164,7 +165,7 @@ def request_link():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/subscriptions/manage/<token>", methods=["GET", "POST"])
-def manage(token: str):  # type: ignore[no-untyped-def]
+def manage(token: str) -> ResponseReturnValue:
     subscriber = service.subscriber_from_manage_token(token)
     form = PreferencesForm()
     if request.method == "GET":
@@ -173,37 +174,44 @@ def manage(token: str):  # type: ignore[no-untyped-def]
         form.offset_minutes.data = offsets.pop() if len(offsets) == 1 else service.DEFAULT_OFFSET_MINUTES
     elif form.validate_on_submit():
         service.update_preferences(subscriber, locale=form.locale.data or "en", offset_minutes=form.offset_minutes.data)
-        commit_then_flash(_("Your preferences are saved."))
-        return redirect(url_for("reminders.manage", token=token))
+        return _back_to_manage(token, _("Your preferences are saved."))
+    return form_page(_manage_page(subscriber, token, form=form, erase_form=EraseForm()), submitted=form.is_submitted())
+
+
+def _manage_page(subscriber: Subscriber, token: str, *, form: PreferencesForm, erase_form: EraseForm) -> Response:
+    """The page of a manage link, with its forms as they stand."""
     rows = [(sub, service.target_name(sub)) for sub in subscriber.subscriptions]
-    page = _page("reminders/manage.html", subscriber=subscriber, rows=rows, form=form,
-                 action_form=ConfirmForm(), erase_form=EraseForm(), token=token)
-    return form_page(page, submitted=form.is_submitted())
+    return _page("reminders/manage.html", subscriber=subscriber, rows=rows, form=form,
+                 action_form=ConfirmForm(), erase_form=erase_form, token=token)
+
+
+def _back_to_manage(token: str, message: str) -> ResponseReturnValue:
+    """Commit, say what was done, and show the manage page again."""
+    commit_then_flash(message)
+    return redirect(url_for("reminders.manage", token=token))
 
 
 @bp.post("/subscriptions/manage/<token>/unsubscribe/<int:subscription_id>")
-def manage_unsubscribe(token: str, subscription_id: int):  # type: ignore[no-untyped-def]
+def manage_unsubscribe(token: str, subscription_id: int) -> ResponseReturnValue:
     subscriber = service.subscriber_from_manage_token(token)
     subscription = service.get_subscription_of(subscriber, subscription_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.unsubscribe(subscription, now=now())
-    commit_then_flash(_("You are unsubscribed from that."))
-    return redirect(url_for("reminders.manage", token=token))
+    return _back_to_manage(token, _("You are unsubscribed from that."))
 
 
 @bp.post("/subscriptions/manage/<token>/unsubscribe-all")
-def manage_unsubscribe_all(token: str):  # type: ignore[no-untyped-def]
+def manage_unsubscribe_all(token: str) -> ResponseReturnValue:
     subscriber = service.subscriber_from_manage_token(token)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.unsubscribe_all(subscriber, now=now())
-    commit_then_flash(_("You are unsubscribed from everything."))
-    return redirect(url_for("reminders.manage", token=token))
+    return _back_to_manage(token, _("You are unsubscribed from everything."))
 
 
 @bp.get("/subscriptions/manage/<token>/data.json")
-def download_data(token: str):  # type: ignore[no-untyped-def]
+def download_data(token: str) -> ResponseReturnValue:
     subscriber = service.subscriber_from_manage_token(token)
     body = json.dumps(service.export_data(subscriber), indent=2, ensure_ascii=False)
     response = Response(body, mimetype="application/json")
@@ -212,13 +220,11 @@ def download_data(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/subscriptions/manage/<token>/erase")
-def erase(token: str):  # type: ignore[no-untyped-def]
+def erase(token: str) -> ResponseReturnValue:
     subscriber = service.subscriber_from_manage_token(token)
     form = EraseForm()
     if not form.validate_on_submit():
-        rows = [(sub, service.target_name(sub)) for sub in subscriber.subscriptions]
-        return invalid_form(_page("reminders/manage.html", subscriber=subscriber, rows=rows, form=PreferencesForm(),
-                                  action_form=ConfirmForm(), erase_form=form, token=token))
+        return invalid_form(_manage_page(subscriber, token, form=PreferencesForm(), erase_form=form))
     service.erase_subscriber(subscriber, now=now())
     commit()
     return _page("reminders/erased.html")
@@ -232,7 +238,7 @@ OUTBOX_LIMIT = 200
 
 @bp.get("/manage/outbox")
 @login_required
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     require_coordinator(current_user)
     status = request.args.get("status", "")
     if status not in STATUS_LABELS:
@@ -257,7 +263,7 @@ def outbox():  # type: ignore[no-untyped-def]
 
 @bp.get("/manage/outbox/files/<name>")
 @login_required
-def outbox_file(name: str):  # type: ignore[no-untyped-def]
+def outbox_file(name: str) -> ResponseReturnValue:
     require_coordinator(current_user)
     path = mail_directory() / name
     if not _EML_NAME.match(name) or not path.is_file():

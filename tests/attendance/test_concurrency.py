@@ -15,7 +15,7 @@ from ink.extensions import db
 THREADS = 8
 TAPS_PER_THREAD = 25
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.committing]  # threads: connections of their own
 
 
 def _run(app, path, plan):  # type: ignore[no-untyped-def]

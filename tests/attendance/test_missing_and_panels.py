@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from flask import g, render_template_string
+from flask import render_template_string
 from flask_login import login_user
 
 from ink.attendance.models import CountMethod
@@ -38,8 +38,7 @@ def test_occurrences_missing_count(factory, network, clock):  # type: ignore[no-
 
 
 def render_panels(app, user, slot, obj=None):  # type: ignore[no-untyped-def]
-    with app.test_request_context():
-        g.pop("_login_user", None)  # the fixture's app context (and so g) outlives each request context
+    with app.app_context(), app.test_request_context():  # a context of its own, as each request has
         if user is not None:
             login_user(user)
         return render_template_string(PANELS, slot=slot, obj=obj)

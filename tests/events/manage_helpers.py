@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from flask.testing import FlaskClient
 
 from ink.organisations.models import Organisation
@@ -42,20 +41,12 @@ def series_form(org: Organisation, **overrides: Any) -> dict[str, Any]:
 
 # --- CSRF switched on ----------------------------------------------------------------------------
 
-def forget_cached_csrf_token() -> None:
-    """The test keeps one app context across requests, so Flask-WTF's per-request token cache in `g`
-    would outlive the session that login clears; in production `g` is new for every request."""
-    g.pop("csrf_token", None)
-
-
 def page_csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token of the form on a freshly fetched page."""
-    forget_cached_csrf_token()
     return csrf_token_of(client.get(path).get_data(as_text=True))
 
 
 def sign_in_with_csrf(client: FlaskClient, email: str) -> None:
-    forget_cached_csrf_token()
     sign_in(client, email)
 
 

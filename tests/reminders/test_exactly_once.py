@@ -87,6 +87,7 @@ def test_scheduler_killed_mid_batch_and_restarted_sends_each_message_once(app, f
     assert statuses == [MessageStatus.SENT] * 6
 
 
+@pytest.mark.committing  # threads: connections of their own
 def test_two_dispatchers_started_together_send_each_message_once(app, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
     emails = _confirmed_subscribers(factory, clock, 40)
     clock.set(DUE)
@@ -189,6 +190,7 @@ def test_no_due_messages_opens_no_connection(app, clock, smtp_server) -> None:  
     assert dispatch_due(clock.now(), Refusing()).sent == 0
 
 
+@pytest.mark.committing  # a request in a thread: a connection of its own
 def test_unsubscribing_after_the_dispatcher_took_the_message_still_stops_it(app, factory, clock, smtp_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The subscription is re-checked just before sending: here the resident's one-click unsubscribe
     lands after the dispatcher claimed their reminder (so unsubscribing cannot skip it) and before it
