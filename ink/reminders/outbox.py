@@ -118,11 +118,25 @@ def _erased_among(ids: list[int]) -> dict[str, bool]:
 # --- claiming and finishing rows -----------------------------------------------------------------
 
 def fast_commit_column() -> list[Any]:
-    """On PostgreSQL, a column that makes the transaction of the query selecting it commit without
+    """On PostgreSQL, a column that makes the transaction of the statement returning it commit without
     waiting for the WAL flush (see the docstring): ``SET LOCAL`` without a round trip of its own."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql():
         return [sa.func.set_config("synchronous_commit", "off", True)]
     return []
+
+
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _autocommit() -> None:
+    """PostgreSQL: the session's connection in autocommit until the session's next commit or rollback, so
+    each statement is its own transaction, without BEGIN and COMMIT round trips of its own, and the
+    dispatcher keeps that one connection for the batch. (The claim is still committed before the
+    message goes: it is its own transaction.)"""
+    if db.session.connection().get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        db.session.commit()
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def release_stale_claims(now: datetime) -> int:
@@ -149,57 +163,90 @@ def due_ids(now: datetime, limit: int) -> list[int]:
     return ids
 
 
+# The outcome of the message sent last, written with the next claim (see claim). In session.info: it
+# belongs to the session that will write it, like the changes a session flushes.
+_OUTCOME = "ink.outbox.outcome"
+_OUTBOX = OutboxMessage.__table__
+
+
 def claim(row_id: int, worker: str, now: datetime) -> bool:
     """Atomically take one pending row; False when another dispatcher took it first.
 
-    The same commit records the outcome of the previous message (``finish`` leaves it to us), so a
-    message costs one commit (made fast on PostgreSQL by ``load_claimed``, which began that transaction)."""
-    result = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.SENDING, claimed_by=worker, claimed_at=now,
-                attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
+    The same transaction records the outcome of the previous message (``finish`` leaves it to us), so a
+    message costs one commit: on PostgreSQL one statement (the outcome's UPDATE in a WITH clause of the
+    claim's), on SQLite the two UPDATEs and a COMMIT in the same process. The session then forgets what
+    it had loaded, so that every message is checked against the database as it is now."""
+    postgresql = _on_postgresql()
+    if postgresql:
+        _autocommit()
+    outcome = db.session.info.pop(_OUTCOME, None)
+    if outcome is not None and (not postgresql or outcome[0] == row_id):  # one statement updates a row once
+        _write(outcome)
+        outcome = None
+    claiming = (  # Core statements on the table: no ORM bookkeeping, the session is expired below anyway
+        sa.update(_OUTBOX)
+        .where(_OUTBOX.c.id == row_id, _OUTBOX.c.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.SENDING, claimed_by=worker, claimed_at=now, attempts=_OUTBOX.c.attempts + 1)
     )
-    db.session.commit()
-    return result.rowcount == 1
+    if postgresql:
+        if outcome is not None:
+            claiming = claiming.add_cte(_outcome_update(outcome).cte("outcome"))
+        # In autocommit this statement is the whole transaction; set_config makes its commit fast.
+        claimed = db.session.execute(claiming.returning(_OUTBOX.c.id, *fast_commit_column())).first() is not None
+    else:
+        claimed = db.session.execute(claiming).rowcount == 1
+        db.session.commit()
+    db.session.expire_all()
+    return claimed
 
 
 def load_claimed(row_id: int) -> tuple[Any, ...]:
-    """The claimed row with its subscription and subscriber in one query (first of the transaction that
-    records its outcome and the next claim). Keep the tuple while composing: the session holds loaded
-    objects weakly, and compose finds these without a query of its own."""
+    """The claimed row with its subscription and subscriber in one query. Keep the tuple while composing:
+    the session holds loaded objects weakly, and compose finds these without a query of its own."""
     return db.session.execute(
-        sa.select(OutboxMessage, Subscription, Subscriber, *fast_commit_column())
+        sa.select(OutboxMessage, Subscription, Subscriber)
         .outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id)
         .outerjoin(Subscriber, Subscriber.id == Subscription.subscriber_id)
         .where(OutboxMessage.id == row_id)
     ).tuples().one()
 
 
-def finish(row: OutboxMessage, status: MessageStatus, *, error: str = "", sent_at: datetime | None = None) -> None:
-    """Record an outcome; the next claim (or the end of the run) commits it."""
-    row.status = status
-    row.last_error = error[:500]
-    row.sent_at = sent_at
-    db.session.flush()
+def finish(row_id: int, status: MessageStatus, *, error: str = "", sent_at: datetime | None = None,
+           **changes: Any) -> None:
+    """Record an outcome (and any other column ``changes``); the next claim, or ``write_outcome``, writes it."""
+    write_outcome()  # an outcome not yet written is never overwritten
+    db.session.info[_OUTCOME] = (row_id, {"status": status, "last_error": error[:500], "sent_at": sent_at, **changes})
+
+
+def write_outcome() -> None:
+    """Write the outcome ``finish`` recorded, if any, when no claim follows (the end of a batch or run)."""
+    outcome = db.session.info.pop(_OUTCOME, None)
+    if outcome is not None:
+        _write(outcome)
+
+
+def _write(outcome: tuple[int, dict[str, Any]]) -> None:
+    update = _outcome_update(outcome)
+    fast = fast_commit_column()
+    db.session.execute(update.returning(*fast) if fast else update)
+
+
+def _outcome_update(outcome: tuple[int, dict[str, Any]]) -> sa.Update:
+    row_id, values = outcome
+    return sa.update(_OUTBOX).where(_OUTBOX.c.id == row_id).values(**values)
 
 
 def retry_later(row: OutboxMessage, now: datetime, error: str) -> bool:
     """Back off; give up (failed) after MAX_ATTEMPTS or when it would arrive too late. True if retrying."""
     delay = timedelta(minutes=BACKOFF_MINUTES[min(row.attempts, len(BACKOFF_MINUTES)) - 1])
     if row.attempts >= MAX_ATTEMPTS or (row.expires_at is not None and now + delay >= row.expires_at):
-        finish(row, MessageStatus.FAILED, error=f"gave up after {row.attempts} attempts: {error}")
+        finish(row.id, MessageStatus.FAILED, error=f"gave up after {row.attempts} attempts: {error}")
         return False
-    row.next_attempt_at = now + delay
-    row.claimed_by = None
-    finish(row, MessageStatus.PENDING, error=error)
+    finish(row.id, MessageStatus.PENDING, error=error, next_attempt_at=now + delay, claimed_by=None)
     return True
 
 
 def release(row: OutboxMessage, now: datetime, error: str) -> None:
     """The connection broke under this message: it goes back to pending, due again at once, as if never tried."""
-    row.next_attempt_at = now
-    row.claimed_by = None
-    row.attempts = max(row.attempts - 1, 0)
-    finish(row, MessageStatus.PENDING, error=f"connection lost, sending again: {error}")
+    finish(row.id, MessageStatus.PENDING, error=f"connection lost, sending again: {error}", next_attempt_at=now,
+           claimed_by=None, attempts=max(row.attempts - 1, 0))
