@@ -17,6 +17,7 @@ Every row is built by ``outbox_row`` and queued by ``enqueue``; ``is_erased`` is
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -117,12 +118,10 @@ def _erased_among(ids: list[int]) -> dict[str, bool]:
 
 # --- claiming and finishing rows -----------------------------------------------------------------
 
-def fast_commit_column() -> list[Any]:
-    """On PostgreSQL, a column that makes the transaction of the statement returning it commit without
+def _fast_commit() -> list[Any]:
+    """PostgreSQL: a column that makes the transaction of the statement returning it commit without
     waiting for the WAL flush (see the docstring): ``SET LOCAL`` without a round trip of its own."""
-    if _on_postgresql():
-        return [sa.func.set_config("synchronous_commit", "off", True)]
-    return []
+    return [sa.func.set_config("synchronous_commit", "off", True)]
 
 
 def _on_postgresql() -> bool:
@@ -168,6 +167,22 @@ def due_ids(now: datetime, limit: int) -> list[int]:
 _OUTCOME = "ink.outbox.outcome"
 _OUTBOX = OutboxMessage.__table__
 
+# The dispatcher's statements are built once, with bound parameters: building (and keying for the
+# compiled cache) a statement costs more than running it. Core statements on the table: no ORM
+# bookkeeping, the session is expired after each claim anyway.
+_CLAIM = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id == sa.bindparam("row_id"), _OUTBOX.c.status == MessageStatus.PENDING)
+    .values(status=MessageStatus.SENDING, claimed_by=sa.bindparam("worker", type_=_OUTBOX.c.claimed_by.type),
+            claimed_at=sa.bindparam("now", type_=_OUTBOX.c.claimed_at.type), attempts=_OUTBOX.c.attempts + 1)
+)
+_LOAD_CLAIMED = (
+    sa.select(OutboxMessage, Subscription, Subscriber)
+    .outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id)
+    .outerjoin(Subscriber, Subscriber.id == Subscription.subscriber_id)
+    .where(OutboxMessage.id == sa.bindparam("row_id"))
+)
+
 
 def claim(row_id: int, worker: str, now: datetime) -> bool:
     """Atomically take one pending row; False when another dispatcher took it first.
@@ -183,18 +198,13 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
     if outcome is not None and (not postgresql or outcome[0] == row_id):  # one statement updates a row once
         _write(outcome)
         outcome = None
-    claiming = (  # Core statements on the table: no ORM bookkeeping, the session is expired below anyway
-        sa.update(_OUTBOX)
-        .where(_OUTBOX.c.id == row_id, _OUTBOX.c.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.SENDING, claimed_by=worker, claimed_at=now, attempts=_OUTBOX.c.attempts + 1)
-    )
+    params = {"row_id": row_id, "worker": worker, "now": now}
     if postgresql:
-        if outcome is not None:
-            claiming = claiming.add_cte(_outcome_update(outcome).cte("outcome"))
-        # In autocommit this statement is the whole transaction; set_config makes its commit fast.
-        claimed = db.session.execute(claiming.returning(_OUTBOX.c.id, *fast_commit_column())).first() is not None
+        # In autocommit this statement is the whole transaction.
+        statement = _claim_with_outcome(_columns(outcome) if outcome is not None else ())
+        claimed = db.session.execute(statement, params | _outcome_params(outcome)).first() is not None
     else:
-        claimed = db.session.execute(claiming).rowcount == 1
+        claimed = db.session.execute(_CLAIM, params).rowcount == 1
         db.session.commit()
     db.session.expire_all()
     return claimed
@@ -203,12 +213,7 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
 def load_claimed(row_id: int) -> tuple[Any, ...]:
     """The claimed row with its subscription and subscriber in one query. Keep the tuple while composing:
     the session holds loaded objects weakly, and compose finds these without a query of its own."""
-    return db.session.execute(
-        sa.select(OutboxMessage, Subscription, Subscriber)
-        .outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id)
-        .outerjoin(Subscriber, Subscriber.id == Subscription.subscriber_id)
-        .where(OutboxMessage.id == row_id)
-    ).tuples().one()
+    return db.session.execute(_LOAD_CLAIMED, {"row_id": row_id}).tuples().one()
 
 
 def finish(row_id: int, status: MessageStatus, *, error: str = "", sent_at: datetime | None = None,
@@ -226,14 +231,40 @@ def write_outcome() -> None:
 
 
 def _write(outcome: tuple[int, dict[str, Any]]) -> None:
-    update = _outcome_update(outcome)
-    fast = fast_commit_column()
-    db.session.execute(update.returning(*fast) if fast else update)
+    db.session.execute(_outcome_alone(_columns(outcome), _on_postgresql()), _outcome_params(outcome))
 
 
-def _outcome_update(outcome: tuple[int, dict[str, Any]]) -> sa.Update:
+def _columns(outcome: tuple[int, dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(sorted(outcome[1]))
+
+
+def _outcome_params(outcome: tuple[int, dict[str, Any]] | None) -> dict[str, Any]:
+    if outcome is None:
+        return {}
     row_id, values = outcome
-    return sa.update(_OUTBOX).where(_OUTBOX.c.id == row_id).values(**values)
+    return {"outcome_id": row_id} | {f"outcome_{name}": value for name, value in values.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _outcome_update(columns: tuple[str, ...]) -> sa.Update:
+    """The UPDATE that writes an outcome setting these columns (a handful of sets: sent, failed, retry...)."""
+    return sa.update(_OUTBOX).where(_OUTBOX.c.id == sa.bindparam("outcome_id")).values(
+        {name: sa.bindparam(f"outcome_{name}", type_=_OUTBOX.c[name].type) for name in columns})
+
+
+@functools.lru_cache(maxsize=None)
+def _outcome_alone(columns: tuple[str, ...], postgresql: bool) -> sa.Update:
+    """An outcome written by itself: on PostgreSQL with the fast commit (see _fast_commit)."""
+    update = _outcome_update(columns)
+    return update.returning(*_fast_commit()) if postgresql else update
+
+
+@functools.lru_cache(maxsize=None)
+def _claim_with_outcome(columns: tuple[str, ...]) -> sa.Update:
+    """PostgreSQL: the claim, with the previous outcome's UPDATE (when ``columns``) in its WITH clause, and
+    the fast commit (see _fast_commit) in its RETURNING."""
+    claiming = _CLAIM.add_cte(_outcome_update(columns).cte("outcome")) if columns else _CLAIM
+    return claiming.returning(_OUTBOX.c.id, *_fast_commit())
 
 
 def retry_later(row: OutboxMessage, now: datetime, error: str) -> bool:
