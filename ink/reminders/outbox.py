@@ -4,13 +4,14 @@ Exactly once: a row is planned at most once per (kind, ref, recipient) (unique c
 ignores conflicts); a dispatcher claims one row at a time with an atomic
 ``UPDATE ... SET status='sending' WHERE id=? AND status='pending'`` and commits the claim before talking
 to SMTP; the outcome (sent only once the server accepted it) is committed with the next claim, so each
-message costs one commit. Two dispatchers therefore never send the same row. The one window left: a
-process killed after the SMTP server accepted a message but before the outcome was committed leaves
-the row in "sending"; after SENDING_LEASE it is sent again (at most one duplicate per crash, and the
-Message-ID is the same, so many mail systems drop it). On PostgreSQL these commits do not wait for the
-WAL flush (``synchronous_commit = off`` for those transactions only, set by the query that begins each): a crash of the database server
-itself (not of the dispatcher) may forget the last fraction of a second of outcomes, so those few
-messages go out a second time; none is ever lost.
+message costs one commit (on PostgreSQL that transaction is one statement: the outcome's UPDATE in a
+WITH clause of the claim's, in autocommit). Two dispatchers therefore never send the same row. The one
+window left: a process killed after the SMTP server accepted a message but before the outcome was
+committed leaves the row in "sending"; after SENDING_LEASE it is sent again (at most one duplicate per
+crash, and the Message-ID is the same, so many mail systems drop it). On PostgreSQL these commits do
+not wait for the WAL flush (``synchronous_commit = off`` for those transactions only, set by the
+statement itself): a crash of the database server itself (not of the dispatcher) may forget the last
+fraction of a second of outcomes, so those few messages go out a second time; none is ever lost.
 
 Every row is built by ``outbox_row`` and queued by ``enqueue``; ``is_erased`` is the one erasure check.
 """
