@@ -35,6 +35,7 @@ from ink.reminders.outbox import (
     release,
     release_stale_claims,
     retry_later,
+    write_outcome,
 )
 
 
@@ -127,7 +128,8 @@ def dispatch_due(now: datetime, mailer: Mailer | None = None, *, batch_size: int
             if not ids or not _dispatch_batch(ids, now, relay, worker, result, deadline):
                 break
     finally:
-        db.session.commit()  # the last message's outcome
+        write_outcome()  # the last message's outcome
+        db.session.commit()
         relay.close()
     return result
 
@@ -168,12 +170,11 @@ def _send_rows(queue: deque[int], batch: Batch, now: datetime, relay: _Relay, wo
             else:
                 _count_retry(result, retry_later(row, now, str(error)))
         except PermanentMailError as error:
-            finish(row, MessageStatus.FAILED, error=str(error))
+            finish(row_id, MessageStatus.FAILED, error=str(error))
             result.failed += 1
         else:
-            # The subject as the recipient saw it, for the outbox page (a new dict: JSON columns track assignment).
-            row.payload = {**(row.payload or {}), "subject": str(built["Subject"])}
-            finish(row, MessageStatus.SENT, sent_at=now)
+            # The subject as the recipient saw it, for the outbox page.
+            finish(row_id, MessageStatus.SENT, sent_at=now, payload={**(row.payload or {}), "subject": str(built["Subject"])})
             result.sent += 1
     return True
 
@@ -186,12 +187,11 @@ def _compose_or_fail(row: OutboxMessage, row_id: int, batch: Batch, result: Disp
     except Exception as error:  # a rendering bug must not stop the batch
         current_app.logger.exception("Could not compose outbox message %s", row_id)
         db.session.rollback()
-        row = load_claimed(row_id)[0]
-        finish(row, MessageStatus.FAILED, error=f"could not compose: {type(error).__name__}: {error}")
+        finish(row_id, MessageStatus.FAILED, error=f"could not compose: {type(error).__name__}: {error}")
         result.failed += 1
         return None
     if isinstance(built, Skip):
-        finish(row, MessageStatus.SKIPPED, error=built.reason)
+        finish(row_id, MessageStatus.SKIPPED, error=built.reason)
         result.skipped += 1
         result.reasons[built.reason] = result.reasons.get(built.reason, 0) + 1
         return None
