@@ -17,14 +17,40 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.service import MAX_ALL_DAY_DAYS
 from ink.extensions import db
 from ink.organisations.models import Organisation, OrganisationStatus
 
 # How far ahead the save warning and /manage/clashes look.
 CLASH_HORIZON = timedelta(days=365)
+# No date lasts longer (all-day spans and moves are capped at MAX_ALL_DAY_DAYS; a day more for DST), so a
+# date overlapping another starts at most this long before it: the lower bound that keeps the index
+# range on start_at narrow instead of reaching back through the whole history.
+LONGEST_SPAN_DAYS = MAX_ALL_DAY_DAYS + 1
+
+
+class _days_before(sa.sql.expression.FunctionElement[datetime]):
+    """``column - N days`` on the stored (naive UTC) instants, in each dialect's own arithmetic."""
+
+    type = sa.DateTime()
+    name = "days_before"
+    inherit_cache = True
+
+
+@compiles(_days_before)
+def _days_before_default(element: _days_before, compiler: object, **kw: object) -> str:
+    column, days = list(element.clauses)
+    return f"({compiler.process(column, **kw)} - INTERVAL '{int(days.value)} days')"  # type: ignore[attr-defined]
+
+
+@compiles(_days_before, "sqlite")
+def _days_before_sqlite(element: _days_before, compiler: object, **kw: object) -> str:
+    column, days = list(element.clauses)
+    return f"datetime({compiler.process(column, **kw)}, '-{int(days.value)} days')"  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -57,7 +83,11 @@ class ClashGroup:
 def _clash_query(*, start: datetime, end: datetime) -> tuple[sa.Select, type[Occurrence], type[EventSeries],
                                                             type[Occurrence], type[EventSeries]]:
     """The self-join every clash question filters further: (a, its series, b, its series, venue)
-    for the dates of ``a`` overlapping [start, end)."""
+    for the dates of ``a`` overlapping [start, end).
+
+    ``b`` is bounded only through ``a`` (no constant bounds of its own), so the planners drive the
+    join from ``a`` (a series' dates, or the window's) and look each ``a``'s overlapping dates up by a
+    short range of the (start_at, end_at) index."""
     a, b = aliased(Occurrence, name="occ_a"), aliased(Occurrence, name="occ_b")
     series_a, series_b = aliased(EventSeries, name="series_a"), aliased(EventSeries, name="series_b")
     venue_a = sa.func.coalesce(a.venue_id, series_a.venue_id)
@@ -68,12 +98,12 @@ def _clash_query(*, start: datetime, end: datetime) -> tuple[sa.Select, type[Occ
         .select_from(a)
         .join(series_a, series_a.id == a.series_id)
         .join(b, sa.and_(b.start_at < a.end_at, b.end_at > a.start_at, b.series_id != a.series_id,
-                         b.start_at < end, b.end_at > start))
+                         b.start_at > _days_before(a.start_at, sa.literal(LONGEST_SPAN_DAYS, literal_execute=True))))
         .join(series_b, series_b.id == b.series_id)
         .join(Venue, Venue.id == venue_a)
         .where(
             venue_a == venue_b,
-            a.start_at < end, a.end_at > start,
+            a.start_at < end, a.end_at > start, a.start_at > start - timedelta(days=LONGEST_SPAN_DAYS),
             a.status == OccurrenceStatus.SCHEDULED, b.status == OccurrenceStatus.SCHEDULED,
             series_a.status != SeriesStatus.CANCELLED, series_b.status != SeriesStatus.CANCELLED,
             series_a.organisation_id.not_in(archived), series_b.organisation_id.not_in(archived),
