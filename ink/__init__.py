@@ -17,6 +17,7 @@ from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
 from ink.core.clock import SystemClock
 from ink.events import jobs as events_jobs
+from ink.events import planning_views as events_planning
 from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
 from ink.organisations.views import bp as organisations_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(events_bp)
+    events_planning.init_app(app)  # clashes, year planner, copy to next year (and its event-page panel)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

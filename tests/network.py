@@ -122,5 +122,6 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         ],
         "name": eml_files[:1] or ["19700101T000000-0.eml"],
         "filename": ["ink.css", "door.js"],
+        "year": ["2026", "2027"],  # the year planner
     }
     return network

@@ -19,6 +19,8 @@ from ink.core.errors import N_, Forbidden, ValidationFailed
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence, service
 from ink.events.access import require_series_manager, require_venue_manager
+from ink.events.clash_text import clash_warnings
+from ink.events.clashes import occurrence_clashes, series_clashes
 from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
 from ink.events.models import Audience, EventSeries, Occurrence, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
@@ -215,10 +217,13 @@ def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[
             data = _series_data(form, series)
             if series is None:
                 series = service.create_series(data, now=now())
+                warnings = clash_warnings(current_user, series_clashes(series, now=now()))
                 commit_then_flash(_("The event is saved as a draft. Publish it when it is ready."))
             else:
                 service.update_series(series, data, now=now())
+                warnings = clash_warnings(current_user, series_clashes(series, now=now()))
                 commit_then_flash(_("Your changes are saved."))
+            _flash_warnings(warnings)
             return redirect(url_for("events.series_detail", series_id=series.id))
         except Forbidden:
             form.organisation.errors = [*form.organisation.errors, _("You cannot add events for that organisation.")]
@@ -227,6 +232,12 @@ def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[
         except RecurrenceError as error:
             apply_domain_error(form, ValidationFailed(error.message, error.field, **error.params))
     return invalid_form(_render_series_form(form, series, None))
+
+
+def _flash_warnings(warnings: list[str]) -> None:
+    """After the success message: what the save did not block but should be known (venue clashes)."""
+    for warning in warnings:
+        flash(warning, "warning")
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -440,7 +451,9 @@ def occurrence_move(occurrence_id: int):  # type: ignore[no-untyped-def]
         except ValidationFailed as error:
             apply_domain_error(form, error)
             return invalid_form(_render_occurrence(occ, move_form=form))
+        warnings = clash_warnings(current_user, occurrence_clashes(occ))
         commit_then_flash(_("The date is changed."))
+        _flash_warnings(warnings)
         return _back_to(occ)
     return invalid_form(_render_occurrence(occ, move_form=form))
 
