@@ -108,7 +108,8 @@ def subscribe(email: str, *, kind: TargetKind, target_id: int = 0, locale: str =
 
     Returns None, silently, for an erased address: it is never written to again. The caller shows the
     same "check your inbox" page in every case, so the form does not reveal who is subscribed. At most
-    ``subscribe-address`` confirmation emails go to one address per window, however many clients ask.
+    ``subscribe-address`` unanswered confirmation emails go to one address per window, however many
+    clients ask.
     """
     address = clean_email(email)
     if offset_minutes not in OFFSET_CHOICES:
@@ -142,26 +143,30 @@ def subscribe(email: str, *, kind: TargetKind, target_id: int = 0, locale: str =
     return subscription
 
 
-def _address_allowance_spent(kind: MessageKind, rule: str, address: str, *, now: datetime) -> bool:
-    """Whether this address already got the rule's number of messages of this kind within its window.
+def _address_allowance_spent(kind: MessageKind, rule: str, address: str, *, now: datetime,
+                             unanswered_only: bool = False) -> bool:
+    """Whether this address already got the rule's number of messages of this kind within its window
+    (for confirmations: of those not yet answered, so a resident who confirms each one is never held up).
 
     Counted in the outbox itself (not in the rate-limit storage), so the limit holds whatever the
     client, across processes and restarts, with no Redis; the visitor's answer stays the same."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return False
     attempts, seconds = current_app.config["RATELIMITS"][rule]
-    sent = db.session.scalar(
-        sa.select(sa.func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.kind == kind.value,
-            OutboxMessage.recipient == address,
-            OutboxMessage.created_at > now - timedelta(seconds=int(seconds)),
-        )
-    ) or 0
-    return sent >= int(attempts)
+    query = sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == kind.value,
+        OutboxMessage.recipient == address,
+        OutboxMessage.created_at > now - timedelta(seconds=int(seconds)),
+    )
+    if unanswered_only:
+        query = query.outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id).where(
+            Subscription.confirmed_at.is_(None))
+    return (db.session.scalar(query) or 0) >= int(attempts)
 
 
 def _queue_confirmation(subscription: Subscription, *, now: datetime) -> None:
-    if _address_allowance_spent(MessageKind.CONFIRM, "subscribe-address", subscription.subscriber.email, now=now):
+    if _address_allowance_spent(MessageKind.CONFIRM, "subscribe-address", subscription.subscriber.email, now=now,
+                                unanswered_only=True):
         return
     recent = db.session.scalar(
         sa.select(sa.func.count()).select_from(OutboxMessage).where(

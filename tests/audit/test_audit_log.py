@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from ink.audit.models import AuditEntry
 from ink.auth.models import User
+from ink.auth.service import set_password
 from ink.events.models import EventSeries, Occurrence
 from ink.extensions import db
 from ink.organisations.models import Membership, Organisation
@@ -184,7 +183,6 @@ def test_no_password_hash_token_or_nonce_is_ever_stored(client, auth, network, f
     auth.login("coordinator@example.org")
     past = network.occurrences()[4]
     assert client.post(f"/manage/attendance/occurrences/{past.id}/door-links").status_code in (302, 303)
-    from ink.auth.service import set_password  # noqa: PLC0415 - only to change the hash outside HTTP
     set_password(user, "another long password")
     db.session.commit()
     secrets = [user.password_hash, user.session_token, network.coordinator.password_hash]

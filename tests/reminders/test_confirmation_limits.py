@@ -11,7 +11,7 @@ import pytest
 from ink import create_app
 from ink.events.recurrence import Recurrence
 from tests.conftest import base_config
-from tests.reminders.conftest import run_outbox
+from tests.reminders.conftest import run_outbox, subscribe_and_confirm
 
 VICTIM = "victim@example.org"
 FORM = {"email": VICTIM, "locale": "en", "offset_minutes": "1440", "consent": "y"}
@@ -113,3 +113,9 @@ def test_the_per_client_limit_is_shared_by_two_app_instances_through_redis(datab
     assert _post(second, targets[5], address="198.51.100.8").status_code == 302  # another client
     clock.advance(hours=1)
     assert _post(first, targets[6]).status_code == 302  # the next window
+
+
+def test_a_resident_who_confirms_each_subscription_is_never_held_up(client, targets, smtp_server, clock) -> None:  # type: ignore[no-untyped-def]
+    for path in targets[:6]:
+        subscribe_and_confirm(client, smtp_server, clock, "keen@example.org", path)
+    assert len(smtp_server.handler.to("keen@example.org")) == 6
