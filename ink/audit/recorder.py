@@ -386,10 +386,11 @@ def _enabled() -> bool:
     return has_app_context() and bool(current_app.extensions.get("ink.audit"))
 
 
-def _collect(session: Session, entry: dict[str, Any]) -> None:
-    pending: dict[tuple[str, str, str], dict[str, Any]] = session.info.setdefault(PENDING, {})
+def _collect(session: Session, entry: dict[str, Any], actor: tuple[int | None, str]) -> None:
+    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.setdefault(PENDING, {})
+    entry["actor"] = actor  # who acted when the change was flushed (acting_as may end before the commit)
     group = "delete" if entry["mode"] == "delete" else "save"  # a create and later edits are one entry
-    key = (entry["table"], entry["object_id"], group)
+    key = (entry["table"], entry["object_id"], group, actor[0])
     if key in pending:
         _merge(pending[key], entry)
     else:
@@ -415,14 +416,15 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     deletes: list[dict[str, Any]] = session.info.pop(PENDING_DELETES, None) or []
     if not (session.new or session.dirty or deletes) or not _enabled():
         return
+    actor = current_actor()
     for obj in session.new:
         if (entry := _entry(obj, "create")) is not None:
-            _collect(session, entry)
+            _collect(session, entry, actor)
     for obj in session.dirty:
         if (entry := _entry(obj, "edit")) is not None:
-            _collect(session, entry)
+            _collect(session, entry, actor)
     for entry in deletes:
-        _collect(session, entry)
+        _collect(session, entry, actor)
 
 
 def _before_commit(session: Session) -> None:
@@ -444,13 +446,13 @@ def _before_commit(session: Session) -> None:
             "object_label": entry["label"] if "label" in entry else _label(obj, table),
             "organisation_id": entry["organisation_id"] if "label" in entry else _organisation_id(obj, table),
             "changes": entry["changes"],
+            "actor_id": entry["actor"][0],
+            "actor_name": entry["actor"][1][:254],
         })
     if not rows:
         return
-    actor_id, actor_name = current_actor()
     moment = now()
-    session.connection().execute(sa.insert(AuditEntry.__table__), [
-        {**row, "created_at": moment, "actor_id": actor_id, "actor_name": actor_name[:254]} for row in rows])
+    session.connection().execute(sa.insert(AuditEntry.__table__), [{**row, "created_at": moment} for row in rows])
 
 
 def _forget(session: Session, transaction: Any) -> None:
