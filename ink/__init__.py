@@ -24,8 +24,8 @@ from ink.organisations.views import bp as organisations_bp
 from ink.public.views import bp as public_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Domains built on events; each has init_app(app) registering its blueprint, listeners and panels.
-HIGHER_DOMAINS: tuple[str, ...] = ("ink.feeds", "ink.attendance", "ink.reminders")
+# Domains built on events (and the audit log, which sees them all); each has init_app(app) registering its blueprint, listeners and panels.
+HIGHER_DOMAINS: tuple[str, ...] = ("ink.feeds", "ink.attendance", "ink.reminders", "ink.audit")
 
 
 class ConfigurationError(click.ClickException):

@@ -64,7 +64,10 @@ RATELIMITS: dict[str, tuple[int, int]] = {
     "email-change-address": (3, 3600),
     "join-address": (3, 24 * 3600),
     "join-client": (5, 3600),
+    # Unanswered confirmation emails, and manage-link emails, per address: counted in the outbox (sliding window).
     "subscribe-address": (3, 24 * 3600),
+    "manage-link-address": (3, 24 * 3600),
+    # Subscribe and manage-link requests per client address (both forms count together).
     "subscribe-client": (30, 3600),
 }
 

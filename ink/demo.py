@@ -24,6 +24,8 @@ import sqlalchemy as sa
 
 from ink.attendance.models import AttendanceCategory, AttendanceRecord, CountMethod
 from ink.attendance.service import add_category, record_attendance, series_categories
+from ink.audit.models import AuditEntry
+from ink.audit.recorder import acting_as
 from ink.auth.models import User
 from ink.auth.service import create_user, find_user_by_email
 from ink.core.time import utc_to_local
@@ -40,7 +42,7 @@ from ink.events.service import (
     move_occurrence,
 )
 from ink.extensions import db, network_timezone, now
-from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.models import Membership, Organisation, OrganisationStatus, Topic
 from ink.organisations.service import (
     OrganisationData,
     add_editor,
@@ -589,6 +591,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seeder.seed_programme()
     seeder.seed_accounts()
     seeder.seed_attendance()
+    seed_audit_examples()
     db.session.flush()
     return seeder.report
 
@@ -605,3 +608,31 @@ def seed_demo_command() -> None:
         click.echo("Demo data already present: nothing changed.")
     click.echo(f"Demo coordinator login: {COORDINATOR_EMAIL} / {DEMO_PASSWORD}")
     click.echo(f"Demo editor login: {EDITOR_EMAIL} / {DEMO_PASSWORD}")
+
+
+# --- the audit log: a few changes by the demo staff (everything above is logged as the system) -----
+
+VENUE_NOTE = "A hearing loop in the main hall."
+COUNT_NOTE = "Counted at the door by two volunteers."
+
+
+def seed_audit_examples() -> None:
+    """As the demo coordinator and editor, make two small corrections once, so /manage/audit shows
+    changes by people (with before and after) beside the seeding's own entries."""
+    coordinator, editor = find_user_by_email(COORDINATOR_EMAIL), find_user_by_email(EDITOR_EMAIL)
+    if coordinator is None or editor is None or db.session.scalar(
+            sa.select(AuditEntry.id).where(AuditEntry.actor_id.in_([coordinator.id, editor.id])).limit(1)):
+        return
+    venue = db.session.scalar(sa.select(Venue).order_by(Venue.slug).limit(1))
+    if venue is not None and VENUE_NOTE not in venue.accessibility:
+        with acting_as(coordinator):
+            venue.accessibility = f"{venue.accessibility} {VENUE_NOTE}".strip()
+            db.session.flush()
+    record = db.session.scalar(
+        sa.select(AttendanceRecord).join(AttendanceRecord.occurrence).join(Occurrence.series)
+        .join(Membership, Membership.organisation_id == EventSeries.organisation_id)
+        .where(Membership.user_id == editor.id).order_by(Occurrence.start_at.desc()).limit(1))
+    if record is not None and record.note != COUNT_NOTE:
+        with acting_as(editor):
+            record.note = COUNT_NOTE
+            db.session.flush()

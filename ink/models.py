@@ -5,3 +5,4 @@ from ink.events.models import EventSeries, Occurrence, SeriesLanguage, Venue  # 
 from ink.feeds.models import FeedState  # noqa: F401
 from ink.attendance.models import AttendanceCategory, AttendanceRecord, DoorLink  # noqa: F401
 import ink.reminders.models  # noqa: F401,E402
+from ink.audit.models import AuditEntry  # noqa: F401,E402

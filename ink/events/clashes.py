@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -80,7 +81,7 @@ class ClashGroup:
         return len(self.clashes)
 
 
-def _clash_query(*, start: datetime, end: datetime) -> tuple[sa.Select, type[Occurrence], type[EventSeries],
+def _clash_query(*, start: datetime, end: datetime) -> tuple[sa.Select[Any], type[Occurrence], type[EventSeries],
                                                             type[Occurrence], type[EventSeries]]:
     """The self-join every clash question filters further: (a, its series, b, its series, venue)
     for the dates of ``a`` overlapping [start, end).
@@ -113,7 +114,7 @@ def _clash_query(*, start: datetime, end: datetime) -> tuple[sa.Select, type[Occ
     return query, a, series_a, b, series_b
 
 
-def _clashes(query: sa.Select) -> list[Clash]:
+def _clashes(query: sa.Select[Any]) -> list[Clash]:
     return [Clash(ours=ours, other=other, venue=venue)
             for ours, _series_a, other, _series_b, venue in db.session.execute(query)]
 

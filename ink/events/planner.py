@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from ink.core.time import local_midnight_utc, utc_to_local
-from ink.events.clashes import ClashGroup, clashes_between, group_clashes
+from ink.events.clashes import Clash, ClashGroup, clashes_between, group_clashes
 from ink.events.models import EventSeries, Occurrence
 from ink.extensions import db
 
@@ -186,7 +186,7 @@ def _last_dates(series: set[EventSeries]) -> dict[int, datetime]:
 def _clashes_by_month(start: datetime, end: datetime, tz: str,
                       organisation_ids: set[int] | None) -> dict[int, list[ClashGroup]]:
     """The clashes among the events the viewer sees, grouped within each month of their date."""
-    by_month: dict[int, list] = defaultdict(list)
+    by_month: dict[int, list[Clash]] = defaultdict(list)
     series_filter = None if organisation_ids is None else _visible(organisation_ids)
     for clash in clashes_between(start, end, series_filter=series_filter):
         by_month[utc_to_local(clash.ours.start_at, tz).month].append(clash)

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from ink.auth.models import User
 from ink.core.errors import N_, NotFound, ValidationFailed
@@ -106,7 +107,9 @@ def subscribe(email: str, *, kind: TargetKind, target_id: int = 0, locale: str =
     """Record a subscription and queue its confirmation email.
 
     Returns None, silently, for an erased address: it is never written to again. The caller shows the
-    same "check your inbox" page in every case, so the form does not reveal who is subscribed.
+    same "check your inbox" page in every case, so the form does not reveal who is subscribed. At most
+    ``subscribe-address`` unanswered confirmation emails go to one address per window, however many
+    clients ask.
     """
     address = clean_email(email)
     if offset_minutes not in OFFSET_CHOICES:
@@ -140,7 +143,31 @@ def subscribe(email: str, *, kind: TargetKind, target_id: int = 0, locale: str =
     return subscription
 
 
+def _address_allowance_spent(kind: MessageKind, rule: str, address: str, *, now: datetime,
+                             unanswered_only: bool = False) -> bool:
+    """Whether this address already got the rule's number of messages of this kind within its window
+    (for confirmations: of those not yet answered, so a resident who confirms each one is never held up).
+
+    Counted in the outbox itself (not in the rate-limit storage), so the limit holds whatever the
+    client, across processes and restarts, with no Redis; the visitor's answer stays the same."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return False
+    attempts, seconds = current_app.config["RATELIMITS"][rule]
+    query = sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == kind.value,
+        OutboxMessage.recipient == address,
+        OutboxMessage.created_at > now - timedelta(seconds=int(seconds)),
+    )
+    if unanswered_only:
+        query = query.outerjoin(Subscription, Subscription.id == OutboxMessage.subscription_id).where(
+            Subscription.confirmed_at.is_(None))
+    return (db.session.scalar(query) or 0) >= int(attempts)
+
+
 def _queue_confirmation(subscription: Subscription, *, now: datetime) -> None:
+    if _address_allowance_spent(MessageKind.CONFIRM, "subscribe-address", subscription.subscriber.email, now=now,
+                                unanswered_only=True):
+        return
     recent = db.session.scalar(
         sa.select(sa.func.count()).select_from(OutboxMessage).where(
             OutboxMessage.kind == MessageKind.CONFIRM.value,
@@ -281,10 +308,13 @@ def update_preferences(subscriber: Subscriber, *, locale: str, offset_minutes: i
 
 
 def request_manage_link(email: str, *, now: datetime) -> None:
-    """Queue an email with the manage link, if the address has subscriptions (silently otherwise)."""
+    """Queue an email with the manage link, if the address has subscriptions and has not had the day's
+    allowance of them (``manage-link-address``); silently otherwise."""
     address = clean_email(email)
     subscriber = find_subscriber(address)
     if subscriber is None or is_erased(address):
+        return
+    if _address_allowance_spent(MessageKind.MANAGE_LINK, "manage-link-address", subscriber.email, now=now):
         return
     enqueue([outbox_row(
         MessageKind.MANAGE_LINK, f"{now:%Y%m%dT%H%M}", subscriber.email, locale=subscriber.locale,

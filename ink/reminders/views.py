@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ink import ratelimit
 from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.extensions import db, now
 from ink.forms import apply_domain_error
@@ -45,11 +46,18 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 
 # --- subscribing ---------------------------------------------------------------------------------
 
+def _count_client_request() -> None:
+    """One request that may send an email: a 429 once this client has made too many (``subscribe-client``).
+    The limit per address is the service's, and silent."""
+    ratelimit.refuse_unless_allowed("subscribe-client", ratelimit.client_address(), now=now(), field="email")
+
+
 def _subscribe(kind: TargetKind, target_id: int, heading: str, with_offset: bool = True) -> ResponseReturnValue:
     form = SubscribeForm()
     if request.method == "GET":
         form.locale.data = str(get_locale() or "en")
     if form.validate_on_submit():
+        _count_client_request()
         try:
             service.subscribe(
                 form.email.data or "", kind=kind, target_id=target_id, locale=form.locale.data or "en",
@@ -154,6 +162,7 @@ def one_click_unsubscribe(token: str) -> ResponseReturnValue:
 def request_link() -> ResponseReturnValue:
     form = EmailOnlyForm()
     if form.validate_on_submit():
+        _count_client_request()
         try:
             service.request_manage_link(form.email.data or "", now=now())
         except ValidationFailed as error:
