@@ -42,7 +42,8 @@ from ink.events.service import (
     move_occurrence,
 )
 from ink.extensions import db, network_timezone, now
-from ink.organisations.models import Membership, Organisation, OrganisationStatus, Topic
+from ink.organisations.invitations import invite
+from ink.organisations.models import Invitation, Membership, Organisation, OrganisationStatus, Topic
 from ink.organisations.service import (
     OrganisationData,
     add_editor,
@@ -217,7 +218,7 @@ def demo_attendance(key: str, original_start: datetime) -> tuple[int, dict[str, 
 @dataclass
 class SeedReport:
     created: dict[str, int] = field(default_factory=lambda: {"venues": 0, "organisations": 0, "series": 0, "users": 0,
-                                                             "counts": 0})
+                                                             "counts": 0, "invitations": 0})
 
     @property
     def changed(self) -> bool:
@@ -592,6 +593,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seeder.seed_accounts()
     seeder.seed_attendance()
     seed_audit_examples()
+    seed_invitations(seeder.report, seeder.now)
     db.session.flush()
     return seeder.report
 
@@ -636,3 +638,17 @@ def seed_audit_examples() -> None:
         with acting_as(editor):
             record.note = COUNT_NOTE
             db.session.flush()
+
+
+# --- invitations: one waiting to be accepted ---------------------------------------------------------
+
+DEMO_INVITEE = "new.volunteer@ink.example"
+
+
+def seed_invitations(report: SeedReport, moment: datetime) -> None:
+    """A pending invitation on one demo organisation (sent by the demo coordinator), once."""
+    organisation = get_organisation_by_slug("solvberget-library")
+    if organisation is None or db.session.scalar(sa.select(Invitation.id).where(Invitation.email == DEMO_INVITEE)):
+        return
+    invite(organisation, DEMO_INVITEE, invited_by=find_user_by_email(COORDINATOR_EMAIL), now=moment, locale="en")
+    report.created["invitations"] += 1

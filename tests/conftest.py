@@ -76,6 +76,8 @@ def base_config(database_url: str, **overrides: object) -> dict[str, object]:
         "PASSWORD_HASH_MEMORY_KIB": 8,
         "PASSWORD_HASH_PARALLELISM": 1,
         "MAIL_BACKEND": "disabled",
+        # No sign-in slowdown after failures (tests/auth/test_signin_limits.py checks it with its own values).
+        "SIGNIN_SLOWDOWN_SECONDS": 0,
         "SERVER_NAME": None,
     }
     config.update(overrides)

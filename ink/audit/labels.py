@@ -27,6 +27,7 @@ ACTION_LABELS: dict[str, str] = {
     "change-member": N_("membership changed"),
     "invite": N_("invitation sent"),
     "revoke-invitation": N_("invitation revoked"),
+    "resend-invitation": N_("invitation sent again"),
     "accept-invitation": N_("invitation accepted"),
     "delete-invitation": N_("invitation deleted"),
     "record-count": N_("count recorded"),

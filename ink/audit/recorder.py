@@ -106,9 +106,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
     ActionRule("organisation", "status", "pending", "set-pending"),
     ActionRule("user", "is_active_account", False, "deactivate"),
     ActionRule("user", "is_active_account", True, "reactivate"),
-    ActionRule("invitation", "revoked_at", SET, "revoke-invitation"),
-    ActionRule("invitation", "accepted_at", SET, "accept-invitation"),
-    ActionRule("invitation", "used_at", SET, "accept-invitation"),
+    ActionRule("invitation", "status", "revoked", "revoke-invitation"),
+    ActionRule("invitation", "status", "accepted", "accept-invitation"),
+    ActionRule("invitation", "send_count", ANY, "resend-invitation"),
 )
 CREATE_ACTIONS: dict[str, str] = {
     "membership": "add-member", "invitation": "invite", "attendance_record": "record-count",
