@@ -17,6 +17,7 @@ from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
 from ink.core.clock import SystemClock
 from ink.events import jobs as events_jobs
+from ink.events.moderation_views import register_moderation
 from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
 from ink.organisations.views import bp as organisations_bp
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     _register_blueprints(app)
     events_jobs.register_jobs(app)
+    register_moderation(app)
     for domain in HIGHER_DOMAINS:
         import_module(domain).init_app(app)
 

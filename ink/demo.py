@@ -40,7 +40,7 @@ from ink.events.service import (
     move_occurrence,
 )
 from ink.extensions import db, network_timezone, now
-from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.models import Organisation, OrganisationModeration, OrganisationStatus, Topic
 from ink.organisations.service import (
     OrganisationData,
     add_editor,
@@ -262,7 +262,9 @@ class _Seeder:
             languages=list(languages), topics=[self.topics[name] for name in topics],
         )
         self.report.created["organisations"] += 1
-        return create_organisation(data, now=self.now, status=OrganisationStatus.ACTIVE, is_example=is_example)
+        # The network's existing members publish directly (trusted), as they did before moderation existed.
+        return create_organisation(data, now=self.now, status=OrganisationStatus.ACTIVE, is_example=is_example,
+                                   moderation=OrganisationModeration.TRUSTED)
 
     # --- dates --------------------------------------------------------------------------------
     def weekday_after(self, day: date, weekday: int) -> date:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField, TextAreaField, URLField
+from wtforms import EmailField, RadioField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, strip_filter
+from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices, strip_filter
 
 
 class OrganisationForm(VersionedForm):
@@ -39,3 +39,12 @@ class AddEditorForm(BaseForm):
     email = EmailField(_l("Email of an existing account"), filters=[strip_filter], validators=[
         InputRequired(), Length(max=254), Email(check_deliverability=False, message=_l("Enter a valid email address.")),
     ])
+
+
+class ModerationForm(BaseForm):
+    """A coordinator makes an organisation trusted or reviewed."""
+
+    moderation = RadioField(_l("Publishing"), validators=[InputRequired()], choices=make_choices([
+        ("trusted", _l("Trusted: its editors publish directly")),
+        ("reviewed", _l("Reviewed: a coordinator approves publishing and changes to public events")),
+    ]))
