@@ -216,7 +216,7 @@ def test_returning_with_a_comment_emails_the_editors_and_keeps_the_public_versio
     assert "Returned by a coordinator" not in client.get(f"/manage/series/{series.id}").get_data(as_text=True)
     # Going back to the public title takes the request back.
     assert client.post(f"/manage/series/{series.id}/edit", data=series_form(
-        choir, title="Choir rehearsal", date="2026-06-09", weekdays=["1"])).status_code == 302
+        choir, title="Choir rehearsal", description="", date="2026-06-09", weekdays=["1"])).status_code == 302
     assert _pending() == []
 
 
