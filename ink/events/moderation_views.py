@@ -222,8 +222,10 @@ def _dashboard_panel(user: Any, obj: Any, moment: datetime) -> dict[str, Any] | 
     organisation_ids = None if coordinator else editor_organisation_ids(user)
     if organisation_ids is not None and not organisation_ids:
         return None
-    return {"moderation_waiting": moderation.pending_count(organisation_ids=organisation_ids),
-            "moderation_coordinator": coordinator}
+    waiting = moderation.pending_count(organisation_ids=organisation_ids)
+    if not coordinator and not waiting:
+        return None  # an editor hears of moderation only when something of theirs waits
+    return {"moderation_waiting": waiting, "moderation_coordinator": coordinator}
 
 
 def register_moderation(app: Flask) -> None:

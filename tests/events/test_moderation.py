@@ -106,6 +106,7 @@ def test_a_reviewed_publish_waits_for_approval_then_is_public_everywhere(app, cl
 
     # The editor sees their own request, and cannot decide it.
     [request] = _pending()
+    assert "1 request waits for a coordinator" in client.get("/manage/").get_data(as_text=True)
     assert "Choir rehearsal" in client.get("/manage/moderation/").get_data(as_text=True)
     assert _approve(client, request).status_code == 403
     assert _pending() == [request]
