@@ -19,6 +19,7 @@ from ink.cli import register_commands
 from ink.core.clock import SystemClock
 from ink.events import jobs as events_jobs
 from ink.events import planning_views as events_planning
+from ink.events.moderation_views import register_moderation
 from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
 from ink.organisations import notices as organisations_notices
@@ -61,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth_notices.register_notices(app)
     organisations_notices.register_notices(app)
     events_jobs.register_jobs(app)
+    register_moderation(app)
     for domain in HIGHER_DOMAINS:
         import_module(domain).init_app(app)
 

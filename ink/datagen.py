@@ -43,6 +43,7 @@ from ink.extensions import db, network_timezone, now
 from ink.organisations.models import (
     Organisation,
     OrganisationLanguage,
+    OrganisationModeration,
     OrganisationStatus,
     Topic,
     organisation_topic,
@@ -187,6 +188,7 @@ def _organisations(gen: _Generator, count: int, topics: list[Topic]) -> list[Org
             (OrganisationStatus.PENDING, OrganisationStatus.ARCHIVED))
         orgs.append(Organisation(
             name=name, slug=f"{SLUG_PREFIX}org-{n}", status=status, is_example=True,
+            moderation=OrganisationModeration.TRUSTED,  # a network as it runs today: editors publish directly
             description=f"A generated member organisation for benchmarks (example). {name} meets in Stavanger.",
             website=f"https://org-{n}.example.org", contact_email=f"contact@org-{n}.example.org",
             created_at=created, updated_at=created,

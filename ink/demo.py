@@ -31,6 +31,7 @@ from ink.auth.service import create_user, find_user_by_email
 from ink.core.time import utc_to_local
 from ink.events.models import Audience as A
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.moderation import request_publish
 from ink.events.recurrence import Recurrence
 from ink.events.service import (
     SeriesData,
@@ -43,7 +44,7 @@ from ink.events.service import (
 )
 from ink.extensions import db, network_timezone, now
 from ink.organisations.invitations import invite
-from ink.organisations.models import Invitation, Membership, Organisation, OrganisationStatus, Topic
+from ink.organisations.models import Invitation, Membership, Organisation, OrganisationModeration, OrganisationStatus, Topic
 from ink.organisations.service import (
     OrganisationData,
     add_editor,
@@ -265,7 +266,9 @@ class _Seeder:
             languages=list(languages), topics=[self.topics[name] for name in topics],
         )
         self.report.created["organisations"] += 1
-        return create_organisation(data, now=self.now, status=OrganisationStatus.ACTIVE, is_example=is_example)
+        # The network's existing members publish directly (trusted), as they did before moderation existed.
+        return create_organisation(data, now=self.now, status=OrganisationStatus.ACTIVE, is_example=is_example,
+                                   moderation=OrganisationModeration.TRUSTED)
 
     # --- dates --------------------------------------------------------------------------------
     def weekday_after(self, day: date, weekday: int) -> date:
@@ -594,6 +597,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seeder.seed_attendance()
     seed_audit_examples()
     seed_invitations(seeder.report, seeder.now)
+    _seed_moderation(seeder)
     db.session.flush()
     return seeder.report
 
@@ -652,3 +656,38 @@ def seed_invitations(report: SeedReport, moment: datetime) -> None:
         return
     invite(organisation, DEMO_INVITEE, invited_by=find_user_by_email(COORDINATOR_EMAIL), now=moment, locale="en")
     report.created["invitations"] += 1
+
+
+# --- moderation: a reviewed organisation with an event waiting ---------------------------------------
+
+def _seed_moderation(seeder: _Seeder) -> None:
+    """A reviewed member organisation (new in the network) whose first event waits in /manage/moderation.
+
+    The demo editor edits it, so signing in as the editor shows "Waiting for review" and signing in as the
+    coordinator shows the request in the queue. Created once: a re-run finds the organisation and stops.
+    """
+    slug = "newcomers-choir"
+    if get_organisation_by_slug(slug) is not None:
+        return
+    data = OrganisationData(
+        name="Newcomers' Choir", slug=slug, website="https://newcomerschoir.example.org",
+        contact_email="post@newcomerschoir.example.org", languages=["nb", "en", "uk"],
+        description="A choir for people new in Stavanger: songs from everywhere, no audition (example).",
+        topics=[seeder.topics[CULTURE], seeder.topics[MULTILINGUAL]],
+    )
+    seeder.orgs[slug] = create_organisation(data, now=seeder.now, status=OrganisationStatus.ACTIVE, is_example=True,
+                                            moderation=OrganisationModeration.REVIEWED)
+    seeder.report.created["organisations"] += 1
+    editor = find_user_by_email(EDITOR_EMAIL)
+    if editor is None:
+        return
+    add_editor(seeder.orgs[slug], editor)
+    first_rehearsal = datetime.combine(seeder.weekday_after(seeder.today + timedelta(days=8), 3), time(18, 30))
+    series, _ = seeder.series(
+        "newcomers-choir-rehearsal", title="Open choir rehearsal", organisation=slug, venue="solvberget",
+        status=SeriesStatus.DRAFT, start_local=first_rehearsal, duration_minutes=90,
+        recurrence=Recurrence(freq="weekly"), topics=(CULTURE, MULTILINGUAL), languages=["nb", "en", "uk"],
+        audiences=[A.EVERYONE], is_drop_in=True,
+        description_html="<p>Sing with us: songs in many languages, no audition, no experience needed (example).</p>",
+    )
+    request_publish(series, by=editor, now=seeder.now)

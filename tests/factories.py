@@ -11,7 +11,7 @@ from ink.events.models import EventSeries, SeriesStatus, Venue
 from ink.events.recurrence import Recurrence
 from ink.events.service import SeriesData, create_series
 from ink.extensions import db
-from ink.organisations.models import Organisation, OrganisationStatus
+from ink.organisations.models import Organisation, OrganisationModeration, OrganisationStatus
 from ink.organisations.service import OrganisationData, add_editor, create_organisation, ensure_topics
 from tests.conftest import PASSWORD
 
@@ -23,9 +23,12 @@ class Factory:
         self.clock = clock
 
     def organisation(self, name: str | None = None, *, status: OrganisationStatus = OrganisationStatus.ACTIVE,
+                     moderation: OrganisationModeration = OrganisationModeration.TRUSTED,
                      **kwargs: object) -> Organisation:
+        """An organisation, active and trusted unless told (trusted: its editors publish directly, as
+        every organisation did before moderation existed, so older tests keep their meaning)."""
         data = OrganisationData(name=name or f"Organisation {next(_counter)}", **kwargs)  # type: ignore[arg-type]
-        organisation = create_organisation(data, now=self.clock.now(), status=status)
+        organisation = create_organisation(data, now=self.clock.now(), status=status, moderation=moderation)
         db.session.commit()
         return organisation
 

@@ -1,6 +1,6 @@
 """A realistic small network for sweeps: every kind of object a URL can name, built through the services.
 
-Two active organisations and one awaiting approval, editors and a coordinator, venues, topics, a weekly
+Two active organisations and one awaiting approval, a reviewed one with a publish waiting for moderation, editors and a coordinator, venues, topics, a weekly
 drop-in series with past and future occurrences (one cancelled), attendance categories, a recorded count,
 a door link with taps, a one-off with another door link, a draft and a cancelled series, subscriptions of
 every kind (three confirmed) and outbox rows, written as .eml files too when MAIL_BACKEND is "file".
@@ -18,12 +18,14 @@ from ink.attendance import service as attendance
 from ink.attendance.models import CountMethod
 from ink.auth import service as accounts
 from ink.auth.models import User
-from ink.events import service as events
+from ink.events import moderation, service as events
 from ink.events.models import EventSeries, Occurrence, SeriesStatus
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from ink.organisations import invitations
 from ink.organisations.models import Membership, OrganisationStatus
+from ink.organisations.models import Membership, OrganisationModeration, OrganisationStatus
+from ink.organisations.service import add_editor
 from ink.reminders import service as reminders
 from ink.reminders.mail import mail_directory
 from ink.reminders.models import MessageKind, TargetKind
@@ -73,6 +75,13 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     # A second series with a door link: sweeping the first series' form may regenerate its occurrences.
     homework = factory.series(organisation=org, title="Homework help", start_local=datetime(2026, 6, 9, 16, 0),
                               duration_minutes=90, venue=venue)
+
+    # A reviewed organisation whose editor asked to publish a draft: a request in /manage/moderation.
+    reviewed = factory.organisation("Nykommerkoret", slug="nykommerkoret", moderation=OrganisationModeration.REVIEWED)
+    add_editor(reviewed, editor)
+    waiting = factory.series(organisation=reviewed, title="Korøvelse", start_local=datetime(2026, 6, 11, 18, 0),
+                             status=SeriesStatus.DRAFT, venue=venue)
+    moderation_request = moderation.request_publish(waiting, by=editor, now=now)
 
     network = SweepNetwork(editor=editor, coordinator=coordinator, series=series)
     occurrences = network.occurrences()
@@ -125,6 +134,7 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "organisation_id": [str(org.id), str(pending.id), str(partner.id)],
         "membership_id": [str(membership.id) if membership else "1"],
         "venue_id": [str(venue.id), str(other_venue.id)],
+        "moderation_id": [str(moderation_request.id)],
         "category_id": [str(child.id), str(adult.id)],
         "link_id": [str(link.id), str(other_link.id)],
         "subscription_id": [str(s.id) for s in live[:2]],

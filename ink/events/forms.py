@@ -31,7 +31,7 @@ from ink.events.models import Audience, EventSeries, Occurrence
 from ink.events.recurrence import Recurrence, RecurrenceError
 from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices
 
-__all__ = ["CancelForm", "MoveOccurrenceForm", "SeriesForm", "VenueForm"]
+__all__ = ["ApproveRequestForm", "CancelForm", "MoveOccurrenceForm", "ReturnRequestForm", "SeriesForm", "VenueForm"]
 
 WEEKDAY_VALUES = tuple(range(7))
 DESCRIPTION_MAX = 20_000
@@ -291,3 +291,14 @@ class VenueForm(VersionedForm):
     def validate_longitude(self, field: DecimalField) -> None:
         if (self.latitude.data is None) != (field.data is None) and not self.latitude.errors:
             raise ValidationError(_l("Give both latitude and longitude, or neither."))
+
+
+class ApproveRequestForm(VersionedForm):
+    """Approve a moderation request; ``version`` is the series' version the coordinator looked at."""
+
+
+class ReturnRequestForm(VersionedForm):
+    """Return a moderation request to the editors with a comment."""
+
+    comment = TextAreaField(_l("Comment for the editors"), validators=[InputRequired(), Length(max=2000)],
+                            description=_l("What should change before the event can be approved?"))

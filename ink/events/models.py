@@ -318,3 +318,87 @@ class Occurrence(Model):
 
     def __repr__(self) -> str:
         return f"<Occurrence {self.series_id}@{self.original_start_at.isoformat()}>"
+
+
+class ModerationKind(enum.StrEnum):
+    """What a reviewed organisation's editor asked for: to publish, to change a public event, to move a date."""
+
+    PUBLISH = "publish"
+    CHANGE = "change"
+    MOVE = "move"
+
+
+class ModerationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    # Replaced by a newer request, or taken back by an edit that left the public fields as they are.
+    WITHDRAWN = "withdrawn"
+
+
+MODERATION_KIND_LABELS: dict[ModerationKind, str] = {
+    ModerationKind.PUBLISH: N_("Publish the event"),
+    ModerationKind.CHANGE: N_("Change the event"),
+    ModerationKind.MOVE: N_("Move a date"),
+}
+
+
+class ModerationRequest(Model):
+    """A reviewed organisation's publish, change or move waiting for (or decided by) a coordinator.
+
+    ``proposed`` holds the proposed values (JSON): for a change the held fields of the series (see
+    ink/events/moderation.py), for a move the occurrence's new start, end, venue and note; empty for a publish.
+    Until approval the series and occurrence rows stay as they are, so the public sees the approved version.
+    """
+
+    __tablename__ = "moderation_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True)
+    occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("occurrence.id", ondelete="CASCADE"))
+    kind: Mapped[ModerationKind] = mapped_column(_enum(ModerationKind))
+    status: Mapped[ModerationStatus] = mapped_column(_enum(ModerationStatus), default=ModerationStatus.PENDING,
+                                                     index=True)
+    proposed: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # type: ignore[type-arg]
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    series: Mapped[EventSeries] = relationship()
+    occurrence: Mapped[Occurrence | None] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        """The English msgid of the kind's label (translate it with gettext)."""
+        return MODERATION_KIND_LABELS[self.kind]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ModerationStatus.PENDING
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == ModerationStatus.RETURNED
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ModerationStatus.APPROVED
+
+    @property
+    def is_publish(self) -> bool:
+        return self.kind == ModerationKind.PUBLISH
+
+    @property
+    def is_change(self) -> bool:
+        return self.kind == ModerationKind.CHANGE
+
+    @property
+    def is_move(self) -> bool:
+        return self.kind == ModerationKind.MOVE
+
+    def __repr__(self) -> str:
+        return f"<ModerationRequest {self.id} {self.kind} of {self.series_id} {self.status}>"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -125,16 +126,37 @@ def _apply(series: EventSeries, data: SeriesData) -> None:
     series.age_max = data.age_max
     series.is_drop_in = data.is_drop_in
     series.registration_url = data.registration_url or None
-    series.is_all_day = data.is_all_day
-    series.all_day_days = data.all_day_days if data.is_all_day else 1
-    series.start_local = (
+    for name, value in stored_schedule(data).items():
+        setattr(series, name, value)
+
+
+def stored_schedule(data: SeriesData) -> dict[str, Any]:
+    """The schedule columns (_SCHEDULE_FIELDS and is_all_day) a series saved from ``data`` would hold."""
+    start_local = (
         data.start_local.replace(hour=0, minute=0, second=0, microsecond=0)
         if data.is_all_day else data.start_local.replace(second=0, microsecond=0)
     )
-    series.duration_minutes = None if data.is_all_day else data.duration_minutes
-    series.timezone = data.timezone
-    series.rrule = recurrence.to_rrule(
-        data.recurrence, series.start_local, data.timezone, all_day=data.is_all_day
+    return {
+        "is_all_day": data.is_all_day,
+        "all_day_days": data.all_day_days if data.is_all_day else 1,
+        "start_local": start_local,
+        "duration_minutes": None if data.is_all_day else data.duration_minutes,
+        "timezone": data.timezone,
+        "rrule": recurrence.to_rrule(data.recurrence, start_local, data.timezone, all_day=data.is_all_day),
+    }
+
+
+def series_data_of(series: EventSeries, *, rule: Recurrence | None = None) -> SeriesData:
+    """A stored series as SeriesData (what its edit form would send unchanged), with ``rule`` instead of its
+    own if given; RecurrenceError for a stored rule the form model cannot express."""
+    return SeriesData(
+        title=series.title, organisation=series.organisation, start_local=series.start_local,
+        recurrence=rule if rule is not None else series_recurrence(series), duration_minutes=series.duration_minutes,
+        is_all_day=series.is_all_day, all_day_days=series.all_day_days, timezone=series.timezone,
+        description_html=series.description_html, coorganisers=list(series.coorganisers), venue=series.venue,
+        topics=list(series.topics), languages=series.languages, audiences=series.audiences,
+        audience_note=series.audience_note, age_min=series.age_min, age_max=series.age_max,
+        is_drop_in=series.is_drop_in, registration_url=series.registration_url,
     )
 
 
@@ -315,10 +337,7 @@ def restore_occurrence(occ: Occurrence, *, now: datetime) -> None:
 def move_occurrence(occ: Occurrence, *, start_at: datetime, end_at: datetime, venue: Venue | None,
                     note: str, now: datetime) -> None:
     """Give one occurrence another time and/or venue. Its RECURRENCE-ID (original start) stays."""
-    if end_at <= start_at:
-        raise ValidationFailed(N_("The end must be after the start."), "end_time")
-    if end_at - start_at > timedelta(days=MAX_ALL_DAY_DAYS):
-        raise ValidationFailed(N_("An occurrence cannot last that long."), "end_time")
+    check_move(start_at, end_at)
     previous_start_at, previous_end_at = occ.start_at, occ.end_at
     occ.start_at, occ.end_at = start_at, end_at
     occ.is_moved = (start_at, end_at) != (occ.original_start_at, default_end(occ.series, occ.original_start_at))
@@ -329,6 +348,14 @@ def move_occurrence(occ: Occurrence, *, start_at: datetime, end_at: datetime, ve
         signals.occurrence_moved.send(
             occ, now=now, previous_start_at=previous_start_at, previous_end_at=previous_end_at
         )
+
+
+def check_move(start_at: datetime, end_at: datetime) -> None:
+    """Raise ValidationFailed for new times an occurrence cannot be given."""
+    if end_at <= start_at:
+        raise ValidationFailed(N_("The end must be after the start."), "end_time")
+    if end_at - start_at > timedelta(days=MAX_ALL_DAY_DAYS):
+        raise ValidationFailed(N_("An occurrence cannot last that long."), "end_time")
 
 
 def _touch(occ: Occurrence, now: datetime) -> None:

@@ -17,12 +17,13 @@ from werkzeug.wrappers import Response
 
 from ink.core.errors import N_, Forbidden, ValidationFailed
 from ink.core.time import local_to_utc, utc_to_local
-from ink.events import recurrence, service
+from ink.events import moderation, recurrence, service
 from ink.events.access import require_series_manager, require_venue_manager
 from ink.events.clash_text import clash_warnings
 from ink.events.clashes import occurrence_clashes, series_clashes
 from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
 from ink.events.models import Audience, EventSeries, Occurrence, SeriesStatus, Venue
+from ink.events.moderation_views import request_rows
 from ink.events.recurrence import RecurrenceError
 from ink.events.summary import describe_schedule, schedule_summary
 from ink.extensions import db, now
@@ -219,8 +220,12 @@ def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[
                 series = service.create_series(data, now=now())
                 warnings = clash_warnings(current_user, series_clashes(series, now=now()))
                 commit_then_flash(_("The event is saved as a draft. Publish it when it is ready."))
+            elif moderation.save_series_edit(series, data, by=current_user, now=now()) is not None:
+                commit_then_flash(_("Your changes to the title, description, time or venue wait for a coordinator's "
+                                    "review; until then the public sees the approved version. Other changes are "
+                                    "saved."), "warning")
+                warnings = []
             else:
-                service.update_series(series, data, now=now())
                 warnings = clash_warnings(current_user, series_clashes(series, now=now()))
                 commit_then_flash(_("Your changes are saved."))
             _flash_warnings(warnings)
@@ -258,7 +263,8 @@ def series_edit(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
     form = _series_form(series)
     if request.method == "GET":
-        form.fill_from(series)
+        pending = moderation.pending_change(series)
+        form.fill_from(moderation.ProposedSeries(series, pending.proposed) if pending else series)  # type: ignore[arg-type]
         form.version.data = str(series.version)
         preview = None if form.unexpressed_rule else _preview_of(series)
         return _render_series_form(form, series, preview)
@@ -302,13 +308,21 @@ def series_detail(series_id: int):  # type: ignore[no-untyped-def]
                            page=_page_arg("upcoming"), per_page=OCCURRENCES_PER_PAGE, error_out=False)
     past = db.paginate(service.occurrences_query(series, now=moment, past=True),
                        page=_page_arg("past"), per_page=OCCURRENCES_PER_PAGE, error_out=False)
+    pending_requests, returned_request = moderation.series_requests(series)
     return render_template("events/series_detail.html", series=series, upcoming=upcoming, past=past,
-                           summary=schedule_summary(series), cancel_form=CancelForm())
+                           summary=schedule_summary(series), cancel_form=CancelForm(),
+                           pending_requests=pending_requests, returned_request=returned_request,
+                           held=moderation.is_held(current_user, series), request_rows=request_rows)
 
 
 @bp.post("/series/<int:series_id>/publish")
 def series_publish(series_id: int):  # type: ignore[no-untyped-def]
     series = _load_series(series_id)
+    if series.is_draft and moderation.is_held(current_user, series):
+        moderation.request_publish(series, by=current_user, now=now())
+        commit_then_flash(_("The event is sent to the network's coordinators for review: it becomes public when "
+                            "they approve it."), "warning")
+        return redirect(url_for("events.series_detail", series_id=series.id))
     service.publish_series(series, now=now())
     commit_then_flash(_("The event is published."))
     _flash_if_not_public(series)
@@ -446,14 +460,19 @@ def occurrence_move(occurrence_id: int):  # type: ignore[no-untyped-def]
             end_local = datetime.combine(form.date.data, form.end_time.data)  # type: ignore[arg-type]  # validated
         venue = db.session.get(Venue, form.venue.data) if form.venue.data else None
         try:
-            service.move_occurrence(occ, start_at=local_to_utc(start_local, tz), end_at=local_to_utc(end_local, tz),
-                                    venue=venue, note=form.note.data or "", now=now())
+            held = moderation.save_occurrence_move(
+                occ, start_at=local_to_utc(start_local, tz), end_at=local_to_utc(end_local, tz), venue=venue,
+                note=form.note.data or "", by=current_user, now=now())
         except ValidationFailed as error:
             apply_domain_error(form, error)
             return invalid_form(_render_occurrence(occ, move_form=form))
-        warnings = clash_warnings(current_user, occurrence_clashes(occ))
-        commit_then_flash(_("The date is changed."))
-        _flash_warnings(warnings)
+        if held is not None:
+            commit_then_flash(_("The new time or venue waits for a coordinator's review; until then the public "
+                                "sees the date as it was."), "warning")
+        else:
+            warnings = clash_warnings(current_user, occurrence_clashes(occ))
+            commit_then_flash(_("The date is changed."))
+            _flash_warnings(warnings)
         return _back_to(occ)
     return invalid_form(_render_occurrence(occ, move_form=form))
 

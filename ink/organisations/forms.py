@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField, TextAreaField, URLField
+from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
-from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, strip_filter
+from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices, strip_filter
 
 
 class OrganisationForm(VersionedForm):
@@ -51,3 +51,12 @@ class AcceptWithAccountForm(BaseForm):
                              description=_l("At least 10 characters."))
     confirm = PasswordField(_l("The same password again"), validators=[
         InputRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ModerationForm(BaseForm):
+    """A coordinator makes an organisation trusted or reviewed."""
+
+    moderation = RadioField(_l("Publishing"), validators=[InputRequired()], choices=make_choices([
+        ("trusted", _l("Trusted: its editors publish directly")),
+        ("reviewed", _l("Reviewed: a coordinator approves publishing and changes to public events")),
+    ]))

@@ -21,6 +21,13 @@ class OrganisationStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class OrganisationModeration(enum.StrEnum):
+    """Whether an organisation's editors publish directly (trusted) or through a coordinator's review."""
+
+    TRUSTED = "trusted"
+    REVIEWED = "reviewed"
+
+
 class MembershipRole(enum.StrEnum):
     EDITOR = "editor"
 
@@ -76,6 +83,13 @@ class Organisation(Model):
         default=OrganisationStatus.PENDING,
     )
     is_example: Mapped[bool] = mapped_column(default=False)
+    # Reviewed (the default for new organisations): its editors' publishing and changes to what the public
+    # sees wait for a coordinator (ink/events/moderation.py). Organisations from before 0010 are trusted.
+    moderation: Mapped[OrganisationModeration] = mapped_column(
+        sa.Enum(OrganisationModeration, native_enum=False, length=16,
+                values_callable=lambda e: [m.value for m in e]),
+        default=OrganisationModeration.REVIEWED,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
@@ -108,6 +122,16 @@ class Organisation(Model):
     @property
     def is_archived(self) -> bool:
         return self.status == OrganisationStatus.ARCHIVED
+
+    @property
+    def is_trusted(self) -> bool:
+        """Its editors publish directly, without a coordinator's review."""
+        return self.moderation == OrganisationModeration.TRUSTED
+
+    @property
+    def is_reviewed(self) -> bool:
+        """Its editors' publishing and changes to public events wait for a coordinator's review."""
+        return self.moderation == OrganisationModeration.REVIEWED
 
     @property
     def is_public(self) -> bool:

@@ -17,6 +17,7 @@ from ink.organisations.models import (
     MembershipRole,
     Organisation,
     OrganisationLanguage,
+    OrganisationModeration,
     OrganisationStatus,
     Topic,
 )
@@ -91,11 +92,12 @@ def unique_slug(model: type[Any], base: str, *, exclude_id: int | None = None) -
 
 def create_organisation(data: OrganisationData, *, now: datetime,
                         status: OrganisationStatus = OrganisationStatus.PENDING,
-                        is_example: bool = False) -> Organisation:
-    """A new organisation (pending unless told) with a unique slug; ValidationFailed for bad data."""
+                        is_example: bool = False,
+                        moderation: OrganisationModeration = OrganisationModeration.REVIEWED) -> Organisation:
+    """A new organisation (pending and reviewed unless told) with a unique slug; ValidationFailed for bad data."""
     _check(data)
     organisation = Organisation(
-        slug=_claim_slug(data.slug, data.name), status=status, is_example=is_example,
+        slug=_claim_slug(data.slug, data.name), status=status, is_example=is_example, moderation=moderation,
         created_at=now, updated_at=now,
     )
     _apply(organisation, data)
@@ -149,6 +151,15 @@ def set_organisation_status(organisation: Organisation, status: OrganisationStat
     organisation.updated_at = now
     db.session.flush()
     signals.organisation_status_changed.send(organisation, now=now)
+
+
+def set_organisation_moderation(organisation: Organisation, moderation: OrganisationModeration, *,
+                                now: datetime) -> None:
+    """Make an organisation trusted (its editors publish directly) or reviewed (a coordinator approves)."""
+    if organisation.moderation == moderation:
+        return
+    organisation.moderation = moderation
+    organisation.updated_at = now
 
 
 def add_editor(organisation: Organisation, user: User) -> Membership:

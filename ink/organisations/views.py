@@ -25,8 +25,8 @@ from ink.organisations.access import (
     require_inviter,
     require_organisation_manager,
 )
-from ink.organisations.forms import InviteForm, OrganisationForm
-from ink.organisations.models import Membership, Organisation, OrganisationStatus, Topic
+from ink.organisations.forms import InviteForm, ModerationForm, OrganisationForm
+from ink.organisations.models import Membership, Organisation, OrganisationModeration, OrganisationStatus, Topic
 from ink.ratelimit import TooManyAttempts
 from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
 
@@ -139,7 +139,33 @@ def organisation_edit(organisation_id: int):  # type: ignore[no-untyped-def]
             commit_then_flash(_("Your changes are saved."))
             return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
     return form_page(render_template("organisations/form.html", form=form, organisation=organisation,
-                                     coordinator=coordinator), submitted=form.is_submitted())
+                                     coordinator=coordinator, moderation_form=_moderation_form(organisation)),
+                     submitted=form.is_submitted())
+
+
+def _moderation_form(organisation: Organisation, formdata: object = None) -> ModerationForm:
+    form = ModerationForm(formdata=formdata)
+    if formdata is None:
+        form.moderation.data = organisation.moderation.value
+    return form
+
+
+@bp.post("/<int:organisation_id>/moderation")
+def organisation_moderation(organisation_id: int):  # type: ignore[no-untyped-def]
+    """Coordinators: make the organisation trusted or reviewed (ink/events/moderation.py)."""
+    organisation = _load_for_coordinator(organisation_id)
+    moderation_form = _moderation_form(organisation, formdata=request.form)
+    if not moderation_form.validate():
+        return invalid_form(render_template("organisations/form.html", form=_form(organisation, with_slug=True),
+                                            organisation=organisation, coordinator=True,
+                                            moderation_form=moderation_form))
+    moderation = OrganisationModeration(moderation_form.moderation.data)
+    service.set_organisation_moderation(organisation, moderation, now=now())
+    commit_then_flash(_("%(name)s is trusted: its editors publish directly.", name=organisation.name)
+                      if organisation.is_trusted else
+                      _("%(name)s is reviewed: a coordinator approves its publishing and changes to public events.",
+                        name=organisation.name))
+    return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
 
 
 def _set_status(organisation_id: int, status: OrganisationStatus, message: str):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from ink.migration_guard import refuse_data_loss
 
 # revision identifiers, used by Alembic.
 revision = '0011_audit'
-down_revision = '0008_accounts'
+down_revision = '0010_moderation'
 branch_labels = None
 depends_on = None
 

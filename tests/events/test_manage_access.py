@@ -71,6 +71,7 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("POST", f"/manage/organisations/{org}/edit", "org", {"name": "Org A renamed", "description": "Hi"}),
         ("POST", f"/manage/organisations/{w.pending.id}/approve", "coord", {}),
         ("POST", f"/manage/organisations/{org}/archive", "coord", {}),
+        ("POST", f"/manage/organisations/{org}/moderation", "coord", {"moderation": "reviewed"}),
         ("GET", f"/manage/organisations/{org}/members", "org", None),
         ("POST", f"/manage/organisations/{org}/members", "org", {"email": "spare@example.org"}),
         ("POST", f"/manage/organisations/{org}/invitations/{w.invitation.id}/resend", "org", {}),
@@ -86,7 +87,7 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
     ]
 
 
-ROUTE_COUNT = 28
+ROUTE_COUNT = 29
 # Publishing a published series or restoring what is not cancelled is accepted and changes nothing.
 NO_OP_IN_THIS_WORLD = ("/publish", "/restore")
 OPEN_ROUTES = [  # any signed-in user; contents filtered by role

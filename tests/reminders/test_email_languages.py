@@ -17,11 +17,14 @@ from flask import current_app
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
-from ink.events import service as events
+from ink.auth.models import User
+from ink.events import moderation, service as events
+from ink.events.models import SeriesStatus
 from ink.events.models import Occurrence
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
-from ink.organisations.models import OrganisationStatus
+from ink.organisations.models import OrganisationModeration, OrganisationStatus
+from ink.organisations.service import add_editor
 from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage
 from ink.organisations.invitations import invite
 from ink.organisations.service import get_organisation_by_slug
@@ -131,6 +134,21 @@ def _occurrence_of(series_id: int) -> Occurrence:
     ).first()
 
 
+def _moderate_in_bokmaal(factory, clock) -> None:  # type: ignore[no-untyped-def]
+    """Moderation notices (ink/events/moderation.py): a reviewed organisation's requests, one approved, one returned."""
+    reviewed = factory.organisation("Dugnadslaget", moderation=OrganisationModeration.REVIEWED)
+    editor = db.session.scalar(sa.select(User).where(User.email == "redaktor@example.org"))
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "koordinator@example.org"))
+    add_editor(reviewed, editor)
+    approved, returned = (factory.series(title=title, organisation=reviewed, start_local=datetime(2026, 9, 1, 18, 0),
+                                         status=SeriesStatus.DRAFT) for title in ("Dugnad", "Quiz"))
+    moderation.approve_request(moderation.request_publish(approved, by=editor, now=clock.now()), by=coordinator,
+                               now=clock.now())
+    moderation.return_request(moderation.request_publish(returned, by=editor, now=clock.now()),
+                              comment="Skriv litt mer om hva vi skal gjøre.", by=coordinator, now=clock.now())
+    db.session.commit()
+
+
 def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
     """Make the scheduler send one or more of every kind of message, all to Bokmål readers."""
     topics = factory.topics()
@@ -166,6 +184,7 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
                                                   start_local=datetime(2026, 6, 5, 19, 0), recurrence=Recurrence(freq="weekly")),
                          now=clock.now())
     db.session.commit()
+    _moderate_in_bokmaal(factory, clock)
     run_outbox(clock.now())
     events.restore_occurrence(_occurrence_of(ids["cancelled"]), now=clock.now())
     db.session.commit()
