@@ -10,7 +10,7 @@ from ink.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, EDITOR_EMAIL
 from ink.events.models import ModerationRequest, SeriesStatus
 from ink.extensions import db
 from ink.organisations.models import Organisation, OrganisationModeration
-from tests.events.manage_helpers import forget_cached_csrf_token, page_csrf_token, sign_in_with_csrf
+from tests.events.manage_helpers import page_csrf_token, sign_in_with_csrf
 
 
 @pytest.fixture
@@ -41,7 +41,6 @@ def test_deciding_needs_the_csrf_token(client, factory, csrf_on):  # type: ignor
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(ModerationRequest, request_id).is_approved
-    forget_cached_csrf_token()
 
 
 def test_the_demo_has_a_reviewed_organisation_waiting_in_moderation(runner, client, auth):  # type: ignore[no-untyped-def]
