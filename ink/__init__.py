@@ -16,9 +16,11 @@ from ink import config as default_config, i18n, ratelimit, web
 from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
 from ink.core.clock import SystemClock
-from ink.events import jobs as events_jobs
+from ink.events import consent as events_consent, jobs as events_jobs
 from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
+from ink.organisations import joining
+from ink.organisations.join_views import bp as joining_bp
 from ink.organisations.views import bp as organisations_bp
 from ink.public.views import bp as public_bp
 
@@ -55,6 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     _register_blueprints(app)
     events_jobs.register_jobs(app)
+    joining.register(app)
+    events_consent.register_notices(app)
     for domain in HIGHER_DOMAINS:
         import_module(domain).init_app(app)
 
@@ -96,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(joining_bp)
     app.register_blueprint(events_bp)
 
 

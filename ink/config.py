@@ -68,6 +68,13 @@ RATELIMITS: dict[str, tuple[int, int]] = {
     "subscribe-client": (30, 3600),
 }
 
+# Joining (/join): hours an applicant's confirmation link stays valid.
+JOIN_CONFIRM_HOURS = 72
+# Joining: seconds a person needs at least to fill in the form; a faster submission is a bot's (ignored).
+JOIN_MIN_FILL_SECONDS = 5
+# Joining: hours a shown form may be sent; an older one is shown again to be sent anew.
+JOIN_FORM_MAX_HOURS = 24
+
 # Mail (used by reminders): "file" writes messages under instance/mail; "smtp" sends them.
 MAIL_BACKEND = "file"
 MAIL_HOST = "127.0.0.1"

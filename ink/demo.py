@@ -291,8 +291,9 @@ class _Seeder:
         venue_slug = fields.pop("venue", None)
         venue = self.venues[str(venue_slug)] if venue_slug else None
         topics = [self.topics[name] for name in fields.pop("topics", ())]  # type: ignore[attr-defined]
+        # The demo's co-organisers agreed (as if a coordinator named them): accepted at once.
         data = SeriesData(organisation=organisation, coorganisers=coorganisers, venue=venue, topics=topics,
-                          **fields)  # type: ignore[arg-type]
+                          consenting=frozenset(org.id for org in coorganisers), **fields)  # type: ignore[arg-type]
         series = create_series(data, now=self.now, status=status)  # type: ignore[arg-type]
         series.uid = uid
         self.report.created["series"] += 1
