@@ -160,6 +160,8 @@ def application_approve(application_id: int):  # type: ignore[no-untyped-def]
             organisation = joining.approve_application(application_, name=form.name.data or "",
                                                        slug=form.slug.data or None, by=current_user, now=now())
         except DomainError as error:
+            if error.field is None:
+                raise  # already decided: a 409 page, not a form error
             apply_domain_error(form, error, "name")
         else:
             commit_then_flash(_("%(name)s is approved and active; the applicant is told by email.",
@@ -177,6 +179,8 @@ def application_decline(application_id: int):  # type: ignore[no-untyped-def]
         try:
             joining.decline_application(application_, message=form.message.data or "", by=current_user, now=now())
         except DomainError as error:
+            if error.field is None:
+                raise  # already decided: a 409 page, not a form error
             apply_domain_error(form, error, "message")
         else:
             commit_then_flash(_("The application of %(name)s is declined; the applicant is told by email.",

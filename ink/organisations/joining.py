@@ -246,7 +246,7 @@ def decline_application(application: OrganisationApplication, *, message: str, b
     _require_waiting(application)
     application.status = ApplicationStatus.DECLINED
     application.decided_at, application.decided_by_id = now, by.id
-    application.decline_message = message.strip()
+    application.decline_message = message.replace("\r\n", "\n").strip()
     queue_notice(DECLINED_NOTICE, ref=str(application.id), recipient=application.applicant_email,
                  locale=application.locale, now=now, payload={"application_id": application.id})
 
