@@ -13,6 +13,7 @@ from flask import Flask
 
 import ink.models  # noqa: F401  (every table in the metadata)
 from ink import config as default_config, i18n, ratelimit, web
+from ink.auth import notices as auth_notices
 from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
 from ink.core.clock import SystemClock
@@ -21,6 +22,8 @@ from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
 from ink.organisations import joining
 from ink.organisations.join_views import bp as joining_bp
+from ink.organisations import notices as organisations_notices
+from ink.organisations.invitation_views import bp as invitations_bp
 from ink.organisations.views import bp as organisations_bp
 from ink.public.views import bp as public_bp
 
@@ -56,6 +59,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     ratelimit.init_app(app)
     _register_blueprints(app)
+    auth_notices.register_notices(app)
+    organisations_notices.register_notices(app)
     events_jobs.register_jobs(app)
     joining.register(app)
     events_consent.register_notices(app)
@@ -101,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(joining_bp)
+    app.register_blueprint(invitations_bp)
     app.register_blueprint(events_bp)
 
 

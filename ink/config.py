@@ -62,6 +62,7 @@ RATELIMITS: dict[str, tuple[int, int]] = {
     "invitation-address": (3, 24 * 3600),
     "invitation-client": (60, 3600),
     "email-change-address": (3, 3600),
+    "email-change-client": (10, 3600),
     "join-address": (3, 24 * 3600),
     "join-client": (5, 3600),
     "subscribe-address": (3, 24 * 3600),
@@ -74,6 +75,20 @@ JOIN_CONFIRM_HOURS = 72
 JOIN_MIN_FILL_SECONDS = 5
 # Joining: hours a shown form may be sent; an older one is shown again to be sent anew.
 JOIN_FORM_MAX_HOURS = 24
+# Sign-in: after this many failed attempts (per account or client, within the signin-* windows) each
+# further attempt is answered only after a growing delay of SIGNIN_SLOWDOWN_SECONDS per extra failure,
+# at most SIGNIN_SLOWDOWN_MAX_SECONDS; at the signin-* limits attempts are refused (429).
+SIGNIN_SLOWDOWN_AFTER = 3
+SIGNIN_SLOWDOWN_SECONDS = 0.5
+SIGNIN_SLOWDOWN_MAX_SECONDS = 5.0
+# Invitations: whether an organisation's editors may invite people (coordinators always may).
+EDITORS_MAY_INVITE = True
+# Invitations: how many days an invitation link works.
+INVITATION_EXPIRY_DAYS = 7
+# Password reset: how many minutes a reset link works.
+PASSWORD_RESET_MINUTES = 60
+# Email change: how many hours the confirmation link sent to the new address works.
+EMAIL_CHANGE_HOURS = 24
 
 # Mail (used by reminders): "file" writes messages under instance/mail; "smtp" sends them.
 MAIL_BACKEND = "file"

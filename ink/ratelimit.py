@@ -107,3 +107,12 @@ def refuse_unless_allowed(name: str, key: str, *, now: datetime, field: str | No
     """Count an attempt; raise TooManyAttempts (429) when it is over the rule's limit."""
     if not hit(name, key, now=now):
         raise TooManyAttempts(field=field, retry_after=retry_after(name, now=now))
+
+
+def count(name: str, key: str, *, now: datetime) -> int:
+    """How many attempts were counted under the rule for this key in the current window."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return 0
+    _attempts, seconds = _rule(name)
+    window, _left = _window(seconds, now)
+    return int(limiter().storage.get(_storage_key(name, key, window)) or 0)

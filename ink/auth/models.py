@@ -1,4 +1,5 @@
-"""Auth models: the User (email, Argon2id hash, coordinator flag, locale). Queries and rules live in service.py."""
+"""Auth models: the User (email, Argon2id hash, coordinator flag, locale) and its server-side sign-in
+sessions (UserSession). Queries and rules live in service.py."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,15 +29,21 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Changes when the password changes, so old sessions stop working.
+    # Legacy per-user token (sign-ins are UserSession rows now); still rotated when the password changes.
     session_token: Mapped[str] = mapped_column(sa.String(64))
+    # The nonce of the one password-reset link that works (None: none does); cleared when it is used.
+    password_reset_nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    # Likewise for the email-change confirmation link; the new address travels in the signed link.
+    email_change_nonce: Mapped[str | None] = mapped_column(sa.String(32))
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
 
-    def get_id(self) -> str:  # Flask-Login: the session stores this
-        return f"{self.id}:{self.session_token}"
+    def get_id(self) -> str:  # Flask-Login: the session (and remember cookie) stores this
+        # The key of the sign-in this request is made under, set by ink.auth.service when it starts
+        # or loads one (an instance attribute, not a column).
+        return f"{self.id}:{getattr(self, 'current_session_key', None) or ''}"
 
     @property
     def display_name(self) -> str:
@@ -44,3 +51,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """One sign-in on one device: its key is in the session cookie (and remember cookie) as part of the
+    user id; deleting the row ends that sign-in everywhere a copy of the cookie exists."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the key the cookie carries: the table alone signs nobody in.
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ink.auth.models import User
 from ink.core.errors import N_, Forbidden
@@ -38,6 +39,20 @@ def require_organisation_manager(user: Any, organisation: Organisation) -> None:
     """Raise Forbidden unless the user may edit the organisation."""
     if not can_manage_organisation(user, organisation):
         raise Forbidden(N_("You are not an editor of this organisation."))
+
+
+def can_invite(user: Any, organisation: Organisation) -> bool:
+    """Whether the user may invite editors to the organisation: coordinators, and its editors unless
+    the network turned that off (EDITORS_MAY_INVITE)."""
+    if is_coordinator(user):
+        return True
+    return bool(current_app.config["EDITORS_MAY_INVITE"]) and organisation.id in editor_organisation_ids(user)
+
+
+def require_inviter(user: Any, organisation: Organisation) -> None:
+    """Raise Forbidden unless the user may invite editors to (and manage invitations of) the organisation."""
+    if not can_invite(user, organisation):
+        raise Forbidden(N_("You may not invite editors to this organisation."))
 
 
 def manageable_organisations(user: User) -> list[Organisation]:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, strip_filter
 
@@ -35,8 +35,10 @@ class OrganisationForm(VersionedForm):
             raise ValidationError(_l("Enter a web address starting with http:// or https://."))
 
 
-class AddEditorForm(BaseForm):
-    email = EmailField(_l("Email of an existing account"), filters=[strip_filter], validators=[
+class InviteForm(BaseForm):
+    """Invite a person by email to become an editor (whether or not they have an account)."""
+
+    email = EmailField(_l("Email address"), filters=[strip_filter], validators=[
         InputRequired(), Length(max=254), Email(check_deliverability=False, message=_l("Enter a valid email address.")),
     ])
 
@@ -85,3 +87,13 @@ class DeclineApplicationForm(BaseForm):
     """A coordinator declines an application with a message the applicant receives."""
 
     message = TextAreaField(_l("Message to the applicant"), validators=[InputRequired(), Length(max=5_000)])
+
+
+class AcceptWithAccountForm(BaseForm):
+    """Accepting an invitation by making a new account for the invited address."""
+
+    name = StringField(_l("Your name"), filters=[strip_filter], validators=[InputRequired(), Length(max=120)])
+    password = PasswordField(_l("Choose a password"), validators=[InputRequired(), Length(max=256)],
+                             description=_l("At least 10 characters."))
+    confirm = PasswordField(_l("The same password again"), validators=[
+        InputRequired(), EqualTo("password", message=_l("The two passwords differ."))])

@@ -46,15 +46,18 @@ def _looks_automated(form: JoinForm, moment: datetime) -> bool:
     if (form.homepage.data or "").strip():
         return True
     try:
-        shown_at = joining.read_started_token(form.started.data or "")
-    except joining.BadJoinToken:
-        return True
+        shown_at = joining.read_started_token(form.started.data or "", moment)
+    except joining.BadJoinToken as error:
+        return error.reason != "expired"  # an old form of ours is a person's (shown again), not a bot's
     return moment - shown_at < timedelta(seconds=int(current_app.config["JOIN_MIN_FILL_SECONDS"]))
 
 
 def _too_old(form: JoinForm, moment: datetime) -> bool:
-    shown_at = joining.read_started_token(form.started.data or "")
-    return moment - shown_at > timedelta(hours=int(current_app.config["JOIN_FORM_MAX_HOURS"]))
+    try:
+        joining.read_started_token(form.started.data or "", moment)
+    except joining.BadJoinToken:
+        return True  # expired (_looks_automated let only that through)
+    return False
 
 
 @bp.route("/join", methods=["GET", "POST"])

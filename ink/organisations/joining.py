@@ -19,10 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from ink.auth.models import User, normalise_email
-from ink.auth.service import find_user_by_email
 from ink.core.errors import N_, Conflict, NotFound
 from ink.core.text import slugify
 from ink.extensions import db
@@ -35,8 +33,10 @@ from ink.organisations.models import (
     OrganisationStatus,
     Topic,
 )
-from ink.organisations.service import OrganisationData, add_editor, create_organisation
+from ink.organisations.invitations import invite
+from ink.organisations.service import OrganisationData, create_organisation
 from ink.panels import register_panel
+from ink.tokens import BadToken, make_token, read_token
 from ink.urls import absolute_url
 
 CONFIRM_SALT = "ink.organisations.join-confirm"
@@ -70,28 +70,21 @@ class ApplicationData:
     topic_ids: list[int] = field(default_factory=list)
 
 
-# --- tokens ----------------------------------------------------------------------------------------
-
-def _serializer(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def _stamp(moment: datetime) -> int:
-    return int(moment.timestamp())
-
+# --- tokens (ink/tokens.py: signed per purpose, expiring by the injected clock) --------------------
 
 def make_started_token(now: datetime) -> str:
     """The form's hidden stamp: when it was shown (signed, so a bot cannot backdate it)."""
-    return str(_serializer(STARTED_SALT).dumps({"t": _stamp(now)}))
+    hours = int(current_app.config["JOIN_FORM_MAX_HOURS"])
+    return make_token(STARTED_SALT, {"t": _stamp(now)}, expires_at=now + timedelta(hours=hours))
 
 
-def read_started_token(token: str) -> datetime:
-    """When the form carrying this stamp was shown; BadJoinToken("invalid") if it is not ours."""
+def read_started_token(token: str, now: datetime) -> datetime:
+    """When the form carrying this stamp was shown; BadJoinToken "invalid" (not ours) or "expired" (too old)."""
     try:
-        payload = _serializer(STARTED_SALT).loads(token or "")
-    except BadSignature as error:
-        raise BadJoinToken("invalid") from error
-    if not isinstance(payload, dict) or not isinstance(payload.get("t"), int):
+        payload = read_token(STARTED_SALT, token, now=now)
+    except BadToken as error:
+        raise BadJoinToken(error.reason) from error
+    if not isinstance(payload.get("t"), int):
         raise BadJoinToken("invalid")
     return datetime.fromtimestamp(payload["t"], tz=timezone.utc)
 
@@ -99,26 +92,33 @@ def read_started_token(token: str) -> datetime:
 def confirm_token(application: OrganisationApplication, now: datetime) -> str:
     """The signed single-use confirmation link's token for this application (expiring)."""
     hours = int(current_app.config["JOIN_CONFIRM_HOURS"])
-    return str(_serializer(CONFIRM_SALT).dumps(
-        {"a": application.id, "n": application.nonce, "x": _stamp(now + timedelta(hours=hours))}))
+    return make_token(CONFIRM_SALT, {"a": application.id, "n": application.nonce},
+                      expires_at=now + timedelta(hours=hours))
 
 
 def application_for_token(token: str, now: datetime) -> OrganisationApplication:
     """The unconfirmed application this confirmation token names; BadJoinToken when it cannot be used."""
     try:
-        payload = _serializer(CONFIRM_SALT).loads(token)
-    except BadSignature as error:
-        raise BadJoinToken("invalid") from error
-    if not isinstance(payload, dict) or not isinstance(payload.get("a"), int) or not isinstance(payload.get("x"), int):
+        payload = read_token(CONFIRM_SALT, token, now=now)
+    except BadToken as error:
+        if error.reason != "expired":
+            raise BadJoinToken("invalid") from error
+        payload = None
+    if payload is None:
+        raise BadJoinToken("expired")
+    identifier = payload.get("a")
+    if not isinstance(identifier, int) or not 0 < identifier < 2**31:
         raise BadJoinToken("invalid")
-    application = db.session.get(OrganisationApplication, payload["a"]) if 0 < payload["a"] < 2**31 else None
+    application = db.session.get(OrganisationApplication, identifier)
     if application is None:
         raise BadJoinToken("invalid")
     if not application.is_unconfirmed or application.nonce is None or application.nonce != payload.get("n"):
         raise BadJoinToken("used")
-    if _stamp(now) > payload["x"]:
-        raise BadJoinToken("expired")
     return application
+
+
+def _stamp(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 # --- applying and confirming ----------------------------------------------------------------------
@@ -213,11 +213,10 @@ def _require_waiting(application: OrganisationApplication) -> None:
 
 
 def welcome_first_editor(organisation: Organisation, application: OrganisationApplication, *, now: datetime) -> None:
-    """Make the applicant the organisation's first editor: an account with that address gains the membership;
-    without one, nobody can sign in as them yet (invitations will give them a way to choose a password)."""
-    user = find_user_by_email(application.applicant_email)
-    if user is not None:
-        add_editor(organisation, user)
+    """Make the applicant the organisation's first editor: the network invites them (ink/organisations/
+    invitations.py), the same way whether or not the address has an account (a new person chooses a
+    password; an existing account gains the membership after signing in), so nothing reveals which."""
+    invite(organisation, application.applicant_email, invited_by=None, now=now, locale=application.locale)
 
 
 def approve_application(application: OrganisationApplication, *, name: str, slug: str | None, by: User,

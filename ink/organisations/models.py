@@ -205,3 +205,59 @@ class OrganisationApplication(db.Model):
 
     def __repr__(self) -> str:
         return f"<OrganisationApplication {self.id} {self.name!r}>"
+
+
+class InvitationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+
+class Invitation(db.Model):
+    """An invitation by email to become an editor of an organisation (ink/organisations/invitations.py).
+
+    The emailed link names the row and its current ``nonce``: re-sending makes a new nonce (the older
+    link then no longer works), accepting or revoking ends it, and ``expires_at`` bounds it."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)  # normalised
+    # Who sent it; None: the network (e.g. an approved application to join).
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # The language the email is written in: the inviter's choice at the time.
+    locale: Mapped[str] = mapped_column(sa.String(10), default="en")
+    status: Mapped[InvitationStatus] = mapped_column(
+        sa.Enum(InvitationStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=InvitationStatus.PENDING,
+    )
+    nonce: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    send_count: Mapped[int] = mapped_column(default=1)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # accepted or revoked
+    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == InvitationStatus.PENDING
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == InvitationStatus.ACCEPTED
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == InvitationStatus.REVOKED
+
+    def is_expired(self, now: datetime) -> bool:
+        """Whether the link has run out (only a pending invitation can expire)."""
+        return self.is_pending and self.expires_at <= now
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} to {self.organisation_id}>"

@@ -1,29 +1,34 @@
 """Managing member organisations and their editors (blueprint ``organisations``).
 
 Coordinators list, create, approve, archive and edit every organisation and manage its editors;
-an editor edits their own organisations' profile only (not its address or status).
+an editor edits their own organisations' profile only (not its address or status), and invites
+editors to it unless EDITORS_MAY_INVITE is off. Accepting an invitation: invitation_views.py.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ink.auth.service import find_user_by_email
 from ink.core.errors import DomainError
 from ink.extensions import db, now
 from ink.forms import apply_domain_error, language_choices, make_choices
-from ink.organisations import service
+from ink import ratelimit
+from ink.organisations import invitations, service
 from ink.organisations.access import (
+    can_invite,
     editor_organisation_ids,
     is_coordinator,
     require_coordinator,
+    require_inviter,
     require_organisation_manager,
 )
-from ink.organisations.forms import AddEditorForm, OrganisationForm
+from ink.organisations.forms import InviteForm, OrganisationForm
 from ink.organisations.models import Membership, Organisation, OrganisationStatus, Topic
-from ink.saving import commit_then_flash, conflicting_edit, form_page, is_stale, stale_edit_message
+from ink.ratelimit import TooManyAttempts
+from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
 
 bp = Blueprint("organisations", __name__, url_prefix="/manage/organisations")
 PER_PAGE = 50
@@ -156,24 +161,67 @@ def organisation_archive(organisation_id: int):  # type: ignore[no-untyped-def]
     return _set_status(organisation_id, OrganisationStatus.ARCHIVED, _("%(name)s is archived."))
 
 
-@bp.route("/<int:organisation_id>/members", methods=["GET", "POST"])
-def organisation_members(organisation_id: int):  # type: ignore[no-untyped-def]
-    organisation = _load_for_coordinator(organisation_id)
-    form = AddEditorForm()
-    if form.validate_on_submit():
-        user = find_user_by_email(form.email.data or "")
-        if user is None:
-            form.email.errors = [*form.email.errors, _("There is no account with that email address.")]
-        else:
-            service.add_editor(organisation, user)
-            commit_then_flash(_("%(name)s can now edit %(organisation)s.", name=user.display_name,
-                                organisation=organisation.name))
-            return redirect(url_for("organisations.organisation_members", organisation_id=organisation.id))
+def _members_page(organisation: Organisation, form: InviteForm):  # type: ignore[no-untyped-def]
     members = list(db.session.scalars(
         sa.select(Membership).where(Membership.organisation_id == organisation.id).join(Membership.user)
     ))
-    return form_page(render_template("organisations/members.html", organisation=organisation, members=members,
-                                     form=form), submitted=form.is_submitted())
+    return render_template("organisations/members.html", organisation=organisation, members=members, form=form,
+                           invitations=invitations.pending_invitations(organisation), now=now(),
+                           coordinator=is_coordinator(current_user),
+                           may_invite=can_invite(current_user, organisation))
+
+
+def _refuse_too_many(email: str) -> None:
+    moment = now()
+    ratelimit.refuse_unless_allowed("invitation-client", ratelimit.client_address(), now=moment, field="email")
+    ratelimit.refuse_unless_allowed("invitation-address", email, now=moment, field="email")
+
+
+@bp.route("/<int:organisation_id>/members", methods=["GET", "POST"])
+def organisation_members(organisation_id: int):  # type: ignore[no-untyped-def]
+    organisation = _load(organisation_id)
+    form = InviteForm()
+    if request.method == "POST":
+        require_inviter(current_user, organisation)
+    if form.validate_on_submit():
+        email = form.email.data or ""
+        try:
+            _refuse_too_many(email)
+            invitations.invite(organisation, email, invited_by=current_user._get_current_object(), now=now(),
+                               locale=str(get_locale()))
+        except TooManyAttempts as error:
+            apply_domain_error(form, error, "email")
+            return invalid_form(_members_page(organisation, form))[0], 429, {"Retry-After": str(error.retry_after)}
+        except DomainError as error:
+            apply_domain_error(form, error, "email")
+        else:
+            # The same answer whether or not the address has an account.
+            commit_then_flash(_("An invitation is on its way to %(email)s.", email=email.strip().lower()))
+            return redirect(url_for("organisations.organisation_members", organisation_id=organisation.id))
+    return form_page(_members_page(organisation, form), submitted=form.is_submitted())
+
+
+def _load_invitation(organisation_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+    organisation = service.get_organisation(organisation_id)
+    require_inviter(current_user, organisation)
+    return invitations.get_invitation(organisation, invitation_id)
+
+
+@bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/resend")
+def invitation_resend(organisation_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+    invitation = _load_invitation(organisation_id, invitation_id)
+    _refuse_too_many(invitation.email)
+    invitations.resend_invitation(invitation, now=now(), by=current_user._get_current_object())
+    commit_then_flash(_("The invitation to %(email)s is sent again.", email=invitation.email))
+    return redirect(url_for("organisations.organisation_members", organisation_id=organisation_id))
+
+
+@bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/revoke")
+def invitation_revoke(organisation_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+    invitation = _load_invitation(organisation_id, invitation_id)
+    invitations.revoke_invitation(invitation, now=now())
+    commit_then_flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "info")
+    return redirect(url_for("organisations.organisation_members", organisation_id=organisation_id))
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")

@@ -7,7 +7,7 @@ existed, their events already show on those organisations' pages, feeds and remi
 them pending would silently take published events off the public site.
 
 Revision ID: 0009_joining
-Revises: 0007_category_kinds
+Revises: 0008_accounts
 Create Date: 2026-12-01 20:45:00
 
 """
@@ -19,7 +19,7 @@ from ink.migration_guard import refuse_data_loss
 
 # revision identifiers, used by Alembic.
 revision = '0009_joining'
-down_revision = '0007_category_kinds'
+down_revision = '0008_accounts'
 branch_labels = None
 depends_on = None
 

@@ -1,22 +1,10 @@
-"""Joining tests send real email: the aiosmtpd server of tests/reminders and helpers to apply through /join."""
+"""Fixtures for the organisations tests: those of tests/auth/conftest.py (SMTP server, second browser),
+and helpers to apply through /join like a person (the joining tests)."""
 from __future__ import annotations
 
 import re
 
-import pytest
-
-from tests.reminders.conftest import SMTPServer, smtp_server  # noqa: F401  (the fixture, for this folder)
-
-
-
-@pytest.fixture
-def app_config(smtp_server: SMTPServer, tmp_path) -> dict[str, object]:  # type: ignore[no-untyped-def]  # noqa: F811
-    return {
-        "MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1", "MAIL_PORT": smtp_server.port,
-        "MAIL_FROM": "INK Events <no-reply@ink.example.org>",
-        "SCHEDULER_LOCK_FILE": str(tmp_path / "scheduler.lock"), "MAIL_DIRECTORY": str(tmp_path / "mail"),
-        "MAIL_RECONNECT_DELAYS": (0.01, 0.02),
-    }
+from tests.auth.conftest import mail_config, other_client, smtp_server  # noqa: F401  (fixtures and helper)
 
 
 def started_stamp(html: str) -> str:

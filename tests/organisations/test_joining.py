@@ -3,12 +3,22 @@
 HTTP and the emails the SMTP server received."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from ink.extensions import db
 from ink.organisations.models import ApplicationStatus, Membership, Organisation, OrganisationApplication, OrganisationStatus
-from tests.organisations.conftest import apply
+from tests.organisations.conftest import mail_config, apply
+from tests.conftest import PASSWORD
 from tests.reminders.conftest import link_in, run_outbox
+
+NEW_PASSWORD = "a long and new password 42"
+
+
+
+@pytest.fixture
+def app_config(smtp_server, tmp_path):  # type: ignore[no-untyped-def]
+    return mail_config(smtp_server, tmp_path)
 
 
 def _applications() -> list[OrganisationApplication]:
@@ -63,27 +73,43 @@ def test_join_confirm_approve_then_the_applicant_edits_their_organisation(client
     [approved] = [m for m in smtp_server.handler.to("ingrid@example.org") if "joined" in m.subject]
     assert "first editor" in approved.text
     assert client.get(link_in(approved, "/organisations/nordic-choir")).status_code == 200  # public at once
-    # TODO(h3 merge): follow the invitation link, choose a password, then edit the organisation.
+    # The network's invitation: the applicant chooses a password and lands signed in as its editor.
+    [invitation] = [m for m in smtp_server.handler.to("ingrid@example.org") if "invited" in m.subject]
+    path = link_in(invitation, "/invitations/")
+    response = client.post(path, data={"name": "Ingrid", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    edit = client.post(f"/manage/organisations/{organisation.id}/edit", data={
+        "name": "Nordic Choir", "description": "We sing in five languages.", "version": str(organisation.version)})
+    assert edit.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organisation, organisation.id).description == "We sing in five languages."
+    assert {m.user.email for m in db.session.get(Organisation, organisation.id).memberships} == {"ingrid@example.org"}
 
 
-def test_an_existing_account_of_the_applicant_becomes_the_first_editor(client, factory, auth, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_an_existing_account_gains_the_membership_and_the_emails_do_not_tell(client, factory, auth, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
     factory.coordinator()
     applicant = factory.user("ingrid@example.org")
     apply(client, clock)
     _confirm_by_email(client, smtp_server, clock)
     auth.login("coordinator@example.org")
     application = _applications()[0]
-    assert client.post(f"/manage/applications/{application.id}/approve", data={"name": "Nordic Choir"}).status_code == 302
+    response = client.post(f"/manage/applications/{application.id}/approve", data={"name": "Nordic Choir"},
+                           follow_redirects=True)
+    assert "the applicant is told by email" in response.get_data(as_text=True)
     auth.logout()
     organisation = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Nordic Choir"))
+    run_outbox(clock.now())
+    subjects = sorted(smtp_server.handler.subjects("ingrid@example.org"))
+    # The same two emails as for a newcomer (the confirmation aside): nothing says the address has an account.
+    assert subjects == sorted(["Confirm the application of Nordic Choir", "Nordic Choir has joined the INK network",
+                               "You are invited to edit Nordic Choir on INK Events"])
+    [invitation] = [m for m in smtp_server.handler.to("ingrid@example.org") if "invited" in m.subject]
+    path = link_in(invitation, "/invitations/")
+    login = client.post("/login", data={"email": "ingrid@example.org", "password": PASSWORD, "next": path})
+    assert login.headers["Location"].endswith(path)
+    assert client.post(path + "/accept").status_code == 302
     assert db.session.scalar(sa.select(Membership).where(Membership.user_id == applicant.id,
                                                          Membership.organisation_id == organisation.id))
-    auth.login("ingrid@example.org")
-    response = client.post(f"/manage/organisations/{organisation.id}/edit", data={
-        "name": "Nordic Choir", "description": "We sing in five languages.", "version": str(organisation.version)})
-    assert response.status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Organisation, organisation.id).description == "We sing in five languages."
 
 
 def test_decline_with_a_message_the_applicant_receives_quoted(client, factory, auth, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]

@@ -3,15 +3,25 @@ nothing is stored or sent), rate limits per client and per address (lifted when 
 a confirmation link that is signed, single-use, expiring and good for nothing else."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
+from itsdangerous import URLSafeSerializer
 
 from ink.extensions import db
 from ink.organisations import joining
 from ink.organisations.models import OrganisationApplication
 from ink.reminders.models import OutboxMessage
-from tests.organisations.conftest import apply, started_stamp
+from ink.tokens import make_token
+from tests.organisations.conftest import mail_config, apply, started_stamp
 from tests.reminders.conftest import link_in, run_outbox
+
+
+
+@pytest.fixture
+def app_config(smtp_server, tmp_path):  # type: ignore[no-untyped-def]
+    return mail_config(smtp_server, tmp_path)
 
 
 def _stored() -> tuple[int, int]:
@@ -99,12 +109,13 @@ def test_forged_tampered_and_crossed_links_are_refused(app, client, clock, smtp_
     tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     application = db.session.scalar(sa.select(OrganisationApplication))
     # The same payload signed for another purpose (the form's stamp) or with another key.
-    crossed = joining._serializer(joining.STARTED_SALT).dumps(
-        {"a": application.id, "n": application.nonce, "x": 2**40})
-    from itsdangerous import URLSafeSerializer
+    far = clock.now() + timedelta(days=30)
+    crossed = make_token(joining.STARTED_SALT, {"a": application.id, "n": application.nonce}, expires_at=far)
+    invitation_purpose = make_token("ink.organisations.invitation", {"a": application.id, "n": application.nonce},
+                                    expires_at=far)
     forged = URLSafeSerializer("not-our-key", salt=joining.CONFIRM_SALT).dumps(
-        {"a": application.id, "n": application.nonce, "x": 2**40})
-    for bad in (tampered, crossed, forged, "nonsense"):
+        {"a": application.id, "n": application.nonce, "x": int(far.timestamp())})
+    for bad in (tampered, crossed, invitation_purpose, forged, "nonsense"):
         response = client.post(f"/join/confirm/{bad}")
         assert response.status_code == 400 and "not valid" in response.get_data(as_text=True), bad
     # A confirmation token used as the form's stamp is not one: the submission counts as a bot's.

@@ -23,7 +23,10 @@ from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from ink.organisations.models import OrganisationStatus
 from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage
-from tests.reminders.conftest import Received, run_outbox, subscribe_and_confirm
+from ink.organisations.invitations import invite
+from ink.organisations.service import get_organisation_by_slug
+from tests.conftest import PASSWORD
+from tests.reminders.conftest import Received, link_in, run_outbox, subscribe_and_confirm
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +177,9 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
         clock.set(moment)
         run_outbox(clock.now())
 
+    _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server)
+    run_outbox(clock.now())
+
     sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENT)).all()
     notice = MessageKind.NOTICE.value
     assert {row.kind for row in sent} - {notice} == {kind.value for kind in MessageKind} - {notice}
@@ -184,6 +190,25 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
     assert {row.locale for row in sent} == {"nb"}
     assert len(smtp_server.received) == len(sent)
     return sent
+
+
+def _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    """Invitations (by a person and by the network), a password reset, an email change and its notice to
+    the old address, each for a Bokmål reader (accounts and invitations, ink/auth, ink/organisations)."""
+    organisation = get_organisation_by_slug(organisation_slug)
+    client.post("/logout")
+    client.post("/login", data={"email": "koordinator@example.org", "password": PASSWORD})
+    assert client.post(f"/manage/organisations/{organisation.id}/members", data={"email": "ny@example.org"}).status_code == 302
+    invite(organisation, "nettverk@example.org", invited_by=None, now=clock.now(), locale="nb")
+    db.session.commit()
+    client.post("/logout")
+    assert client.post("/password/forgot", data={"email": "redaktor@example.org"}).status_code == 302
+    client.post("/login", data={"email": "redaktor@example.org", "password": PASSWORD})
+    assert client.post("/account/email", data={"email-email": "redaktor2@example.org", "email-password": PASSWORD}).status_code == 302
+    run_outbox(clock.now())
+    confirm = smtp_server.handler.to("redaktor2@example.org")[-1]
+    assert client.post(link_in(confirm, "/account/email/confirm/")).status_code == 302
+    client.post("/logout")
 
 
 def _kind(received: Received) -> str:
