@@ -40,7 +40,7 @@ from ink.events.service import (
     move_occurrence,
 )
 from ink.extensions import db, network_timezone, now
-from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.models import ApplicationStatus, Organisation, OrganisationApplication, OrganisationStatus, Topic
 from ink.organisations.service import (
     OrganisationData,
     add_editor,
@@ -590,6 +590,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seeder.seed_programme()
     seeder.seed_accounts()
     seeder.seed_attendance()
+    _seed_join_application(seeder.now, seeder.report)
     db.session.flush()
     return seeder.report
 
@@ -606,3 +607,23 @@ def seed_demo_command() -> None:
         click.echo("Demo data already present: nothing changed.")
     click.echo(f"Demo coordinator login: {COORDINATOR_EMAIL} / {DEMO_PASSWORD}")
     click.echo(f"Demo editor login: {EDITOR_EMAIL} / {DEMO_PASSWORD}")
+
+
+DEMO_APPLICATION_NAME = "Fjellsiden Sanglag"
+
+
+def _seed_join_application(moment: datetime, report: SeedReport) -> None:
+    """One confirmed application to join, waiting in the coordinators' queue (no email: it is data, not news)."""
+    exists = db.session.scalar(sa.select(OrganisationApplication.id)
+                               .where(OrganisationApplication.name == DEMO_APPLICATION_NAME))
+    if exists is not None:
+        return
+    db.session.add(OrganisationApplication(
+        name=DEMO_APPLICATION_NAME, applicant_name="Solveig Nilsen", applicant_email="solveig@fjellsiden.example",
+        description="A neighbourhood choir singing songs from the many countries our members come from.",
+        website="https://fjellsiden.example", contact_email="post@fjellsiden.example", languages=["nb", "en", "ar"],
+        topic_ids=[], locale="nb", status=ApplicationStatus.WAITING, nonce=None,
+        created_at=moment - timedelta(days=2), confirmed_at=moment - timedelta(days=2, minutes=-5),
+        decline_message="",
+    ))
+    report.created["applications"] = report.created.get("applications", 0) + 1
