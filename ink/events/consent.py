@@ -120,13 +120,17 @@ def decline_coorganising(series: EventSeries, organisation: Organisation, *, by_
 
 
 def coorganiser_requests(organisation_ids: set[int] | None, *,
-                         statuses: tuple[CoorganiserStatus, ...] = tuple(CoorganiserStatus)) -> list[CoorganiserRequest]:
-    """Co-organiser rows of these organisations (all when None) in these statuses, newest request first."""
+                         statuses: tuple[CoorganiserStatus, ...] = tuple(CoorganiserStatus),
+                         limit: int | None = None) -> list[CoorganiserRequest]:
+    """Co-organiser rows of these organisations (all when None) in these statuses, most recent first
+    (rows from before consent existed, with no dates, last)."""
+    latest = sa.func.coalesce(series_coorganiser.c.decided_at, series_coorganiser.c.requested_at)
     query = (sa.select(series_coorganiser, EventSeries, Organisation)
              .join(EventSeries, EventSeries.id == series_coorganiser.c.series_id)
              .join(Organisation, Organisation.id == series_coorganiser.c.organisation_id)
              .where(series_coorganiser.c.status.in_([status.value for status in statuses]))
-             .order_by(series_coorganiser.c.requested_at.desc(), EventSeries.title, Organisation.name))
+             .order_by(latest.desc().nulls_last(), EventSeries.title, Organisation.name, EventSeries.id)
+             .limit(limit))
     if organisation_ids is not None:
         query = query.where(series_coorganiser.c.organisation_id.in_(organisation_ids or {-1}))
     return [CoorganiserRequest(row.EventSeries, row.Organisation, CoorganiserStatus(row.status),

@@ -20,7 +20,7 @@ from ink.core.time import local_to_utc, utc_to_local
 from ink.events import consent, recurrence, service
 from ink.events.access import require_series_manager, require_venue_manager
 from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
-from ink.events.models import Audience, EventSeries, Occurrence, SeriesStatus, Venue
+from ink.events.models import Audience, CoorganiserStatus, EventSeries, Occurrence, SeriesStatus, Venue
 from ink.events.recurrence import RecurrenceError
 from ink.events.summary import describe_schedule, schedule_summary
 from ink.extensions import db, now
@@ -43,6 +43,7 @@ bp = Blueprint("events", __name__, url_prefix="/manage")
 PER_PAGE = 25
 OCCURRENCES_PER_PAGE = 20
 PREVIEW_COUNT = 8
+DECIDED_REQUESTS_SHOWN = 100  # the co-organiser requests page lists this many answered ones, latest first
 
 
 @bp.before_request
@@ -511,9 +512,10 @@ def venue_edit(venue_id: int):  # type: ignore[no-untyped-def]
 def coorganising():  # type: ignore[no-untyped-def]
     """Requests to the user's organisations (all, for coordinators) to co-organise others' events."""
     org_ids = None if is_coordinator(current_user) else editor_organisation_ids(current_user)
-    requests = consent.coorganiser_requests(org_ids)
-    return render_template("events/coorganising.html", pending=[r for r in requests if r.is_pending],
-                           decided=[r for r in requests if not r.is_pending])
+    pending = consent.coorganiser_requests(org_ids, statuses=(CoorganiserStatus.PENDING,))
+    decided = consent.coorganiser_requests(org_ids, statuses=(CoorganiserStatus.ACCEPTED, CoorganiserStatus.DECLINED),
+                                           limit=DECIDED_REQUESTS_SHOWN)
+    return render_template("events/coorganising.html", pending=pending, decided=decided)
 
 
 def _load_request(series_id: int, organisation_id: int) -> tuple[EventSeries, Organisation]:
