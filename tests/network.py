@@ -124,6 +124,8 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "organisation_id": [str(org.id), str(pending.id), str(partner.id)],
         "membership_id": [str(membership.id) if membership else "1"],
         "application_id": [str(waiting.id), str(declined.id)],
+        # Accounts (h3's /manage/people): the partner's editor, whom a sweep may deactivate harmlessly.
+        "user_id": [str(partner_editor.id)],
         "venue_id": [str(venue.id), str(other_venue.id)],
         "category_id": [str(child.id), str(adult.id)],
         "link_id": [str(link.id), str(other_link.id)],
