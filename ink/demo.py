@@ -40,7 +40,8 @@ from ink.events.service import (
     move_occurrence,
 )
 from ink.extensions import db, network_timezone, now
-from ink.organisations.models import ApplicationStatus, Organisation, OrganisationApplication, OrganisationStatus, Topic
+from ink.organisations.invitations import invite
+from ink.organisations.models import ApplicationStatus, Invitation, Organisation, OrganisationApplication, OrganisationStatus, Topic
 from ink.organisations.service import (
     OrganisationData,
     add_editor,
@@ -215,7 +216,7 @@ def demo_attendance(key: str, original_start: datetime) -> tuple[int, dict[str, 
 @dataclass
 class SeedReport:
     created: dict[str, int] = field(default_factory=lambda: {"venues": 0, "organisations": 0, "series": 0, "users": 0,
-                                                             "counts": 0})
+                                                             "counts": 0, "invitations": 0})
 
     @property
     def changed(self) -> bool:
@@ -590,6 +591,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seeder.seed_programme()
     seeder.seed_accounts()
     seeder.seed_attendance()
+    seed_invitations(seeder.report, seeder.now)
     _seed_join_application(seeder.now, seeder.report)
     db.session.flush()
     return seeder.report
@@ -627,3 +629,15 @@ def _seed_join_application(moment: datetime, report: SeedReport) -> None:
         decline_message="",
     ))
     report.created["applications"] = report.created.get("applications", 0) + 1
+
+
+DEMO_INVITEE = "new.volunteer@ink.example"
+
+
+def seed_invitations(report: SeedReport, moment: datetime) -> None:
+    """A pending invitation on one demo organisation (sent by the demo coordinator), once."""
+    organisation = get_organisation_by_slug("solvberget-library")
+    if organisation is None or db.session.scalar(sa.select(Invitation.id).where(Invitation.email == DEMO_INVITEE)):
+        return
+    invite(organisation, DEMO_INVITEE, invited_by=find_user_by_email(COORDINATOR_EMAIL), now=moment, locale="en")
+    report.created["invitations"] += 1

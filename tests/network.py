@@ -9,24 +9,26 @@ every kind (three confirmed) and outbox rows, written as .eml files too when MAI
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ink.attendance import service as attendance
 from ink.attendance.models import CountMethod
+from ink.auth import service as accounts
 from ink.auth.models import User
 from ink.events import service as events
 from ink.events.models import EventSeries, Occurrence, SeriesStatus
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
-from ink.organisations import joining
+from ink.organisations import invitations, joining
 from ink.organisations.models import Membership, OrganisationStatus
 from ink.reminders import service as reminders
 from ink.reminders.mail import mail_directory
 from ink.reminders.models import MessageKind, TargetKind
 from ink.reminders.scheduler import tick
+from tests.conftest import PASSWORD
 
 EDITOR = "editor@example.org"
 COORDINATOR = "coordinator@example.org"
@@ -115,6 +117,20 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     tick(current_app._get_current_object())  # a scheduler tick: confirmation emails sent, a heartbeat
     db.session.expire_all()
 
+    # Accounts and invitations: a pending invitation, a reset link and an email-change link of the partner's editor.
+    invitation = invitations.invite(org, "invitee@example.org", invited_by=coordinator, now=now)
+    accounts.request_password_reset(partner_editor.email, now=now, locale="en")
+    accounts.request_email_change(partner_editor, "partner-new@example.org", PASSWORD, now=now)
+    reset_expires = now + timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+    change_expires = now + timedelta(hours=current_app.config["EMAIL_CHANGE_HOURS"])
+    account_tokens = [
+        invitations.invitation_token(invitation),
+        accounts.password_reset_token(partner_editor, partner_editor.password_reset_nonce or "", reset_expires),
+        accounts.email_change_token(partner_editor, partner_editor.email_change_nonce or "",
+                                    "partner-new@example.org", change_expires),
+    ]
+    db.session.commit()
+
     membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == editor.id))
     eml_files = sorted(p.name for p in mail_directory().glob("*.eml"))
     subscriber = live[0].subscriber
@@ -124,8 +140,6 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "organisation_id": [str(org.id), str(pending.id), str(partner.id)],
         "membership_id": [str(membership.id) if membership else "1"],
         "application_id": [str(waiting.id), str(declined.id)],
-        # Accounts (h3's /manage/people): the partner's editor, whom a sweep may deactivate harmlessly.
-        "user_id": [str(partner_editor.id)],
         "venue_id": [str(venue.id), str(other_venue.id)],
         "category_id": [str(child.id), str(adult.id)],
         "link_id": [str(link.id), str(other_link.id)],
@@ -139,7 +153,10 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
             reminders.unsubscribe_token(live[0]),
             reminders.staff_unsubscribe_token(partner_editor, MessageKind.NUDGE.value),
             joining.confirm_token(unconfirmed, now),
+            *account_tokens,
         ],
+        "invitation_id": [str(invitation.id)],
+        "user_id": [str(partner_editor.id)],
         "name": eml_files[:1] or ["19700101T000000-0.eml"],
         "filename": ["ink.css", "door.js"],
     }

@@ -5,6 +5,7 @@ module. A rule whose argument has no known value fails loudly (``UnknownArgument
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Iterator
@@ -16,6 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import AnyConverter, Rule
 
+from ink.auth.models import User, UserSession
+from ink.auth.service import load_user_from_session
+from ink.extensions import db, now
 from tests.conftest import PASSWORD
 
 # /readyz answers 503 by design when the schema is not migrated, as in tests (tests/core/test_readyz.py).
@@ -243,6 +247,20 @@ class SessionKeeper:
             if self._lasting(session) != self.snapshot:
                 session.clear()
                 session.update(self.snapshot)
+        self._revive_sign_in()
+
+    def _revive_sign_in(self) -> None:
+        """Sign-ins live on the server (ink.auth.service): a form that signed out (logout, sign out
+        everywhere) deleted the snapshot's record, so the restored cookie needs it back."""
+        user_key = str(self.snapshot.get("_user_id") or "")
+        if not user_key or load_user_from_session(user_key) is not None:
+            return
+        user_id, _, key = user_key.partition(":")
+        user = db.session.get(User, int(user_id))
+        if user is not None and user.is_active_account:
+            db.session.add(UserSession(user_id=user.id, key_hash=hashlib.sha256(key.encode()).hexdigest(),
+                                       created_at=now()))
+            db.session.commit()
 
     @staticmethod
     def _lasting(session: object) -> dict[str, object]:

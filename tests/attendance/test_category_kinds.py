@@ -164,7 +164,7 @@ def test_migration_makes_existing_categories_split(database_url: str, clock) -> 
             db.session.commit()
             category_id = category.id
             db.session.remove()
-            downgrade(revision="0006_audiences")  # below 0007, whatever migrations came after it
+            downgrade(revision="0006_audiences")  # below 0007, whatever migrations come after it
             assert "kind" not in {c["name"] for c in sa.inspect(db.engine).get_columns("attendance_category")}
             upgrade()
             db.session.remove()

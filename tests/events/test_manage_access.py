@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ink.events.models import EventSeries, Occurrence, SeriesStatus
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
+from ink.organisations.invitations import invite
 from ink.organisations.models import Membership, OrganisationStatus
 from tests.events.manage_helpers import series_form
 
@@ -40,6 +41,8 @@ class World:
             .order_by(Occurrence.original_start_at).offset(1).limit(1)).one()
         self.membership = db.session.scalars(
             sa.select(Membership).where(Membership.user_id == self.editor_a.id)).one()
+        self.invitation = invite(self.org_a, "invitee@example.org", invited_by=None, now=factory.clock.now())
+        db.session.commit()
         self.ids = {
             "series": self.series.id, "occurrence": self.occurrence.id, "org": self.org_a.id,
             "pending": self.pending.id, "venue": self.venue.id, "membership": self.membership.id,
@@ -68,8 +71,10 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("POST", f"/manage/organisations/{org}/edit", "org", {"name": "Org A renamed", "description": "Hi"}),
         ("POST", f"/manage/organisations/{w.pending.id}/approve", "coord", {}),
         ("POST", f"/manage/organisations/{org}/archive", "coord", {}),
-        ("GET", f"/manage/organisations/{org}/members", "coord", None),
-        ("POST", f"/manage/organisations/{org}/members", "coord", {"email": "spare@example.org"}),
+        ("GET", f"/manage/organisations/{org}/members", "org", None),
+        ("POST", f"/manage/organisations/{org}/members", "org", {"email": "spare@example.org"}),
+        ("POST", f"/manage/organisations/{org}/invitations/{w.invitation.id}/resend", "org", {}),
+        ("POST", f"/manage/organisations/{org}/invitations/{w.invitation.id}/revoke", "org", {}),
         ("POST", f"/manage/organisations/{org}/members/{w.membership.id}/remove", "coord", {}),
         ("GET", "/manage/organisations/new", "coord", None),
         ("POST", "/manage/organisations/new", "coord", {"name": "Brand new"}),
@@ -81,7 +86,7 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
     ]
 
 
-ROUTE_COUNT = 26
+ROUTE_COUNT = 28
 # Publishing a published series or restoring what is not cancelled is accepted and changes nothing.
 NO_OP_IN_THIS_WORLD = ("/publish", "/restore")
 OPEN_ROUTES = [  # any signed-in user; contents filtered by role
