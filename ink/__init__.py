@@ -17,11 +17,13 @@ from ink.auth import notices as auth_notices
 from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
 from ink.core.clock import SystemClock
-from ink.events import jobs as events_jobs
+from ink.events import consent as events_consent, jobs as events_jobs
 from ink.events import planning_views as events_planning
 from ink.events.moderation_views import register_moderation
 from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
+from ink.organisations import joining
+from ink.organisations.join_views import bp as joining_bp
 from ink.organisations import notices as organisations_notices
 from ink.organisations.invitation_views import bp as invitations_bp
 from ink.organisations.views import bp as organisations_bp
@@ -63,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     organisations_notices.register_notices(app)
     events_jobs.register_jobs(app)
     register_moderation(app)
+    joining.register(app)
+    events_consent.register_notices(app)
     for domain in HIGHER_DOMAINS:
         import_module(domain).init_app(app)
 
@@ -104,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(joining_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(events_bp)
     events_planning.init_app(app)  # clashes, year planner, copy to next year (and its event-page panel)

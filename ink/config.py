@@ -72,6 +72,12 @@ RATELIMITS: dict[str, tuple[int, int]] = {
     "subscribe-client": (30, 3600),
 }
 
+# Joining (/join): hours an applicant's confirmation link stays valid.
+JOIN_CONFIRM_HOURS = 72
+# Joining: seconds a person needs at least to fill in the form; a faster submission is a bot's (ignored).
+JOIN_MIN_FILL_SECONDS = 5
+# Joining: hours a shown form may be sent; an older one is shown again to be sent anew.
+JOIN_FORM_MAX_HOURS = 24
 # Sign-in: after this many failed attempts (per account or client, within the signin-* windows) each
 # further attempt is answered only after a growing delay of SIGNIN_SLOWDOWN_SECONDS per extra failure,
 # at most SIGNIN_SLOWDOWN_MAX_SECONDS; at the signin-* limits attempts are refused (429).

@@ -27,6 +27,7 @@ from ink.core.time import local_to_utc, utc_to_local
 from ink.events import recurrence
 from ink.events.models import (
     Audience,
+    CoorganiserStatus,
     EventSeries,
     Occurrence,
     OccurrenceStatus,
@@ -306,7 +307,8 @@ def _associations(gen: _Generator, rows: list[EventSeries], orgs: list[Organisat
         if rng.random() < 0.1:
             partner = rng.choice(orgs)
             if partner.id != series.organisation_id:
-                coorganiser_rows.append({"series_id": series.id, "organisation_id": partner.id})
+                coorganiser_rows.append({"series_id": series.id, "organisation_id": partner.id,
+                                         "status": CoorganiserStatus.ACCEPTED.value})
     db.session.execute(sa.insert(series_topic), topic_rows)
     db.session.execute(sa.insert(SeriesLanguage), language_rows)
     if coorganiser_rows:

@@ -44,7 +44,16 @@ from ink.events.service import (
 )
 from ink.extensions import db, network_timezone, now
 from ink.organisations.invitations import invite
-from ink.organisations.models import Invitation, Membership, Organisation, OrganisationModeration, OrganisationStatus, Topic
+from ink.organisations.models import (
+    ApplicationStatus,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationApplication,
+    OrganisationModeration,
+    OrganisationStatus,
+    Topic,
+)
 from ink.organisations.service import (
     OrganisationData,
     add_editor,
@@ -297,8 +306,9 @@ class _Seeder:
         venue_slug = fields.pop("venue", None)
         venue = self.venues[str(venue_slug)] if venue_slug else None
         topics = [self.topics[name] for name in fields.pop("topics", ())]  # type: ignore[attr-defined]
+        # The demo's co-organisers agreed (as if a coordinator named them): accepted at once.
         data = SeriesData(organisation=organisation, coorganisers=coorganisers, venue=venue, topics=topics,
-                          **fields)  # type: ignore[arg-type]
+                          consenting=frozenset(org.id for org in coorganisers), **fields)  # type: ignore[arg-type]
         series = create_series(data, now=self.now, status=status)  # type: ignore[arg-type]
         series.uid = uid
         self.report.created["series"] += 1
@@ -598,6 +608,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seed_audit_examples()
     seed_invitations(seeder.report, seeder.now)
     _seed_moderation(seeder)
+    _seed_join_application(seeder.now, seeder.report)
     db.session.flush()
     return seeder.report
 
@@ -644,7 +655,28 @@ def seed_audit_examples() -> None:
             db.session.flush()
 
 
-# --- invitations: one waiting to be accepted ---------------------------------------------------------
+# --- joining and invitations: an application waiting, an invitation waiting to be accepted ----------
+
+
+DEMO_APPLICATION_NAME = "Fjellsiden Sanglag"
+
+
+def _seed_join_application(moment: datetime, report: SeedReport) -> None:
+    """One confirmed application to join, waiting in the coordinators' queue (no email: it is data, not news)."""
+    exists = db.session.scalar(sa.select(OrganisationApplication.id)
+                               .where(OrganisationApplication.name == DEMO_APPLICATION_NAME))
+    if exists is not None:
+        return
+    db.session.add(OrganisationApplication(
+        name=DEMO_APPLICATION_NAME, applicant_name="Solveig Nilsen", applicant_email="solveig@fjellsiden.example",
+        description="A neighbourhood choir singing songs from the many countries our members come from.",
+        website="https://fjellsiden.example", contact_email="post@fjellsiden.example", languages=["nb", "en", "ar"],
+        topic_ids=[], locale="nb", status=ApplicationStatus.WAITING, nonce=None,
+        created_at=moment - timedelta(days=2), confirmed_at=moment - timedelta(days=2, minutes=-5),
+        decline_message="",
+    ))
+    report.created["applications"] = report.created.get("applications", 0) + 1
+
 
 DEMO_INVITEE = "new.volunteer@ink.example"
 

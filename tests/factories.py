@@ -59,6 +59,8 @@ class Factory:
     def series(self, *, organisation: Organisation | None = None, title: str | None = None,
                start_local: datetime = datetime(2026, 6, 2, 18, 0), recurrence: Recurrence | None = None,
                status: SeriesStatus = SeriesStatus.PUBLISHED, **kwargs: object) -> EventSeries:
+        # Co-organisers are named as by a coordinator (accepted at once) unless coorganisers_accepted=False.
+        accepted = kwargs.pop("coorganisers_accepted", True)
         data = SeriesData(
             title=title or f"Event {next(_counter)}",
             organisation=organisation or self.organisation(),
@@ -66,6 +68,8 @@ class Factory:
             recurrence=recurrence or Recurrence(),
             **kwargs,  # type: ignore[arg-type]
         )
+        if accepted:
+            data.consenting = frozenset(o.id for o in data.coorganisers)
         series = create_series(data, now=self.clock.now(), status=status)
         db.session.commit()
         return series

@@ -22,8 +22,7 @@ from ink.events import moderation, service as events
 from ink.events.models import EventSeries, Occurrence, SeriesStatus
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
-from ink.organisations import invitations
-from ink.organisations.models import Membership, OrganisationStatus
+from ink.organisations import invitations, joining
 from ink.organisations.models import Membership, OrganisationModeration, OrganisationStatus
 from ink.organisations.service import add_editor
 from ink.reminders import service as reminders
@@ -82,6 +81,20 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     waiting = factory.series(organisation=reviewed, title="Korøvelse", start_local=datetime(2026, 6, 11, 18, 0),
                              status=SeriesStatus.DRAFT, venue=venue)
     moderation_request = moderation.request_publish(waiting, by=editor, now=now)
+    # Joining: an application waiting for a coordinator, one not yet confirmed (its link is swept), one declined.
+    waiting_application = joining.apply_to_join(joining.ApplicationData(
+        name="Neighbours United", applicant_name="Nora", applicant_email="nora@example.org",
+        languages=["nb"], topic_ids=[topics[0].id]), locale="en", now=now)
+    joining.confirm_application(waiting_application, now=now)
+    unconfirmed = joining.apply_to_join(joining.ApplicationData(
+        name="Reading Circle", applicant_name="Rami", applicant_email="rami@example.org"), locale="nb", now=now)
+    declined = joining.apply_to_join(joining.ApplicationData(
+        name="Late Club", applicant_name="Lena", applicant_email="lena@example.org"), locale="en", now=now)
+    joining.confirm_application(declined, now=now)
+    joining.decline_application(declined, message="Not a member of the network", by=coordinator, now=now)
+    # Co-organising: the partner names Kafé Verden on an event, and waits for its consent.
+    factory.series(organisation=partner, title="Joint picnic", start_local=datetime(2026, 6, 20, 12, 0),
+                   coorganisers=[org], coorganisers_accepted=False)
 
     network = SweepNetwork(editor=editor, coordinator=coordinator, series=series)
     occurrences = network.occurrences()
@@ -133,6 +146,7 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "occurrence_id": [str(past.id), str(today.id), str(future.id), str(occurrences[7].id)],
         "organisation_id": [str(org.id), str(pending.id), str(partner.id)],
         "membership_id": [str(membership.id) if membership else "1"],
+        "application_id": [str(waiting_application.id), str(declined.id)],
         "venue_id": [str(venue.id), str(other_venue.id)],
         "moderation_id": [str(moderation_request.id)],
         "category_id": [str(child.id), str(adult.id)],
@@ -146,6 +160,7 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
             reminders.manage_token(subscriber),
             reminders.unsubscribe_token(live[0]),
             reminders.staff_unsubscribe_token(partner_editor, MessageKind.NUDGE.value),
+            joining.confirm_token(unconfirmed, now),
             *account_tokens,
         ],
         "invitation_id": [str(invitation.id)],

@@ -30,6 +30,7 @@ from ink.events.models import (
     Occurrence,
     OccurrenceStatus,
     SeriesStatus,
+    coorganiser_accepted_clause,
     series_coorganiser,
     series_topic,
 )
@@ -187,7 +188,7 @@ def _base(start_at: datetime, end_at: datetime, held_by: datetime, organisation_
     )
     if organisation_id is not None:
         coorganised = sa.select(series_coorganiser.c.series_id).where(
-            series_coorganiser.c.organisation_id == organisation_id)
+            series_coorganiser.c.organisation_id == organisation_id, coorganiser_accepted_clause())
         query = query.where(sa.or_(EventSeries.organisation_id == organisation_id, EventSeries.id.in_(coorganised)))
     return query.subquery("base")
 
@@ -236,7 +237,8 @@ def range_report(period: Period, *, now: datetime, tz: str, organisation: Organi
 
     links = sa.union_all(
         sa.select(EventSeries.id.label("series_id"), EventSeries.organisation_id.label("organisation_id")),
-        sa.select(series_coorganiser.c.series_id, series_coorganiser.c.organisation_id),
+        sa.select(series_coorganiser.c.series_id, series_coorganiser.c.organisation_id)
+        .where(coorganiser_accepted_clause()),
     ).subquery("links")
     org_rows = db.session.execute(
         sa.select(Organisation.id, Organisation.name, *_sums(base))
@@ -280,7 +282,7 @@ def missing_in_period(start_at: datetime, held_by: datetime, organisation_id: in
     )
     if organisation_id is not None:
         coorganised = sa.select(series_coorganiser.c.series_id).where(
-            series_coorganiser.c.organisation_id == organisation_id)
+            series_coorganiser.c.organisation_id == organisation_id, coorganiser_accepted_clause())
         query = query.where(sa.or_(EventSeries.organisation_id == organisation_id, EventSeries.id.in_(coorganised)))
     return list(db.session.scalars(query))
 

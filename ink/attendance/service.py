@@ -31,7 +31,7 @@ from ink.attendance.models import (
 )
 from ink.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ink.core.time import local_day_bounds, local_date
-from ink.events.models import EventSeries, Occurrence, series_coorganiser
+from ink.events.models import EventSeries, Occurrence, coorganiser_accepted_clause, series_coorganiser
 from ink.extensions import db, insert_ignoring_conflicts
 from ink.organisations.access import editor_organisation_ids, is_coordinator
 from ink.urls import absolute_url
@@ -55,7 +55,7 @@ class NotYetOpen(DomainError):
 
 def organiser_ids(series: EventSeries) -> set[int]:
     """The ids of the organisation running a series and of its co-organisers."""
-    return {series.organisation_id, *(o.id for o in series.coorganisers)}
+    return {series.organisation_id, *(o.id for o in series.accepted_coorganisers)}
 
 
 def can_count(user: Any, series: EventSeries) -> bool:
@@ -522,7 +522,8 @@ def occurrences_missing_count(*, now: datetime, ended_before: datetime | None = 
     )
     if organisation_ids is not None:
         ids = list(organisation_ids)
-        coorganised = sa.select(series_coorganiser.c.series_id).where(series_coorganiser.c.organisation_id.in_(ids))
+        coorganised = sa.select(series_coorganiser.c.series_id).where(series_coorganiser.c.organisation_id.in_(ids),
+                                                                      coorganiser_accepted_clause())
         query = query.where(sa.or_(EventSeries.organisation_id.in_(ids), EventSeries.id.in_(coorganised)))
     if limit is not None:
         query = query.limit(limit)

@@ -34,6 +34,14 @@ class OccurrenceStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class CoorganiserStatus(enum.StrEnum):
+    """Whether a named co-organiser agreed to be one (only accepted ones show anywhere public)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class Audience(enum.StrEnum):
     """Who a series is for: a controlled set (filters, feeds, the API); free text goes in the note."""
 
@@ -76,12 +84,23 @@ series_topic = sa.Table(
     sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# A co-organiser named on a series, and its consent: a new row is pending until one of the named
+# organisation's editors (or a coordinator) accepts; rows from before consent existed migrated as accepted.
 series_coorganiser = sa.Table(
     "series_coorganiser",
     db.metadata,
     sa.Column("series_id", sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("organisation_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", _enum(CoorganiserStatus), nullable=False, default=CoorganiserStatus.PENDING.value),
+    sa.Column("requested_at", UTCDateTime(), nullable=True),
+    sa.Column("decided_at", UTCDateTime(), nullable=True),
+    sa.Column("decided_by_id", sa.ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
 )
+
+
+def coorganiser_accepted_clause() -> sa.ColumnElement[bool]:
+    """SQL: the series_coorganiser row is an accepted co-organiser (the only kind anything public counts)."""
+    return series_coorganiser.c.status == CoorganiserStatus.ACCEPTED.value
 
 
 class Venue(Model):
@@ -169,8 +188,16 @@ class EventSeries(Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    # Every co-organiser named, whatever its consent (the series form, the organiser's own pages).
     coorganisers: Mapped[list[Organisation]] = relationship(
         secondary=series_coorganiser, order_by=Organisation.name
+    )
+    # Only those that accepted: what the public, feeds and reminders see.
+    accepted_coorganisers: Mapped[list[Organisation]] = relationship(
+        secondary=series_coorganiser, order_by=Organisation.name, viewonly=True,
+        primaryjoin=lambda: EventSeries.id == series_coorganiser.c.series_id,
+        secondaryjoin=lambda: sa.and_(Organisation.id == series_coorganiser.c.organisation_id,
+                                      coorganiser_accepted_clause()),
     )
     venue: Mapped[Venue | None] = relationship()
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
@@ -249,8 +276,8 @@ class EventSeries(Model):
 
     @property
     def organisations(self) -> list[Organisation]:
-        """The organiser first, then the co-organisers."""
-        return [self.organisation, *self.coorganisers]
+        """The organiser first, then the co-organisers that accepted (what the public sees)."""
+        return [self.organisation, *self.accepted_coorganisers]
 
     def __repr__(self) -> str:
         return f"<EventSeries {self.id} {self.title!r}>"

@@ -15,7 +15,7 @@ from ink.core import signals
 from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.core.html import sanitise_html
 from ink.core.time import local_to_utc, utc_to_local
-from ink.events import recurrence
+from ink.events import consent, recurrence
 from ink.events.models import (
     Audience,
     EventSeries,
@@ -59,6 +59,11 @@ class SeriesData:
     age_max: int | None = None
     is_drop_in: bool = False
     registration_url: str | None = None
+    # Co-organisers the person saving may accept for (a coordinator: all; an editor: their own
+    # organisations): named now, they are accepted at once; any other one named now is asked first.
+    consenting: frozenset[int] = frozenset()
+    # Who is saving (recorded as the one who accepted for ``consenting``), when signed in.
+    saved_by_id: int | None = None
 
 
 # Fields whose change moves instances in time: they raise SEQUENCE and regenerate the future.
@@ -92,6 +97,7 @@ def create_series(data: SeriesData, *, now: datetime, horizon: timedelta = DEFAU
     _apply(series, data)
     db.session.add(series)
     db.session.flush()
+    consent.settle_named(series, set(), data.consenting, by_id=data.saved_by_id, now=now)
     materialise(series, since=None, until=now + horizon)
     signals.series_changed.send(series, now=now)
     return series
@@ -102,7 +108,9 @@ def update_series(series: EventSeries, data: SeriesData, *, now: datetime,
     """Apply an edit. Past occurrences and their exceptions stay; the future follows the new rule."""
     validate_series_data(data)
     before = {name: getattr(series, name) for name in _SCHEDULE_FIELDS}
+    named_before = {organisation.id for organisation in series.coorganisers}
     _apply(series, data)
+    consent.settle_named(series, named_before, data.consenting, by_id=data.saved_by_id, now=now)
     schedule_changed = any(getattr(series, name) != value for name, value in before.items())
     series.updated_at = now
     if schedule_changed:

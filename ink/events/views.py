@@ -17,12 +17,12 @@ from werkzeug.wrappers import Response
 
 from ink.core.errors import N_, Forbidden, ValidationFailed
 from ink.core.time import local_to_utc, utc_to_local
-from ink.events import moderation, recurrence, service
+from ink.events import consent, moderation, recurrence, service
 from ink.events.access import require_series_manager, require_venue_manager
 from ink.events.clash_text import clash_warnings
 from ink.events.clashes import occurrence_clashes, series_clashes
 from ink.events.forms import CancelForm, MoveOccurrenceForm, SeriesForm, VenueForm
-from ink.events.models import Audience, EventSeries, Occurrence, SeriesStatus, Venue
+from ink.events.models import Audience, CoorganiserStatus, EventSeries, Occurrence, SeriesStatus, Venue
 from ink.events.moderation_views import request_rows
 from ink.events.recurrence import RecurrenceError
 from ink.events.summary import describe_schedule, schedule_summary
@@ -30,6 +30,7 @@ from ink.extensions import db, now
 from ink.forms import apply_domain_error, language_choices, make_choices
 from ink.i18n import fmt_date, fmt_datetime, fmt_time
 from ink.organisations.access import (
+    can_manage_organisation,
     editor_organisation_ids,
     is_coordinator,
     manageable_organisations,
@@ -45,6 +46,7 @@ bp = Blueprint("events", __name__, url_prefix="/manage")
 PER_PAGE = 25
 OCCURRENCES_PER_PAGE = 20
 PREVIEW_COUNT = 8
+DECIDED_REQUESTS_SHOWN = 100  # the co-organiser requests page lists this many answered ones, latest first
 
 
 @bp.before_request
@@ -72,6 +74,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         "recent_series": list(db.session.scalars(service.series_query(organisation_ids=org_ids).limit(10))),
         "drafts": list(db.session.scalars(
             service.series_query(organisation_ids=org_ids, status=SeriesStatus.DRAFT).limit(10))),
+        "coorganiser_requests": consent.count_pending(org_ids),
     }
     if coordinator:
         context["pending"] = list(db.session.scalars(
@@ -164,6 +167,8 @@ def _series_data(form: SeriesForm, series: EventSeries | None) -> service.Series
         is_drop_in=bool(form.is_drop_in.data),
         registration_url=(form.registration_url.data or "").strip() or None,
         timezone=_timezone(series),
+        consenting=frozenset(org.id for org in coorganisers if can_manage_organisation(current_user, org)),
+        saved_by_id=current_user.id,
     )
 
 
@@ -312,7 +317,8 @@ def series_detail(series_id: int):  # type: ignore[no-untyped-def]
     return render_template("events/series_detail.html", series=series, upcoming=upcoming, past=past,
                            summary=schedule_summary(series), cancel_form=CancelForm(),
                            pending_requests=pending_requests, returned_request=returned_request,
-                           held=moderation.is_held(current_user, series), request_rows=request_rows)
+                           held=moderation.is_held(current_user, series), request_rows=request_rows,
+                           coorganiser_requests=consent.series_requests(series))
 
 
 @bp.post("/series/<int:series_id>/publish")
@@ -530,3 +536,41 @@ def venue_edit(venue_id: int):  # type: ignore[no-untyped-def]
             commit_then_flash(_("The venue is saved."))
             return redirect(url_for("events.venue_list"))
     return form_page(render_template("events/venue_form.html", form=form, venue=venue), submitted=form.is_submitted())
+
+
+# --- co-organisers' consent -----------------------------------------------------------------------
+
+@bp.get("/coorganising")
+def coorganising():  # type: ignore[no-untyped-def]
+    """Requests to the user's organisations (all, for coordinators) to co-organise others' events."""
+    org_ids = None if is_coordinator(current_user) else editor_organisation_ids(current_user)
+    pending = consent.coorganiser_requests(org_ids, statuses=(CoorganiserStatus.PENDING,))
+    decided = consent.coorganiser_requests(org_ids, statuses=(CoorganiserStatus.ACCEPTED, CoorganiserStatus.DECLINED),
+                                           limit=DECIDED_REQUESTS_SHOWN)
+    return render_template("events/coorganising.html", pending=pending, decided=decided)
+
+
+def _load_request(series_id: int, organisation_id: int) -> tuple[EventSeries, Organisation]:
+    series = service.get_series(series_id)
+    organisation = db.get_or_404(Organisation, organisation_id)
+    consent.get_request(series, organisation)
+    require_organisation_manager(current_user, organisation)
+    return series, organisation
+
+
+@bp.post("/coorganising/<int:series_id>/<int:organisation_id>/accept")
+def coorganising_accept(series_id: int, organisation_id: int):  # type: ignore[no-untyped-def]
+    series, organisation = _load_request(series_id, organisation_id)
+    consent.accept_coorganising(series, organisation, by_id=current_user.id, now=now())
+    commit_then_flash(_("%(organisation)s is now a co-organiser of “%(title)s”.", organisation=organisation.name,
+                        title=series.title))
+    return redirect(url_for("events.coorganising"))
+
+
+@bp.post("/coorganising/<int:series_id>/<int:organisation_id>/decline")
+def coorganising_decline(series_id: int, organisation_id: int):  # type: ignore[no-untyped-def]
+    series, organisation = _load_request(series_id, organisation_id)
+    consent.decline_coorganising(series, organisation, by_id=current_user.id, now=now())
+    commit_then_flash(_("%(organisation)s is not named on “%(title)s”.", organisation=organisation.name,
+                        title=series.title))
+    return redirect(url_for("events.coorganising"))

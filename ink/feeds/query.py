@@ -23,6 +23,7 @@ from ink.events.models import (
     SeriesAudience,
     SeriesLanguage,
     Venue,
+    coorganiser_accepted_clause,
     series_coorganiser,
     series_topic,
 )
@@ -158,7 +159,7 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurre
         conditions.append(sa.or_(
             EventSeries.organisation_id.in_(ids),
             EventSeries.id.in_(sa.select(series_coorganiser.c.series_id)
-                               .where(series_coorganiser.c.organisation_id.in_(ids))),
+                               .where(series_coorganiser.c.organisation_id.in_(ids), coorganiser_accepted_clause())),
         ))
     if topics:
         conditions.append(EventSeries.id.in_(
@@ -253,7 +254,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
         sa.select(Organisation.slug, Organisation.name).where(Organisation.public_clause(), sa.or_(
             Organisation.id.in_(sa.select(EventSeries.organisation_id).where(EventSeries.id.in_(visible))),
             Organisation.id.in_(sa.select(series_coorganiser.c.organisation_id)
-                                .where(series_coorganiser.c.series_id.in_(visible))),
+                                .where(series_coorganiser.c.series_id.in_(visible), coorganiser_accepted_clause())),
         )).order_by(Organisation.name)
     ).all()
     topics = db.session.execute(

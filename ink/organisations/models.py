@@ -168,6 +168,69 @@ class Membership(Model):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
 
 
+class ApplicationStatus(enum.StrEnum):
+    UNCONFIRMED = "unconfirmed"  # sent, the applicant has not yet confirmed the address
+    WAITING = "waiting"  # confirmed: in the coordinators' queue
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class OrganisationApplication(db.Model):
+    """An organisation's application to join (/join): what it wrote, who applied, and what became of it.
+
+    Coordinators see it only once the applicant confirmed the address; ``nonce`` makes the confirmation
+    link single-use (it is cleared when used)."""
+
+    __tablename__ = "organisation_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    # Language codes and topic ids as lists (topics are looked up again when the application is approved).
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    topic_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    applicant_name: Mapped[str] = mapped_column(sa.String(120))
+    applicant_email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    locale: Mapped[str] = mapped_column(sa.String(10), default="en")
+    status: Mapped[ApplicationStatus] = mapped_column(
+        sa.Enum(ApplicationStatus, native_enum=False, length=16,
+                values_callable=lambda e: [m.value for m in e]),
+        default=ApplicationStatus.UNCONFIRMED,
+    )
+    nonce: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    decline_message: Mapped[str] = mapped_column(sa.Text, default="")
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id", ondelete="SET NULL"))
+
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return self.status == ApplicationStatus.UNCONFIRMED
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == ApplicationStatus.WAITING
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ApplicationStatus.APPROVED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == ApplicationStatus.DECLINED
+
+    def __repr__(self) -> str:
+        return f"<OrganisationApplication {self.id} {self.name!r}>"
+
+
 class InvitationStatus(enum.StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"

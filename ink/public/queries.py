@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ink.events.models import EventSeries, Occurrence, series_coorganiser
+from ink.events.models import EventSeries, Occurrence, coorganiser_accepted_clause, series_coorganiser
 from ink.extensions import db
 from ink.organisations.models import (
     Organisation,
@@ -52,7 +52,7 @@ def topic_occurrences(topic: Topic, *, now: datetime, limit: int = 30) -> list[O
 def organisation_occurrences(organisation: Organisation, *, now: datetime, limit: int = 30) -> list[Occurrence]:
     """The next occurrence of each public series the organisation organises or co-organises."""
     coorganised = sa.select(series_coorganiser.c.series_id).where(
-        series_coorganiser.c.organisation_id == organisation.id
+        series_coorganiser.c.organisation_id == organisation.id, coorganiser_accepted_clause()
     )
     next_start = (
         sa.select(Occurrence.series_id, sa.func.min(Occurrence.start_at).label("start_at"))
@@ -124,7 +124,7 @@ def series_with_details(series_id: int) -> EventSeries | None:
         .options(
             joinedload(EventSeries.organisation),
             joinedload(EventSeries.venue),
-            selectinload(EventSeries.coorganisers),
+            selectinload(EventSeries.accepted_coorganisers),
             selectinload(EventSeries.topics),
             selectinload(EventSeries.language_rows),
             selectinload(EventSeries.audience_rows),

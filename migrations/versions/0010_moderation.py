@@ -20,7 +20,7 @@ from ink.migration_guard import refuse_data_loss
 
 # revision identifiers, used by Alembic.
 revision = '0010_moderation'
-down_revision = "0008_accounts"
+down_revision = "0009_joining"
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,9 @@ class World:
             .order_by(Occurrence.original_start_at).offset(1).limit(1)).one()
         self.membership = db.session.scalars(
             sa.select(Membership).where(Membership.user_id == self.editor_a.id)).one()
+        # Org B names org A as co-organiser: org A's editors (and coordinators) answer.
+        self.named = factory.series(organisation=self.org_b, title="Joint picnic", coorganisers=[self.org_a],
+                                    coorganisers_accepted=False)
         self.invitation = invite(self.org_a, "invitee@example.org", invited_by=None, now=factory.clock.now())
         db.session.commit()
         self.ids = {
@@ -84,10 +87,12 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("POST", "/manage/venues/new", "coord", {"name": "New hall"}),
         ("GET", f"/manage/venues/{v}/edit", "coord", None),
         ("POST", f"/manage/venues/{v}/edit", "coord", {"name": "Renamed hall", "capacity": "40"}),
+        ("POST", f"/manage/coorganising/{w.named.id}/{org}/accept", "org", {}),
+        ("POST", f"/manage/coorganising/{w.named.id}/{org}/decline", "org", {}),
     ]
 
 
-ROUTE_COUNT = 29
+ROUTE_COUNT = 31
 # Publishing a published series or restoring what is not cancelled is accepted and changes nothing.
 NO_OP_IN_THIS_WORLD = ("/publish", "/restore")
 OPEN_ROUTES = [  # any signed-in user; contents filtered by role

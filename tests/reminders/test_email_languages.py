@@ -29,6 +29,9 @@ from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage
 from ink.organisations.invitations import invite
 from ink.organisations.service import get_organisation_by_slug
 from tests.conftest import PASSWORD
+from ink.auth.models import User
+from ink.organisations import joining
+from ink.organisations.models import OrganisationApplication
 from tests.reminders.conftest import Received, link_in, run_outbox, subscribe_and_confirm
 
 UTC = timezone.utc
@@ -198,6 +201,8 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
 
     _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server)
     run_outbox(clock.now())
+    _send_joining_notices_in_bokmaal(factory, organisation_slug, clock)
+    run_outbox(clock.now())
 
     sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENT)).all()
     notice = MessageKind.NOTICE.value
@@ -209,6 +214,31 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
     assert {row.locale for row in sent} == {"nb"}
     assert len(smtp_server.received) == len(sent)
     return sent
+
+
+def _send_joining_notices_in_bokmaal(factory, organisation_slug, clock) -> None:  # type: ignore[no-untyped-def]
+    """An application to join from a Bokmål reader (confirmation; the coordinator told; approved), another
+    declined with a message, and a co-organiser request to a Bokmål editor (ink/organisations/joining.py,
+    ink/events/consent.py)."""
+    now = clock.now()
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "koordinator@example.org"))
+    for name, email in (("Korforeningen Samklang", "soker@example.org"), ("Avslått lag", "avslag@example.org")):
+        joining.apply_to_join(joining.ApplicationData(name=name, applicant_name="Siri", applicant_email=email),
+                              locale="nb", now=now)
+    db.session.commit()
+    run_outbox(clock.now())
+    approved, declined = db.session.scalars(sa.select(OrganisationApplication).order_by(OrganisationApplication.id))
+    for application in (approved, declined):
+        joining.confirm_application(application, now=now)
+    db.session.commit()
+    run_outbox(clock.now())  # the coordinator hears of them while they wait
+    joining.approve_application(approved, name=approved.name, slug=None, by=coordinator, now=now)
+    joining.decline_application(declined, message="Dere holder til utenfor byen.", by=coordinator, now=now)
+    partner = factory.organisation("Naboforeningen")
+    _bokmaal_user(factory, "naboleder@example.org", editor_of=[partner])
+    factory.series(title="Nabolagsfest", organisation=get_organisation_by_slug(organisation_slug),
+                   start_local=datetime(2026, 6, 20, 12, 0), coorganisers=[partner], coorganisers_accepted=False)
+    db.session.commit()
 
 
 def _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
