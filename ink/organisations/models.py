@@ -175,7 +175,7 @@ class ApplicationStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
-class OrganisationApplication(db.Model):
+class OrganisationApplication(Model):
     """An organisation's application to join (/join): what it wrote, who applied, and what became of it.
 
     Coordinators see it only once the applicant confirmed the address; ``nonce`` makes the confirmation

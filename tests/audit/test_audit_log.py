@@ -11,7 +11,8 @@ from ink.auth.models import User
 from ink.auth.service import set_password
 from ink.events.models import EventSeries, Occurrence
 from ink.extensions import db
-from ink.organisations.models import Membership, Organisation
+from ink.organisations import invitations
+from ink.organisations.models import Invitation, Membership, Organisation
 from tests.audit.conftest import entries
 from tests.events.manage_helpers import series_form
 
@@ -82,13 +83,21 @@ def test_organisation_approval_memberships_and_counts(client, auth, network, fac
     assert client.post(f"/manage/organisations/{chess.id}/approve").status_code == 302
     factory.user("player@example.org")
     assert client.post(f"/manage/organisations/{chess.id}/members", data={"email": "player@example.org"}).status_code == 302
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.organisation_id == chess.id))
+    token = invitations.invitation_token(invitation)
+    auth.logout()
+    auth.login("player@example.org")  # the invited person accepts with the account they have
+    assert client.post(f"/invitations/{token}/accept").status_code == 302
+    auth.logout()
+    auth.login("coordinator@example.org")
     membership = db.session.scalar(sa.select(Membership).where(Membership.organisation_id == chess.id))
     assert client.post(f"/manage/organisations/{chess.id}/members/{membership.id}/remove").status_code == 302
 
     logged = [(e.object_kind, e.action, e.organisation_id) for e in entries(organisation_id=chess.id)]
     assert logged == [("organisation", "create", chess.id), ("organisation", "archive", chess.id),
-                      ("organisation", "approve", chess.id),
-                      ("membership", "add-member", chess.id), ("membership", "remove-member", chess.id)]
+                      ("organisation", "approve", chess.id), ("invitation", "invite", chess.id),
+                      ("membership", "add-member", chess.id), ("invitation", "accept-invitation", chess.id),
+                      ("membership", "remove-member", chess.id)]
     approve = entries(organisation_id=chess.id)[2]
     assert approve.changes["status"] == {"before": "archived", "after": "active"}
     # The removed membership's entries stay ("kept as long as the data"), labelled with the person.
