@@ -129,14 +129,20 @@ def _on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _autocommit() -> None:
+def _autocommit() -> bool:
     """PostgreSQL: the session's connection in autocommit until the session's next commit or rollback, so
     each statement is its own transaction, without BEGIN and COMMIT round trips of its own, and the
     dispatcher keeps that one connection for the batch. (The claim is still committed before the
-    message goes: it is its own transaction.)"""
-    if db.session.connection().get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-        db.session.commit()
+    message goes: it is its own transaction.) False when the connection is inside a transaction that
+    someone else began (a test's outer transaction): then each claim is committed as on SQLite."""
+    if db.session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return True
+    db.session.commit()
+    try:
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    except sa.exc.InvalidRequestError:
+        return False
+    return True
 
 
 def release_stale_claims(now: datetime) -> int:
@@ -193,8 +199,7 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
     claim's), on SQLite the two UPDATEs and a COMMIT in the same process. The session then forgets what
     it had loaded, so that every message is checked against the database as it is now."""
     postgresql = _on_postgresql()
-    if postgresql:
-        _autocommit()
+    autocommit = postgresql and _autocommit()
     outcome = db.session.info.pop(_OUTCOME, None)
     if outcome is not None and (not postgresql or outcome[0] == row_id):  # one statement updates a row once
         _write(outcome)
@@ -204,6 +209,8 @@ def claim(row_id: int, worker: str, now: datetime) -> bool:
         # In autocommit this statement is the whole transaction.
         statement = _claim_with_outcome(_columns(outcome) if outcome is not None else ())
         claimed = db.session.execute(statement, params | _outcome_params(outcome)).first() is not None
+        if not autocommit:
+            db.session.commit()
     else:
         claimed = cast(sa.CursorResult[Any], db.session.execute(_CLAIM, params)).rowcount == 1
         db.session.commit()
