@@ -26,7 +26,9 @@ def count_queries() -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
+        # Savepoints are the test fixture's transaction bookkeeping (each test is rolled back), not queries.
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            statements.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +18,10 @@ from ink.organisations.models import Organisation
 from tests.attendance.conftest import Network, network  # noqa: F401  (fixture)
 from tests.conftest import AuthActions
 from tests.events.manage_helpers import series_form
+
+# These tests are about commits and rollbacks themselves: they run committing for real, not inside a
+# test's outer transaction (whose savepoints a request's rollback would unwind).
+pytestmark = pytest.mark.committing
 
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context
 from sqlalchemy.orm import Session
 
 from ink.attendance.models import AttendanceRecord
@@ -14,6 +14,10 @@ from ink.events.models import EventSeries
 from ink.extensions import db
 from tests.attendance.conftest import Network, network  # noqa: F401  (fixture)
 from tests.events.manage_helpers import series_form
+
+# These tests are about commits and rollbacks themselves: they run committing for real, not inside a
+# test's outer transaction (whose savepoints a request's rollback would unwind).
+pytestmark = pytest.mark.committing
 
 
 class FullDisk:
@@ -24,6 +28,8 @@ class FullDisk:
         self.is_on = False
 
     def _refuse(self, session: Session) -> None:
+        if not has_request_context():
+            return  # the test's own session (the client commits it before each request): not the app's commit
         raise sa.exc.OperationalError("COMMIT", {}, Exception("could not extend file: No space left on device"))
 
     def on(self) -> None:
