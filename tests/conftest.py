@@ -25,7 +25,7 @@ import smtplib
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from datetime import datetime, timezone
@@ -121,7 +121,7 @@ def app_config() -> dict[str, object]:
 
 
 # Fixtures that mean other connections to the database: a test using one commits for real.
-COMMITTING_FIXTURES = frozenset({"live_server", "browser", "database_url"})
+COMMITTING_FIXTURES = frozenset({"live_server", "browser", "database_url", "another_app"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -194,6 +194,22 @@ def app(request: pytest.FixtureRequest, database_url: str, clock: FrozenClock, a
         with isolation:
             yield app
         db.engine.dispose()
+
+
+@pytest.fixture
+def another_app(database_url: str, clock: FrozenClock) -> Iterator[Callable[..., Flask]]:
+    """Makes further app instances on the test database, as a second server would be; each one's engine
+    is disposed at the end (an engine left to the garbage collector leaves its connections open)."""
+    made: list[Flask] = []
+
+    def make(**config: object) -> Flask:
+        made.append(create_app(base_config(database_url, CLOCK=clock, **config)))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

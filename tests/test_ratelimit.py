@@ -9,9 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from ink import create_app
 from ink import ratelimit
-from tests.conftest import base_config
 
 RULES = {"test-rule": (3, 3600)}
 
@@ -56,10 +54,10 @@ def _redis_reachable() -> bool:
 
 
 @pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
-def test_counts_in_redis_are_shared_by_two_processes_apps(database_url, clock) -> None:  # type: ignore[no-untyped-def]
-    config = base_config(database_url, CLOCK=clock, RATELIMITS=RULES, RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/0",
-                         RATELIMIT_KEY_PREFIX=f"ink-test-{uuid.uuid4().hex}")
-    first, second = create_app(config), create_app(config)
+def test_counts_in_redis_are_shared_by_two_processes_apps(another_app, clock) -> None:  # type: ignore[no-untyped-def]
+    config = {"RATELIMITS": RULES, "RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
+              "RATELIMIT_KEY_PREFIX": f"ink-test-{uuid.uuid4().hex}"}
+    first, second = another_app(**config), another_app(**config)
     for app in (first, second, first):
         with app.app_context():
             assert ratelimit.hit("test-rule", "shared", now=clock.now())
@@ -75,12 +73,12 @@ def _address_seen(app: Flask, **environ: str) -> str:
     return seen[0]
 
 
-def test_x_forwarded_for_is_ignored_without_trusted_proxies(database_url, clock) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(base_config(database_url, CLOCK=clock))
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(another_app) -> None:  # type: ignore[no-untyped-def]
+    app = another_app()
     assert _address_seen(app, HTTP_X_FORWARDED_FOR="203.0.113.7") == "10.0.0.9"
 
 
-def test_one_trusted_proxy_gives_the_address_it_saw(database_url, clock) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(base_config(database_url, CLOCK=clock, TRUSTED_PROXIES=1))
+def test_one_trusted_proxy_gives_the_address_it_saw(another_app) -> None:  # type: ignore[no-untyped-def]
+    app = another_app(TRUSTED_PROXIES=1)
     # A client cannot choose its address by sending its own X-Forwarded-For: only the proxy's last entry counts.
     assert _address_seen(app, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7") == "203.0.113.7"

@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ink import create_app
 from ink.events.recurrence import Recurrence
-from tests.conftest import base_config
 from tests.reminders.conftest import run_outbox, subscribe_and_confirm
 
 VICTIM = "victim@example.org"
@@ -101,12 +99,11 @@ def _redis_reachable() -> bool:
 
 
 @pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379 (CI has one)")
-def test_the_per_client_limit_is_shared_by_two_app_instances_through_redis(database_url, app, targets, smtp_server, clock, app_config) -> None:  # type: ignore[no-untyped-def]
+def test_the_per_client_limit_is_shared_by_two_app_instances_through_redis(another_app, app, targets, smtp_server, clock, app_config) -> None:  # type: ignore[no-untyped-def]
     shared = {**app_config, "RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
               "RATELIMIT_KEY_PREFIX": f"ink-test-{uuid.uuid4().hex}",
               "RATELIMITS": {**app.config["RATELIMITS"], "subscribe-client": (3, 3600)}}
-    first = create_app(base_config(database_url, CLOCK=clock, **shared)).test_client()
-    second = create_app(base_config(database_url, CLOCK=clock, **shared)).test_client()
+    first, second = another_app(**shared).test_client(), another_app(**shared).test_client()
     assert [_post(c, targets[n]).status_code for n, c in enumerate((first, second, first))] == [302] * 3
     assert _post(second, targets[3]).status_code == 429
     assert _post(first, targets[4]).status_code == 429
