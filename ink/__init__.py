@@ -27,6 +27,7 @@ from ink.organisations.join_views import bp as joining_bp
 from ink.organisations import notices as organisations_notices
 from ink.organisations.invitation_views import bp as invitations_bp
 from ink.organisations.views import bp as organisations_bp
+from ink.public import places as public_places  # noqa: F401  (its routes join the public blueprint)
 from ink.public.views import bp as public_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

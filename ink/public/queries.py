@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ink.events.models import EventSeries, Occurrence, coorganiser_accepted_clause, series_coorganiser
+from ink.events.models import (
+    EventSeries,
+    Occurrence,
+    Venue,
+    coorganiser_accepted_clause,
+    series_coorganiser,
+    series_topic,
+)
 from ink.extensions import db
 from ink.organisations.models import (
     Organisation,
@@ -27,6 +35,7 @@ def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
             contains_eager(Occurrence.series).joinedload(EventSeries.organisation),
             contains_eager(Occurrence.series).joinedload(EventSeries.venue),
             contains_eager(Occurrence.series).selectinload(EventSeries.language_rows),
+            contains_eager(Occurrence.series).selectinload(EventSeries.topics),
             joinedload(Occurrence.venue_override),
         )
         .order_by(Occurrence.start_at, EventSeries.title, Occurrence.id)
@@ -46,6 +55,21 @@ def topic_occurrences(topic: Topic, *, now: datetime, limit: int = 30) -> list[O
         .where(Occurrence.end_at > now, EventSeries.topics.any(Topic.id == topic.id))
         .limit(limit)
     )
+    return list(db.session.scalars(query))
+
+
+def _at_venue(venue_id: int) -> sa.ColumnElement[bool]:
+    """The occurrence takes place at the venue: its own venue, else its series' (a moved date counts
+    where it happens). Written as OR rather than COALESCE so either column's index can serve it."""
+    return sa.or_(
+        Occurrence.venue_id == venue_id,
+        sa.and_(Occurrence.venue_id.is_(None), EventSeries.venue_id == venue_id),
+    )
+
+
+def venue_occurrences(venue: Venue, *, now: datetime, limit: int = 30) -> list[Occurrence]:
+    """The next occurrences (live and cancelled) of public series taking place at ``venue``, soonest first."""
+    query = _occurrence_query().where(Occurrence.end_at > now, _at_venue(venue.id)).limit(limit)
     return list(db.session.scalars(query))
 
 
@@ -114,6 +138,65 @@ def topic_by_slug(slug: str) -> Topic | None:
 def all_topics() -> list[Topic]:
     """Every topic of the network, by name."""
     return list(db.session.scalars(sa.select(Topic).order_by(Topic.name)))
+
+
+@dataclass(frozen=True)
+class VenueListing:
+    venue: Venue
+    upcoming: int  # public events (series) with a date still to take place there
+
+
+@dataclass(frozen=True)
+class TopicListing:
+    topic: Topic
+    upcoming: int  # public events (series) about the topic with a date still to take place
+
+
+def _count_upcoming_events(now: datetime) -> sa.Select[tuple[int]]:
+    """COUNT of distinct public series with a live date not yet over (occurrences joined to their series)."""
+    return (
+        sa.select(sa.func.count(sa.distinct(EventSeries.id)).label("upcoming"))
+        .select_from(Occurrence)
+        .join(EventSeries, EventSeries.id == Occurrence.series_id)
+        .where(Occurrence.live_clause(), Occurrence.end_at > now)
+    )
+
+
+def venues_with_upcoming_counts(*, now: datetime) -> list[VenueListing]:
+    """Every venue with its number of upcoming public events, in one query: venues with events first,
+    then by name."""
+    venue_id = sa.func.coalesce(Occurrence.venue_id, EventSeries.venue_id).label("venue_id")
+    counts = _count_upcoming_events(now).add_columns(venue_id).group_by(venue_id).subquery()
+    upcoming = sa.func.coalesce(counts.c.upcoming, 0)
+    rows = db.session.execute(
+        sa.select(Venue, upcoming)
+        .outerjoin(counts, counts.c.venue_id == Venue.id)
+        .order_by((upcoming > 0).desc(), sa.func.lower(Venue.name), Venue.id)
+    )
+    return [VenueListing(venue, int(count)) for venue, count in rows]
+
+
+def topics_with_upcoming_counts(*, now: datetime) -> list[TopicListing]:
+    """Every topic with its number of upcoming public events, in one query (in the order of ``name``;
+    the page sorts by the translated name)."""
+    counts = (
+        _count_upcoming_events(now)
+        .add_columns(series_topic.c.topic_id)
+        .join(series_topic, series_topic.c.series_id == EventSeries.id)
+        .group_by(series_topic.c.topic_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Topic, sa.func.coalesce(counts.c.upcoming, 0))
+        .outerjoin(counts, counts.c.topic_id == Topic.id)
+        .order_by(Topic.name)
+    )
+    return [TopicListing(topic, int(count)) for topic, count in rows]
+
+
+def venue_by_slug(slug: str) -> Venue | None:
+    """The venue with this slug, or None."""
+    return db.session.scalar(sa.select(Venue).where(Venue.slug == slug))
 
 
 def series_with_details(series_id: int) -> EventSeries | None:
