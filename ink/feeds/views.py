@@ -96,18 +96,24 @@ def _not_modified(rendered: Rendered) -> bool:
     return rendered.last_modified <= as_utc(since)
 
 
-def _calendar_response(rendered: Rendered, filename: str, *, disposition: str = "inline") -> Response:
-    headers = {
+def conditional_response(rendered: Rendered, content_type: str, **headers: str) -> Response:
+    """A cached feed as a response: its validators on every answer, 304 when the client's copy is
+    current (RFC 9110), else the body with ``content_type`` and any other ``headers``."""
+    validators = {
         "ETag": rendered.etag,
         "Last-Modified": format_datetime(rendered.last_modified, usegmt=True),
         "Cache-Control": CACHE_CONTROL,
     }
     if _not_modified(rendered):
-        return Response(status=304, headers=headers)
-    response = Response(rendered.body, status=200, headers=headers)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        return Response(status=304, headers=validators)
+    response = Response(rendered.body, status=200, headers={**validators, **headers})
+    response.headers["Content-Type"] = content_type
     return response
+
+
+def _calendar_response(rendered: Rendered, filename: str, *, disposition: str = "inline") -> Response:
+    return conditional_response(rendered, "text/calendar; charset=utf-8",
+                                **{"Content-Disposition": f'{disposition}; filename="{filename}"'})
 
 
 def feed_language() -> str:
@@ -127,16 +133,26 @@ def language_query() -> dict[str, str]:
     return {"lang": current} if current != default and current in current_app.config["LANGUAGES"] else {}
 
 
-def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
-               describe: Callable[..., tuple[str, str]]) -> Response:
-    """Serve a feed: the version query, then the cache or a render, then conditional handling."""
+def cached_feed(key: tuple[object, ...], render: Callable[[date], tuple[bytes, datetime]]) -> Rendered:
+    """A feed from the render cache at the data's current version, else ``render(today)`` (the bytes
+    and the time of the last change they reflect; they may depend only on the data and the day)."""
     moment = now()
     tz = current_app.config["TIMEZONE"]
     today = local_today(moment, tz)
-    language = feed_language()
     version = _cache().version(current_version)
+    rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment,
+                             render=lambda: render(today))
+    commit_writes()  # a render that found an unsignalled change bumped the feed state
+    return rendered
 
-    def render() -> tuple[bytes, datetime]:
+
+def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
+               describe: Callable[..., tuple[str, str]]) -> Response:
+    """Serve a calendar feed: the version query, then the cache or a render, then conditional handling."""
+    tz = current_app.config["TIMEZONE"]
+    language = feed_language()
+
+    def render(today: date) -> tuple[bytes, datetime]:
         with force_locale(language):
             resolved = resolve_filter(feed_filter, missing=missing)
             window = window_start_at(today, tz, past_window_days())
@@ -145,9 +161,7 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
             body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
         return body, version_details(series)
 
-    key = ("feed", missing, feed_filter.cache_key(), language)
-    rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment, render=render)
-    commit_writes()  # a render that found an unsignalled change bumped the feed state
+    rendered = cached_feed(("feed", missing, feed_filter.cache_key(), language), render)
     return _calendar_response(rendered, filename)
 
 
