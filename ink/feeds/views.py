@@ -19,13 +19,14 @@ from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
-from ink.feeds import ical
+from ink.feeds import atom, ical
 from ink.feeds.query import (
     FeedFilter,
     ResolvedFilter,
     feed_content,
     feed_occurrence,
     filter_choices,
+    occurrence_series,
     occurrences_in,
     parse_filter,
     resolve_filter,
@@ -213,6 +214,59 @@ def programme_feed() -> Response:
     return serve_feed(feed_filter, selection_filename(feed_filter), missing="400", describe=describe)
 
 
+def _canonical_query(feed_filter: FeedFilter, language: str) -> str:
+    """The filter (and a language other than the default) as a query string in a stable order."""
+    items = feed_filter.query_items()
+    if language != current_app.config["BABEL_DEFAULT_LOCALE"]:
+        items.append(("lang", language))
+    return f"?{urlencode(items)}" if items else ""
+
+
+def atom_url(feed_filter: FeedFilter) -> str:
+    """The absolute /feed.atom URL of a filter, in the language of the page that links it."""
+    query = urlencode(feed_filter.query_items() + list(language_query().items()))
+    return absolute_url("feeds.atom_feed") + (f"?{query}" if query else "")
+
+
+@bp.get("/feed.atom")
+def atom_feed() -> Response:
+    """Upcoming dates as Atom entries, with the filters of /calendar.ics (see ink.feeds.atom)."""
+    feed_filter = parse_filter(request.args)
+    language = feed_language()
+    tz = current_app.config["TIMEZONE"]
+    base_url = current_app.config["BASE_URL"]
+    query = _canonical_query(feed_filter, language)
+    default_language = current_app.config["BABEL_DEFAULT_LOCALE"]
+
+    def render(today: date) -> tuple[bytes, datetime]:
+        # Whole local days (from today's midnight): the bytes change with the data or the date,
+        # never with the hour, as cached_render requires.
+        start = local_midnight_utc(today, tz)
+        end = local_midnight_utc(today + timedelta(days=atom.UPCOMING_DAYS), tz)
+        with force_locale(language):
+            resolved = resolve_filter(feed_filter, per_occurrence=True)  # venue: where each date is
+            found = occurrences_in(resolved.condition, start, end)
+            entries = atom.occurrence_entries(found, base_url=base_url)
+            # The feed's updated is its Last-Modified: any recorded change, so a date that left
+            # the feed (unpublished, its organisation suspended) moves it too.
+            updated = max(version_details(occurrence_series(found)), start)
+            feed = atom.AtomFeed(
+                id=absolute_url("feeds.atom_feed") + query,
+                title=selection_name(feed_filter, resolved) if not feed_filter.is_empty else _("INK Events"),
+                subtitle=_("Upcoming events in the programme of the INK network."),
+                language=language, self_url=absolute_url("feeds.atom_feed") + query,
+                # The programme takes the same filters (its language is the reader's own choice).
+                alternate_url=absolute_url("public.programme") + _canonical_query(feed_filter, default_language),
+                updated=updated,
+                author=atom.AtomPerson(_("INK Events"), base_url),
+            )
+            body = atom.build_feed(feed, entries)
+        return body, updated
+
+    rendered = cached_feed(("atom", feed_filter.cache_key(), language), render)
+    return conditional_response(rendered, atom.CONTENT_TYPE)
+
+
 def _named_feed(feed_filter: FeedFilter, slug: str, name_of: Callable[[ResolvedFilter], str],
                 description_of: Callable[[str], str]) -> Response:
     """The feed of one organisation, topic or venue, named after it (404 when the slug names nothing)."""
@@ -305,7 +359,7 @@ def subscribe() -> tuple[str, int] | str:
     url = feed_url(feed_filter)
     return render_template(
         "feeds/subscribe.html", choices=filter_choices(), selected=feed_filter, feed_url=url,
-        webcal_url=webcal(url), qr=qr_svg(url), error=error,
+        webcal_url=webcal(url), qr=qr_svg(url), error=error, atom_url=atom_url(feed_filter),
     ), status
 
 
