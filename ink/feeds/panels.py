@@ -59,7 +59,7 @@ def programme_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None
 
 def programme_head(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
     """The programme's Atom feed announced in the page's head, for feed readers to find."""
-    return {"atom_url": atom_url(FeedFilter())}
+    return {"atom_path": atom_url(FeedFilter(), absolute=False)}
 
 
 def nav_item(_user: Any, _obj: Any, _now: datetime) -> dict[str, Any]:

@@ -222,10 +222,12 @@ def _canonical_query(feed_filter: FeedFilter, language: str) -> str:
     return f"?{urlencode(items)}" if items else ""
 
 
-def atom_url(feed_filter: FeedFilter) -> str:
-    """The absolute /feed.atom URL of a filter, in the language of the page that links it."""
+def atom_url(feed_filter: FeedFilter, *, absolute: bool = True) -> str:
+    """The /feed.atom URL of a filter, in the language of the page that links it: absolute for
+    people to copy, a path for a page's <link rel="alternate"> (no absolute URL in a <link>)."""
     query = urlencode(feed_filter.query_items() + list(language_query().items()))
-    return absolute_url("feeds.atom_feed") + (f"?{query}" if query else "")
+    base = absolute_url("feeds.atom_feed") if absolute else url_for("feeds.atom_feed")
+    return base + (f"?{query}" if query else "")
 
 
 @bp.get("/feed.atom")
@@ -360,6 +362,7 @@ def subscribe() -> tuple[str, int] | str:
     return render_template(
         "feeds/subscribe.html", choices=filter_choices(), selected=feed_filter, feed_url=url,
         webcal_url=webcal(url), qr=qr_svg(url), error=error, atom_url=atom_url(feed_filter),
+        atom_path=atom_url(feed_filter, absolute=False),
     ), status
 
 
