@@ -230,42 +230,41 @@ def atom_url(feed_filter: FeedFilter, *, absolute: bool = True) -> str:
     return base + (f"?{query}" if query else "")
 
 
+def _render_atom(feed_filter: FeedFilter, language: str, today: date) -> tuple[bytes, datetime]:
+    """The Atom feed of ``feed_filter`` from ``today`` on, and the time of the last change it reflects."""
+    tz = current_app.config["TIMEZONE"]
+    base_url = current_app.config["BASE_URL"]
+    # Whole local days (from today's midnight): the bytes change with the data or the date, never
+    # with the hour, as cached_render requires.
+    start = local_midnight_utc(today, tz)
+    end = local_midnight_utc(today + timedelta(days=atom.UPCOMING_DAYS), tz)
+    with force_locale(language):
+        resolved = resolve_filter(feed_filter, per_occurrence=True)  # venue: where each date takes place
+        found = occurrences_in(resolved.condition, start, end)
+        # The feed's updated is its Last-Modified: any recorded change, so a date that left the
+        # feed (unpublished, its organisation suspended) moves it too.
+        updated = max(version_details(occurrence_series(found)), start)
+        url = absolute_url("feeds.atom_feed") + _canonical_query(feed_filter, language)
+        feed = atom.AtomFeed(
+            id=url, self_url=url, language=language, updated=updated,
+            title=selection_name(feed_filter, resolved) if not feed_filter.is_empty else _("INK Events"),
+            subtitle=_("Upcoming events in the programme of the INK network."),
+            # The programme takes the same filters (its language is the reader's own choice).
+            alternate_url=absolute_url("public.programme")
+            + _canonical_query(feed_filter, current_app.config["BABEL_DEFAULT_LOCALE"]),
+            author=atom.AtomPerson(_("INK Events"), base_url),
+        )
+        body = atom.build_feed(feed, atom.occurrence_entries(found, base_url=base_url))
+    return body, updated
+
+
 @bp.get("/feed.atom")
 def atom_feed() -> Response:
     """Upcoming dates as Atom entries, with the filters of /calendar.ics (see ink.feeds.atom)."""
     feed_filter = parse_filter(request.args)
     language = feed_language()
-    tz = current_app.config["TIMEZONE"]
-    base_url = current_app.config["BASE_URL"]
-    query = _canonical_query(feed_filter, language)
-    default_language = current_app.config["BABEL_DEFAULT_LOCALE"]
-
-    def render(today: date) -> tuple[bytes, datetime]:
-        # Whole local days (from today's midnight): the bytes change with the data or the date,
-        # never with the hour, as cached_render requires.
-        start = local_midnight_utc(today, tz)
-        end = local_midnight_utc(today + timedelta(days=atom.UPCOMING_DAYS), tz)
-        with force_locale(language):
-            resolved = resolve_filter(feed_filter, per_occurrence=True)  # venue: where each date is
-            found = occurrences_in(resolved.condition, start, end)
-            entries = atom.occurrence_entries(found, base_url=base_url)
-            # The feed's updated is its Last-Modified: any recorded change, so a date that left
-            # the feed (unpublished, its organisation suspended) moves it too.
-            updated = max(version_details(occurrence_series(found)), start)
-            feed = atom.AtomFeed(
-                id=absolute_url("feeds.atom_feed") + query,
-                title=selection_name(feed_filter, resolved) if not feed_filter.is_empty else _("INK Events"),
-                subtitle=_("Upcoming events in the programme of the INK network."),
-                language=language, self_url=absolute_url("feeds.atom_feed") + query,
-                # The programme takes the same filters (its language is the reader's own choice).
-                alternate_url=absolute_url("public.programme") + _canonical_query(feed_filter, default_language),
-                updated=updated,
-                author=atom.AtomPerson(_("INK Events"), base_url),
-            )
-            body = atom.build_feed(feed, entries)
-        return body, updated
-
-    rendered = cached_feed(("atom", feed_filter.cache_key(), language), render)
+    rendered = cached_feed(("atom", feed_filter.cache_key(), language),
+                           lambda today: _render_atom(feed_filter, language, today))
     return conditional_response(rendered, atom.CONTENT_TYPE)
 
 
