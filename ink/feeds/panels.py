@@ -8,7 +8,8 @@ from flask import Flask, url_for
 
 from ink.events.models import EventSeries
 from ink.events.service import upcoming_occurrences
-from ink.feeds.views import language_query, webcal
+from ink.feeds.query import FeedFilter
+from ink.feeds.views import atom_url, language_query, webcal
 from ink.organisations.models import Organisation, Topic
 from ink.panels import register_panel
 from ink.urls import absolute_url
@@ -52,7 +53,13 @@ def topic_panel(user: Any, topic: Topic, now: datetime) -> dict[str, Any] | None
 
 
 def programme_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
-    return {"subscribe_url": url_for("feeds.subscribe"), **_links("feeds.programme_feed")}
+    return {"subscribe_url": url_for("feeds.subscribe"), "atom_url": atom_url(FeedFilter()),
+            **_links("feeds.programme_feed")}
+
+
+def programme_head(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
+    """The programme's Atom feed announced in the page's head, for feed readers to find."""
+    return {"atom_path": atom_url(FeedFilter(), absolute=False)}
 
 
 def nav_item(_user: Any, _obj: Any, _now: datetime) -> dict[str, Any]:
@@ -65,3 +72,4 @@ def register_panels(app: Flask) -> None:
     register_panel(app, "public_organisation", "feeds/_organisation_panel.html", organisation_panel)
     register_panel(app, "public_topic", "feeds/_topic_panel.html", topic_panel)
     register_panel(app, "public_programme", "feeds/_programme_panel.html", programme_panel)
+    register_panel(app, "public_programme_head", "feeds/_atom_link.html", programme_head)

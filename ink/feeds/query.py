@@ -238,6 +238,11 @@ def occurrences_in(condition: sa.ColumnElement[bool], start: datetime, end: date
     ))
 
 
+def occurrence_series(occurrences: Sequence[Occurrence]) -> list[EventSeries]:
+    """The distinct series of ``occurrences``, in the order they first appear."""
+    return list({occ.series_id: occ.series for occ in occurrences}.values())
+
+
 def feed_occurrence(occ: Occurrence) -> FeedOccurrence:
     return FeedOccurrence(
         original_start_at=occ.original_start_at, start_at=occ.start_at, end_at=occ.end_at,

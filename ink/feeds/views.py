@@ -19,13 +19,14 @@ from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
-from ink.feeds import ical
+from ink.feeds import atom, ical
 from ink.feeds.query import (
     FeedFilter,
     ResolvedFilter,
     feed_content,
     feed_occurrence,
     filter_choices,
+    occurrence_series,
     occurrences_in,
     parse_filter,
     resolve_filter,
@@ -96,18 +97,24 @@ def _not_modified(rendered: Rendered) -> bool:
     return rendered.last_modified <= as_utc(since)
 
 
-def _calendar_response(rendered: Rendered, filename: str, *, disposition: str = "inline") -> Response:
-    headers = {
+def conditional_response(rendered: Rendered, content_type: str, **headers: str) -> Response:
+    """A cached feed as a response: its validators on every answer, 304 when the client's copy is
+    current (RFC 9110), else the body with ``content_type`` and any other ``headers``."""
+    validators = {
         "ETag": rendered.etag,
         "Last-Modified": format_datetime(rendered.last_modified, usegmt=True),
         "Cache-Control": CACHE_CONTROL,
     }
     if _not_modified(rendered):
-        return Response(status=304, headers=headers)
-    response = Response(rendered.body, status=200, headers=headers)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        return Response(status=304, headers=validators)
+    response = Response(rendered.body, status=200, headers={**validators, **headers})
+    response.headers["Content-Type"] = content_type
     return response
+
+
+def _calendar_response(rendered: Rendered, filename: str, *, disposition: str = "inline") -> Response:
+    return conditional_response(rendered, "text/calendar; charset=utf-8",
+                                **{"Content-Disposition": f'{disposition}; filename="{filename}"'})
 
 
 def feed_language() -> str:
@@ -127,16 +134,26 @@ def language_query() -> dict[str, str]:
     return {"lang": current} if current != default and current in current_app.config["LANGUAGES"] else {}
 
 
-def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
-               describe: Callable[..., tuple[str, str]]) -> Response:
-    """Serve a feed: the version query, then the cache or a render, then conditional handling."""
+def cached_feed(key: tuple[object, ...], render: Callable[[date], tuple[bytes, datetime]]) -> Rendered:
+    """A feed from the render cache at the data's current version, else ``render(today)`` (the bytes
+    and the time of the last change they reflect; they may depend only on the data and the day)."""
     moment = now()
     tz = current_app.config["TIMEZONE"]
     today = local_today(moment, tz)
-    language = feed_language()
     version = _cache().version(current_version)
+    rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment,
+                             render=lambda: render(today))
+    commit_writes()  # a render that found an unsignalled change bumped the feed state
+    return rendered
 
-    def render() -> tuple[bytes, datetime]:
+
+def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
+               describe: Callable[..., tuple[str, str]]) -> Response:
+    """Serve a calendar feed: the version query, then the cache or a render, then conditional handling."""
+    tz = current_app.config["TIMEZONE"]
+    language = feed_language()
+
+    def render(today: date) -> tuple[bytes, datetime]:
         with force_locale(language):
             resolved = resolve_filter(feed_filter, missing=missing)
             window = window_start_at(today, tz, past_window_days())
@@ -145,9 +162,7 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
             body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
         return body, version_details(series)
 
-    key = ("feed", missing, feed_filter.cache_key(), language)
-    rendered = cached_render(_cache(), key, version=version, today=today, tz=tz, now=moment, render=render)
-    commit_writes()  # a render that found an unsignalled change bumped the feed state
+    rendered = cached_feed(("feed", missing, feed_filter.cache_key(), language), render)
     return _calendar_response(rendered, filename)
 
 
@@ -197,6 +212,60 @@ def programme_feed() -> Response:
         return selection_name(feed_filter, resolved), _("A selection from the programme of the INK network.")
 
     return serve_feed(feed_filter, selection_filename(feed_filter), missing="400", describe=describe)
+
+
+def _canonical_query(feed_filter: FeedFilter, language: str) -> str:
+    """The filter (and a language other than the default) as a query string in a stable order."""
+    items = feed_filter.query_items()
+    if language != current_app.config["BABEL_DEFAULT_LOCALE"]:
+        items.append(("lang", language))
+    return f"?{urlencode(items)}" if items else ""
+
+
+def atom_url(feed_filter: FeedFilter, *, absolute: bool = True) -> str:
+    """The /feed.atom URL of a filter, in the language of the page that links it: absolute for
+    people to copy, a path for a page's <link rel="alternate"> (no absolute URL in a <link>)."""
+    query = urlencode(feed_filter.query_items() + list(language_query().items()))
+    base = absolute_url("feeds.atom_feed") if absolute else url_for("feeds.atom_feed")
+    return base + (f"?{query}" if query else "")
+
+
+def _render_atom(feed_filter: FeedFilter, language: str, today: date) -> tuple[bytes, datetime]:
+    """The Atom feed of ``feed_filter`` from ``today`` on, and the time of the last change it reflects."""
+    tz = current_app.config["TIMEZONE"]
+    base_url = current_app.config["BASE_URL"]
+    # Whole local days (from today's midnight): the bytes change with the data or the date, never
+    # with the hour, as cached_render requires.
+    start = local_midnight_utc(today, tz)
+    end = local_midnight_utc(today + timedelta(days=atom.UPCOMING_DAYS), tz)
+    with force_locale(language):
+        resolved = resolve_filter(feed_filter, per_occurrence=True)  # venue: where each date takes place
+        found = occurrences_in(resolved.condition, start, end)
+        # The feed's updated is its Last-Modified: any recorded change, so a date that left the
+        # feed (unpublished, its organisation suspended) moves it too.
+        updated = max(version_details(occurrence_series(found)), start)
+        url = absolute_url("feeds.atom_feed") + _canonical_query(feed_filter, language)
+        feed = atom.AtomFeed(
+            id=url, self_url=url, language=language, updated=updated,
+            title=selection_name(feed_filter, resolved) if not feed_filter.is_empty else _("INK Events"),
+            subtitle=_("Upcoming events in the programme of the INK network."),
+            # The programme takes the same filters (its language is the reader's own choice).
+            alternate_url=absolute_url("public.programme")
+            + _canonical_query(feed_filter, current_app.config["BABEL_DEFAULT_LOCALE"]),
+            author=atom.AtomPerson(_("INK Events"), base_url),
+        )
+        body = atom.build_feed(feed, atom.occurrence_entries(found, base_url=base_url))
+    return body, updated
+
+
+@bp.get("/feed.atom")
+def atom_feed() -> Response:
+    """Upcoming dates as Atom entries, with the filters of /calendar.ics (see ink.feeds.atom)."""
+    feed_filter = parse_filter(request.args)
+    language = feed_language()
+    rendered = cached_feed(("atom", feed_filter.cache_key(), language),
+                           lambda today: _render_atom(feed_filter, language, today))
+    return conditional_response(rendered, atom.CONTENT_TYPE)
 
 
 def _named_feed(feed_filter: FeedFilter, slug: str, name_of: Callable[[ResolvedFilter], str],
@@ -291,7 +360,8 @@ def subscribe() -> tuple[str, int] | str:
     url = feed_url(feed_filter)
     return render_template(
         "feeds/subscribe.html", choices=filter_choices(), selected=feed_filter, feed_url=url,
-        webcal_url=webcal(url), qr=qr_svg(url), error=error,
+        webcal_url=webcal(url), qr=qr_svg(url), error=error, atom_url=atom_url(feed_filter),
+        atom_path=atom_url(feed_filter, absolute=False),
     ), status
 
 
