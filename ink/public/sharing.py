@@ -31,6 +31,7 @@ SCHEMA_ORG = "https://schema.org"
 STRUCTURED_DATES = 10
 # The last part of an address such as "Sølvberggata 2, 4006 Stavanger": a postcode, then the town.
 POSTCODE_AND_TOWN = re.compile(r"(?P<postcode>[0-9]{3,5}(?:[ -][0-9]{2,3})?)\s+(?P<town>\S.*)")
+CRLF, LF = "\r\n", "\n"
 # A search result shows about this much of a page's description.
 META_DESCRIPTION_LENGTH = 200
 # Inside <script>, "</script>" or "<!--" in a title would end or change the element; JSON allows these
@@ -97,10 +98,11 @@ def meta_description(series: EventSeries, preview: str) -> str:
 def share_links(url: str, title: str, text: str) -> ShareLinks:
     """Email, WhatsApp and Facebook links for ``url``; every value percent-encoded (RFC 6068 for
     mailto: spaces are %20, never +)."""
-    message = f"{title}\n{text}\n{url}" if text else f"{title}\n{url}"
+    lines = [title, text, url] if text else [title, url]
     return ShareLinks(
-        email=f"mailto:?subject={_encode(title)}&body={_encode(message)}",
-        whatsapp=f"https://wa.me/?text={_encode(message)}",
+        # RFC 6068: line breaks in a mailto body are CRLF.
+        email=f"mailto:?subject={_encode(title)}&body={_encode(CRLF.join(lines))}",
+        whatsapp=f"https://wa.me/?text={_encode(LF.join(lines))}",
         facebook=f"https://www.facebook.com/sharer/sharer.php?u={_encode(url)}",
     )
 

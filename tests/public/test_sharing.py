@@ -269,7 +269,7 @@ def test_share_links_carry_the_url_and_title_percent_encoded(client, factory):
     assert email.startswith("mailto:?")
     mail = dict(part.split("=", 1) for part in urlsplit(email).query.split("&"))
     assert set(mail) == {"subject", "body"}
-    assert (unquote(mail["subject"]), unquote(mail["body"])) == (title, message)
+    assert (unquote(mail["subject"]), unquote(mail["body"])) == (title, message.replace("\n", "\r\n"))
     assert urlsplit(whatsapp)[:3] == ("https", "wa.me", "/")
     assert parse_qs(urlsplit(whatsapp).query) == {"text": [message]}
     assert urlsplit(facebook)[:3] == ("https", "www.facebook.com", "/sharer/sharer.php")
