@@ -11,6 +11,8 @@ TIMEZONE = "Europe/Oslo"
 BASE_URL = "http://127.0.0.1:5000"
 # The network's public contact address: the feeds' ORGANIZER for an organisation without its own.
 NETWORK_EMAIL = "contact@ink-events.example"
+# The ISO 3166-1 country of the network's venues: addressCountry in the event pages' schema.org data.
+NETWORK_COUNTRY = "NO"
 
 # Interface languages, the default first. None: English plus every catalogue in ink/translations
 # (so adding a language needs only its catalogue).

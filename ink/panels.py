@@ -8,8 +8,10 @@ a function giving its context, or None to stay hidden:
 
 Slots: "nav" (main navigation items, obj None), "dashboard" (obj None), "series" (EventSeries, manage page), "occurrence" (Occurrence, manage page),
 "occurrence_cancel" (Occurrence) and "series_cancel" (EventSeries) on the confirmation pages before cancelling,
-"public_event" (EventSeries), "public_organisation" (Organisation), "public_topic" (Topic), "public_programme" (obj None),
-"public_programme_head" (obj None: elements for the programme page's <head>, such as feed links).
+"public_event" (EventSeries), "public_event_next" (Occurrence: the next date that takes place, at the top
+of the event page: items of a list of actions beside it), "public_organisation" (Organisation), "public_topic" (Topic),
+"public_programme" (obj None), "public_programme_head" (obj None: elements for the programme page's <head>, such as
+feed links).
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from flask_login import current_user
 from ink.extensions import now
 
 PanelContext = Callable[[Any, Any, datetime], "dict[str, Any] | None"]
-SLOTS = ("nav", "dashboard", "series", "occurrence", "occurrence_cancel", "series_cancel", "public_event", "public_organisation", "public_topic", "public_programme", "public_programme_head")
+SLOTS = ("nav", "dashboard", "series", "occurrence", "occurrence_cancel", "series_cancel", "public_event", "public_event_next",
+         "public_organisation", "public_topic", "public_programme", "public_programme_head")
 
 
 def register_panel(app: Flask, slot: str, template: str, context: PanelContext) -> None:

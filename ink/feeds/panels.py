@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, url_for
 
-from ink.events.models import EventSeries
+from ink.events.models import EventSeries, Occurrence
 from ink.events.service import upcoming_occurrences
 from ink.feeds.query import FeedFilter
 from ink.feeds.views import atom_url, language_query, webcal
@@ -32,6 +32,18 @@ def event_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any]
         if not occ.is_cancelled
     ]
     return {"series": series, "dates": dates, **_links("feeds.series_feed", series_id=series.id)}
+
+
+def next_date_actions(user: Any, occ: Occurrence, now: datetime) -> dict[str, Any] | None:
+    """"Add to calendar" beside the next date at the top of the event page: that date's file, and
+    the series' feed when there are more dates."""
+    if occ is None or not occ.series.is_public:
+        return None
+    return {
+        "download_url": url_for("feeds.occurrence_download", series_id=occ.series_id, occurrence_id=occ.id),
+        "is_recurring": bool(occ.series.rrule),
+        **_links("feeds.series_feed", series_id=occ.series_id),
+    }
 
 
 def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:
@@ -69,6 +81,7 @@ def nav_item(_user: Any, _obj: Any, _now: datetime) -> dict[str, Any]:
 def register_panels(app: Flask) -> None:
     register_panel(app, "nav", "feeds/_nav_item.html", nav_item)
     register_panel(app, "public_event", "feeds/_event_panel.html", event_panel)
+    register_panel(app, "public_event_next", "feeds/_next_date_actions.html", next_date_actions)
     register_panel(app, "public_organisation", "feeds/_organisation_panel.html", organisation_panel)
     register_panel(app, "public_topic", "feeds/_topic_panel.html", topic_panel)
     register_panel(app, "public_programme", "feeds/_programme_panel.html", programme_panel)

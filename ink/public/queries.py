@@ -214,3 +214,14 @@ def series_with_details(series_id: int) -> EventSeries | None:
         )
     )
 
+
+
+def last_date_that_took_place(series: EventSeries, moment: datetime) -> Occurrence | None:
+    """The series' latest date that ended before ``moment`` and was not cancelled, or None."""
+    return db.session.scalar(
+        sa.select(Occurrence)
+        .join(Occurrence.series)
+        .where(Occurrence.series_id == series.id, Occurrence.end_at <= moment, Occurrence.takes_place_clause())
+        .order_by(Occurrence.start_at.desc())
+        .limit(1)
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, timedelta
-from itertools import groupby
+from datetime import date, datetime, timedelta
+from itertools import groupby, takewhile
 from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, gettext
+from markupsafe import Markup
 from flask_login import current_user
 
 from ink.auth.redirects import safe_next
@@ -30,11 +31,11 @@ from ink.events.models import EventSeries, Occurrence, Venue
 from ink.events.service import upcoming_occurrences
 from ink.events.summary import schedule_summary
 from ink.extensions import now
-from ink.i18n import LANGUAGE_COOKIE
+from ink.i18n import LANGUAGE_COOKIE, formatting_locale
 from ink.organisations.access import can_manage_organisation
 from ink.organisations.models import Organisation
 from ink.organisations.service import get_organisation_by_slug
-from ink.public import queries
+from ink.public import queries, sharing
 from ink.saving import commit
 
 bp = Blueprint("public", __name__)
@@ -47,6 +48,30 @@ MAX_YEARS_AWAY = 50
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 DAYS = re.compile(r"[0-9]{1,3}")
+
+
+@dataclass
+class NextDate:
+    """What the top of an event page says about when: the next date that takes place, the cancelled
+    dates before it, and (when nothing is coming) the last date that took place."""
+
+    occurrence: Occurrence | None
+    cancelled_before: list[Occurrence]
+    last: Occurrence | None
+
+
+@dataclass
+class EventSharing:
+    """An event page's link-preview tags, share links and JSON-LD (public events only)."""
+
+    url: str
+    title: str
+    description: str
+    meta_description: str
+    locale: str
+    links: sharing.ShareLinks
+    image: sharing.ShareImage | None
+    structured_data: Markup | None  # None when no date is coming: nothing for event results
 
 
 @dataclass
@@ -132,6 +157,33 @@ def map_url(venue: Venue) -> str | None:
     return None
 
 
+def _next_date(series: EventSeries, occurrences: list[Occurrence], moment: datetime) -> NextDate:
+    """From the upcoming dates (soonest first, cancelled ones included): the first that takes place."""
+    upcoming = next((occ for occ in occurrences if not occ.is_cancelled), None)
+    cancelled_before = list(takewhile(lambda occ: occ.is_cancelled, occurrences))
+    if series.is_cancelled:
+        cancelled_before = []  # the whole event is cancelled: said once, not per date
+    last = queries.last_date_that_took_place(series, moment) if not occurrences else None
+    return NextDate(upcoming, cancelled_before, last)
+
+
+def _sharing(series: EventSeries, occurrences: list[Occurrence], next_date: NextDate) -> EventSharing:
+    url = sharing.event_url(series)
+    preview = sharing.preview_text(series, next_date.occurrence)
+    image = sharing.event_image(series)
+    events = sharing.event_structured_data(series, occurrences, image)
+    return EventSharing(
+        url=url,
+        title=series.title,
+        description=preview,
+        meta_description=sharing.meta_description(series, preview),
+        locale=sharing.og_locale(formatting_locale()),
+        links=sharing.share_links(url, series.title, preview),
+        image=image,
+        structured_data=sharing.script_json(events) if events else None,
+    )
+
+
 @bp.get("/events/<int:series_id>")
 def event(series_id: int):  # type: ignore[no-untyped-def]
     series = queries.series_with_details(series_id)
@@ -139,12 +191,19 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
         raise NotFound(gettext("No such event."))
     if not series.is_public and not _can_preview(series):
         raise NotFound(gettext("No such event."))
+    moment = now()
+    occurrences = upcoming_occurrences(series, now=moment, limit=10)
+    next_date = _next_date(series, occurrences, moment)
     return render_template(
         "public/event.html",
         series=series,
         is_draft=series.is_draft,
         summary=schedule_summary(series),
-        occurrences=upcoming_occurrences(series, now=now(), limit=10),
+        occurrences=occurrences,
+        next_date=next_date,
+        today=local_date(moment, _timezone()),
+        # A preview of a draft or of a hidden organisation's event is not for sharing or indexing.
+        sharing=_sharing(series, occurrences, next_date) if series.is_public else None,
         map_url=map_url(series.venue) if series.venue else None,
         map_url_for=map_url,
     )

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(views.one_click_unsubscribe)
     listeners.connect()
     register_panel(app, "public_event", "reminders/_subscribe_panel.html", panels.event_panel)
+    register_panel(app, "public_event_next", "reminders/_next_date_action.html", panels.next_date_action)
     register_panel(app, "public_organisation", "reminders/_subscribe_panel.html", panels.organisation_panel)
     register_panel(app, "public_topic", "reminders/_subscribe_panel.html", panels.topic_panel)
     register_panel(app, "dashboard", "reminders/_dashboard_panel.html", panels.dashboard_panel)

@@ -33,10 +33,22 @@ def _subscribe_panel(id_prefix: str, action: str) -> dict[str, Any]:
     return {"form": _form(id_prefix), "id_prefix": id_prefix, "action": action, "with_offset": True}
 
 
+def _series_prefix(series: EventSeries) -> str:
+    return f"reminders-series-{series.id}"
+
+
 def event_panel(user: Any, series: EventSeries, now: datetime) -> dict[str, Any] | None:
     if not series.is_published:
         return None
-    return _subscribe_panel(f"reminders-series-{series.id}", url_for("reminders.subscribe_series", series_id=series.id))
+    return _subscribe_panel(_series_prefix(series), url_for("reminders.subscribe_series", series_id=series.id))
+
+
+def next_date_action(user: Any, occ: Occurrence, now: datetime) -> dict[str, Any] | None:
+    """"Remind me" beside the next date at the top of the event page: a link down to the subscribe
+    form of the same page (event_panel, shown under the same condition)."""
+    if occ is None or not occ.series.is_published:
+        return None
+    return {"form_anchor": f"{_series_prefix(occ.series)}-heading"}
 
 
 def organisation_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:
