@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+import feedparser
 import pytest
 
 from ink.events import service
@@ -225,7 +226,6 @@ def test_bokmal_with_lang_nb(client, factory, cafe, clock) -> None:
 
 
 def test_feedparser_reads_it_as_a_valid_feed(client, cafe, clock) -> None:
-    feedparser = pytest.importorskip("feedparser")
     service.cancel_occurrence(occurrence_on(cafe, date(2026, 6, 9)), reason="", now=clock.now())
     db.session.commit()
     parsed = feedparser.parse(client.get("/feed.atom").data)
