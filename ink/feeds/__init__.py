@@ -1,4 +1,4 @@
-"""Calendar feeds (iCalendar), the occurrences API and the subscribe page."""
+"""Calendar feeds (iCalendar), the occurrences API, the subscribe page and the printable programme."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from ink.core import signals
 from ink.extensions import now as app_now
 from ink.feeds.panels import register_panels
+from ink.feeds.printing import bp as print_bp
 from ink.feeds.service import FeedCache, bump_feed_state
 from ink.feeds.views import api_bp, bp
 
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     )
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(print_bp)
     for signal in _SIGNALS:
         signal.connect(_feeds_changed)  # module-level function: a strong, idempotent connection
     register_panels(app)
