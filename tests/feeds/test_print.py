@@ -86,11 +86,22 @@ def test_a_fortnightly_series_and_one_with_a_moved_date_are_listed_day_by_day(cl
     service.move_occurrence(occ, start_at=local_to_utc(datetime(2026, 6, 12, 18), TZ),
                             end_at=local_to_utc(datetime(2026, 6, 12, 20), TZ), venue=None, note="", now=clock.now())
     db.session.commit()
-    html = _page(client)
+    html = _page(client, "?days=56")
     assert _regular(html) == ""
-    assert [day for day in _days(html) if "Chess club" in _day(html, day)] == ["2026-06-03", "2026-06-17"]
+    assert [day for day in _days(html) if "Chess club" in _day(html, day)] == [
+        "2026-06-03", "2026-06-17", "2026-07-01", "2026-07-15"]
     assert "Language café" in _day(html, "2026-06-12") and "Moved from Thursday 11 June at 18:00" in html
     assert "Language café" not in _day(html, "2026-06-11")
+
+
+def test_a_date_at_another_venue_breaks_the_summary(client, factory, clock, cafe) -> None:  # type: ignore[no-untyped-def]
+    occ = occurrence_on(cafe, datetime(2026, 6, 11).date())
+    service.move_occurrence(occ, start_at=occ.start_at, end_at=occ.end_at, venue=factory.venue("Kulturhuset"),
+                            note="", now=clock.now())
+    db.session.commit()
+    html = _page(client)
+    assert _regular(html) == ""
+    assert "Kulturhuset" in _day(html, "2026-06-11") and "Sølvberget" in _day(html, "2026-06-09")
 
 
 def test_a_series_starting_within_the_period_says_from_when(client, factory) -> None:  # type: ignore[no-untyped-def]
