@@ -151,21 +151,21 @@ def arrange(occurrences: Sequence[Occurrence], tz: str, first_day: date, last_da
 def weekday_pattern(weekdays: Sequence[int]) -> str:
     """"Every Tuesday and Thursday" / "Hver tirsdag og torsdag", in the current language."""
     if set(weekdays) == EVERY_DAY:
-        return _("Every day")
+        return str(_("Every day"))
     locale = formatting_locale()
     names = get_day_names("wide", context="format", locale=locale)
-    return _("Every %(weekdays)s", weekdays=format_list([names[day] for day in weekdays], locale=locale))
+    return str(_("Every %(weekdays)s", weekdays=format_list([names[day] for day in weekdays], locale=locale)))
 
 
 def regular_period(item: RegularSeries) -> str:
     """"from 9 June", "until 23 June", "9 June to 23 June", or "" when the pattern fills the period."""
     first, last = fmt_date(item.first, "day"), fmt_date(item.last, "day")
     if item.starts_later and item.ends_earlier:
-        return _("%(first)s to %(last)s", first=first, last=last)
+        return str(_("%(first)s to %(last)s", first=first, last=last))
     if item.starts_later:
-        return _("from %(date)s", date=first)
+        return str(_("from %(date)s", date=first))
     if item.ends_earlier:
-        return _("until %(date)s", date=last)
+        return str(_("until %(date)s", date=last))
     return ""
 
 
@@ -182,7 +182,7 @@ def programme_url(feed_filter: FeedFilter) -> str:
 
 
 def print_title(feed_filter: FeedFilter, name: str) -> str:
-    return name if not feed_filter.is_empty else _("INK Events")
+    return name if not feed_filter.is_empty else str(_("INK Events"))
 
 
 @bp.get("/print")
