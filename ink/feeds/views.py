@@ -19,7 +19,7 @@ from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
-from ink.feeds import atom, ical
+from ink.feeds import atom, ical, openapi
 from ink.feeds.query import (
     FeedFilter,
     ResolvedFilter,
@@ -76,15 +76,20 @@ def _cache() -> FeedCache:
     return current_app.extensions["ink.feeds.cache"]
 
 
+def _etag_matches(etag: str) -> bool:
+    """Whether the request's If-None-Match names ``etag`` (or is ``*``); a malformed one never does."""
+    if_none_match = request.headers.get("If-None-Match", "")
+    if not _ETAG_LIST.match(if_none_match):
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return etag in _ETAG.findall(if_none_match)  # weak comparison, as for GET
+
+
 def _not_modified(rendered: Rendered) -> bool:
     """RFC 9110: If-None-Match wins over If-Modified-Since; a malformed header is ignored (200)."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        if not _ETAG_LIST.match(if_none_match):
-            return False
-        if if_none_match.strip() == "*":
-            return True
-        return rendered.etag in _ETAG.findall(if_none_match)  # weak comparison, as for GET
+    if request.headers.get("If-None-Match") is not None:
+        return _etag_matches(rendered.etag)
     if_modified_since = request.headers.get("If-Modified-Since")
     if if_modified_since is None:
         return False
@@ -433,3 +438,17 @@ def occurrences_api() -> Response:
     found = occurrences_in(resolved.condition, local_midnight_utc(start, tz),
                            local_midnight_utc(end + timedelta(days=1), tz))
     return jsonify([_occurrence_json(occ) for occ in found])
+
+
+@api_bp.get("/openapi.json")
+def openapi_description() -> Response:
+    """The OpenAPI 3.1 description of this API (ink.feeds.openapi), cached like a static file."""
+    body = current_app.extensions.get("ink.feeds.openapi")
+    if body is None:  # the same bytes for the life of the process
+        body = current_app.extensions["ink.feeds.openapi"] = openapi.document_bytes(
+            max_window_days=MAX_API_WINDOW_DAYS)
+    etag = make_etag(body)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={current_app.config['STATIC_UNVERSIONED_MAX_AGE']}"}
+    if _etag_matches(etag):
+        return Response(status=304, headers=headers)
+    return Response(body, status=200, headers=headers, content_type="application/json")
