@@ -82,7 +82,8 @@ def embed_options() -> EmbedOptions:
 
 def site_name() -> str:
     """Our site as a member's visitors know it: the host of BASE_URL ("ink.example.org")."""
-    return urlsplit(current_app.config["BASE_URL"]).netloc or current_app.config["BASE_URL"]
+    base_url = str(current_app.config["BASE_URL"])
+    return urlsplit(base_url).netloc or base_url
 
 
 def programme_url(feed_filter: FeedFilter) -> str:
