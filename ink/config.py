@@ -124,6 +124,9 @@ FEED_PAST_WINDOW = 183
 FEED_CACHE_SIZE = 256
 FEED_CACHE_SECONDS = 300
 FEED_VERSION_CHECK_SECONDS = 1.0
+# The widget (/embed): the sites whose pages may show it in an <iframe>, as a CSP frame-ancestors
+# source list ("*": any site; e.g. "https://polish-association.example https://*.kommune.no").
+EMBED_FRAME_ANCESTORS = "*"
 
 # Tests only: a clock object (ink.core.clock) the app uses instead of the system clock.
 CLOCK = None

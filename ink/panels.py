@@ -11,7 +11,7 @@ Slots: "nav" (main navigation items, obj None), "dashboard" (obj None), "series"
 "public_event" (EventSeries), "public_event_next" (Occurrence: the next date that takes place, at the top
 of the event page: items of a list of actions beside it), "public_organisation" (Organisation), "public_topic" (Topic),
 "public_programme" (obj None), "public_programme_head" (obj None: elements for the programme page's <head>, such as
-feed links).
+feed links), "organisation_manage" (Organisation, below its profile form in /manage).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ink.extensions import now
 
 PanelContext = Callable[[Any, Any, datetime], "dict[str, Any] | None"]
 SLOTS = ("nav", "dashboard", "series", "occurrence", "occurrence_cancel", "series_cancel", "public_event", "public_event_next",
-         "public_organisation", "public_topic", "public_programme", "public_programme_head")
+         "public_organisation", "public_topic", "public_programme", "public_programme_head", "organisation_manage")
 
 
 def register_panel(app: Flask, slot: str, template: str, context: PanelContext) -> None:

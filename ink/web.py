@@ -1,7 +1,11 @@
 """Request-wide behaviour: one transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, Response, abort, current_app, has_request_context, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -16,10 +20,18 @@ from ink.failures import log_failure
 from ink.i18n import error_text
 from ink.saving import uncommitted_changes
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+
+
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    """Every page's policy; only a page meant for other sites' iframes (ink.feeds.embed) names other ancestors."""
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+REFUSES_FRAMING = "frame-ancestors 'none'"
 # Browser features no page uses are switched off (the subscribe page's clipboard copy stays allowed).
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
@@ -33,6 +45,34 @@ def configure_cookies(app: Flask) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
             app.config[key] = is_https
+
+
+_View = TypeVar("_View", bound=Callable[..., object])
+_COOKIELESS = "ink_cookieless"
+
+
+def cookieless(view: _View) -> _View:
+    """Mark a view whose responses set no cookie at all, whatever the visitor's cookies (a page other
+    sites embed, a script they load): neither the session, the remember-me nor the language cookie."""
+    setattr(view, _COOKIELESS, True)
+    return view
+
+
+def is_cookieless_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, _COOKIELESS, False))
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, saved on no response of a ``cookieless`` view. This is the
+    last step of a response (after every after_request function), so a Set-Cookie any of them
+    added (Flask-Login renewing or clearing its remember-me cookie) is taken off here too."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if has_request_context() and is_cookieless_request():
+            response.headers.remove("Set-Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def strict_transport_security() -> str | None:
@@ -85,6 +125,7 @@ class IdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = SessionInterface()
     configure_cookies(app)
     assets.init_app(app)
     readiness.init_app(app)
@@ -115,7 +156,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if REFUSES_FRAMING in response.headers["Content-Security-Policy"]:
+            # The old header for old browsers, wherever the policy refuses every frame.
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         hsts = strict_transport_security()
         if hsts:

@@ -1,4 +1,4 @@
-"""Calendar feeds (iCalendar), the occurrences API, the subscribe page and the printable programme."""
+"""Calendar feeds (iCalendar), the occurrences API, the subscribe page, the printable programme and the widget (/embed)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,12 +6,12 @@ from typing import Any
 from flask import Flask, current_app
 
 from ink.core import signals
+from ink.feeds import embed  # noqa: F401  (its routes join the feeds blueprint)
 from ink.extensions import now as app_now
 from ink.feeds.panels import register_panels
 from ink.feeds.printing import bp as print_bp
 from ink.feeds.service import FeedCache, bump_feed_state
 from ink.feeds.views import api_bp, bp
-
 
 
 def _feeds_changed(sender: Any, **kwargs: Any) -> None:

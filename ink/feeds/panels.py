@@ -1,13 +1,17 @@
-"""Subscribe / add-to-calendar panels on the public event, organisation and programme pages."""
+"""Subscribe / add-to-calendar panels on the public event, organisation and programme pages, and the
+widget's snippet on an organisation's profile in /manage."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from ink.events.models import EventSeries, Occurrence
 from ink.events.service import upcoming_occurrences
+from ink.feeds.embed import iframe_snippet, script_snippet
 from ink.feeds.query import FeedFilter
 from ink.feeds.views import atom_url, language_query, webcal
 from ink.organisations.models import Organisation, Topic
@@ -74,6 +78,19 @@ def programme_head(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
     return {"atom_path": atom_url(FeedFilter(), absolute=False)}
 
 
+def organisation_embed_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:
+    """The widget's snippets for the organisation's website, and a preview (the iframe itself), on its
+    profile in /manage (whoever may edit the profile sees them)."""
+    if organisation is None:
+        return None
+    return {
+        "organisation": organisation,
+        "script_snippet": script_snippet(organisation.slug),
+        "iframe_snippet": iframe_snippet(organisation.slug, _("Events of %(name)s", name=organisation.name)),
+        "preview_url": url_for("feeds.embed", organisation=organisation.slug, lang=str(get_locale())),
+    }
+
+
 def nav_item(_user: Any, _obj: Any, _now: datetime) -> dict[str, Any]:
     return {}
 
@@ -86,3 +103,4 @@ def register_panels(app: Flask) -> None:
     register_panel(app, "public_topic", "feeds/_topic_panel.html", topic_panel)
     register_panel(app, "public_programme", "feeds/_programme_panel.html", programme_panel)
     register_panel(app, "public_programme_head", "feeds/_atom_link.html", programme_head)
+    register_panel(app, "organisation_manage", "feeds/_embed_panel.html", organisation_embed_panel)

@@ -221,9 +221,11 @@ def feed_content(condition: sa.ColumnElement[bool], *, window_start: datetime
     return _load_series(set(by_series)), dict(by_series)
 
 
-def occurrences_in(condition: sa.ColumnElement[bool], start: datetime, end: datetime) -> list[Occurrence]:
-    """Occurrences (live and cancelled) of matching series overlapping [start, end), soonest first."""
-    return list(db.session.scalars(
+def occurrences_in(condition: sa.ColumnElement[bool], start: datetime, end: datetime, *,
+                   limit: int | None = None) -> list[Occurrence]:
+    """Occurrences (live and cancelled) of matching series overlapping [start, end), soonest first
+    (the first ``limit`` of them when given)."""
+    query = (
         sa.select(Occurrence)
         .join(Occurrence.series)
         .where(condition, Occurrence.start_at < end, Occurrence.end_at > start,
@@ -235,7 +237,8 @@ def occurrences_in(condition: sa.ColumnElement[bool], start: datetime, end: date
             selectinload(Occurrence.venue_override),
         )
         .order_by(Occurrence.start_at, EventSeries.title, Occurrence.id)
-    ))
+    )
+    return list(db.session.scalars(query if limit is None else query.limit(limit)))
 
 
 def occurrence_series(occurrences: Sequence[Occurrence]) -> list[EventSeries]:
