@@ -189,7 +189,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
-        return error_response(status, _default_message(status))
+        body, status = error_response(status, _default_message(status))
+        # The exception's own headers carry what the status requires: Allow on a 405 (RFC 9110 §15.5.6).
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> ResponseReturnValue:

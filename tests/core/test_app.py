@@ -60,3 +60,12 @@ def test_api_errors_are_json(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json["status"] == 404
+
+
+def test_a_405_says_which_methods_are_allowed(client) -> None:  # type: ignore[no-untyped-def]
+    # RFC 9110 §15.5.6: the site's error page keeps the exception's Allow header, as HTML and as JSON.
+    for headers in ({}, {"Accept": "application/json"}):
+        response = client.post("/healthz", headers=headers)
+        assert response.status_code == 405
+        assert {method.strip() for method in response.headers["Allow"].split(",")} >= {"GET", "HEAD"}
+    assert response.get_json()["status"] == 405
