@@ -10,8 +10,9 @@ Slots: "nav" (main navigation items, obj None), "dashboard" (obj None), "series"
 "occurrence_cancel" (Occurrence) and "series_cancel" (EventSeries) on the confirmation pages before cancelling,
 "public_event" (EventSeries), "public_event_next" (Occurrence: the next date that takes place, at the top
 of the event page: items of a list of actions beside it), "public_organisation" (Organisation), "public_topic" (Topic),
-"public_programme" (obj None), "public_programme_head" (obj None: elements for the programme page's <head>, such as
-feed links), "organisation_manage" (Organisation, below its profile form in /manage).
+"public_programme" (obj: the programme's active filter, an ink.events.filters.FeedFilter), "public_programme_head"
+(the same filter: elements for the programme page's <head>, such as feed links), "organisation_manage" (Organisation,
+below its profile form in /manage).
 """
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, url_for
 from flask_babel import get_locale
@@ -13,7 +14,7 @@ from ink.events.models import EventSeries, Occurrence
 from ink.events.service import upcoming_occurrences
 from ink.feeds.embed import iframe_snippet, script_snippet
 from ink.feeds.query import FeedFilter
-from ink.feeds.views import atom_url, language_query, webcal
+from ink.feeds.views import atom_url, feed_url, language_query, webcal
 from ink.organisations.models import Organisation, Topic
 from ink.panels import register_panel
 from ink.urls import absolute_url
@@ -68,14 +69,26 @@ def topic_panel(user: Any, topic: Topic, now: datetime) -> dict[str, Any] | None
     }
 
 
+def _programme_filter(obj: Any) -> FeedFilter:
+    """The programme page passes its active filter (None: the whole programme)."""
+    return obj if isinstance(obj, FeedFilter) else FeedFilter()
+
+
 def programme_panel(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
-    return {"subscribe_url": url_for("feeds.subscribe"), "atom_url": atom_url(FeedFilter()),
-            **_links("feeds.programme_feed")}
+    """Subscribe to the programme as it is filtered: the same parameters on the subscribe page, the
+    calendar feed and the Atom feed, so each gives the events the page lists."""
+    feed_filter = _programme_filter(obj)
+    url = feed_url(feed_filter)
+    query = urlencode(feed_filter.query_items())
+    return {"subscribe_url": url_for("feeds.subscribe") + (f"?{query}" if query else ""),
+            "atom_url": atom_url(feed_filter), "feed_url": url, "webcal_url": webcal(url),
+            "is_filtered": not feed_filter.is_empty}
 
 
 def programme_head(user: Any, obj: Any, now: datetime) -> dict[str, Any] | None:
-    """The programme's Atom feed announced in the page's head, for feed readers to find."""
-    return {"atom_path": atom_url(FeedFilter(), absolute=False)}
+    """The programme's Atom feed announced in the page's head, for feed readers to find: the feed of
+    the filter the page shows."""
+    return {"atom_path": atom_url(_programme_filter(obj), absolute=False)}
 
 
 def organisation_embed_panel(user: Any, organisation: Organisation, now: datetime) -> dict[str, Any] | None:

@@ -192,6 +192,7 @@ def selection_name(feed_filter: FeedFilter, resolved: ResolvedFilter) -> str:
     parts += [venue.name for venue in resolved.venues]
     parts += [_(audience.label) for audience in Audience if audience.value in feed_filter.audiences]
     parts += [_language_name(code) for code in sorted(feed_filter.languages)]
+    parts += [_("age %(age)s", age=age) for age in sorted(feed_filter.ages)]
     if feed_filter.is_drop_in:
         parts.append(_("drop-in"))
     return _("INK Events: %(selection)s", selection=", ".join(parts))
@@ -203,7 +204,8 @@ def selection_filename(feed_filter: FeedFilter) -> str:
         return "ink-events.ics"
     values = [*feed_filter.organisations, *feed_filter.topics, *feed_filter.venues,
               *(audience.value for audience in Audience if audience.value in feed_filter.audiences),
-              *sorted(feed_filter.languages), *(["drop-in"] if feed_filter.is_drop_in else [])]  # as in the name
+              *sorted(feed_filter.languages), *(f"age-{age}" for age in sorted(feed_filter.ages)),
+              *(["drop-in"] if feed_filter.is_drop_in else [])]  # as in the name
     return f"ink-events-{_short('-'.join(values))}.ics"
 
 

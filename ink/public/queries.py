@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from ink.events.filters import overlapping
 from ink.events.models import (
     EventSeries,
     Occurrence,
@@ -42,9 +43,10 @@ def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
     )
 
 
-def programme_occurrences(start: datetime, end: datetime) -> list[Occurrence]:
-    """Public occurrences overlapping [start, end) (live and cancelled), soonest first."""
-    query = _occurrence_query().where(Occurrence.start_at < end, Occurrence.end_at > start)
+def programme_occurrences(condition: sa.ColumnElement[bool], start: datetime, end: datetime) -> list[Occurrence]:
+    """Public occurrences overlapping [start, end) (live and cancelled) of series matching ``condition``
+    (a resolved ink.events.filters filter, as the feeds and the API apply it), soonest first."""
+    query = _occurrence_query().where(condition, overlapping(start, end))
     return list(db.session.scalars(query))
 
 

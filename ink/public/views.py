@@ -27,6 +27,7 @@ from flask_login import current_user
 from ink.auth.redirects import safe_next
 from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import local_date, local_day_bounds
+from ink.events.filters import FeedFilter, filter_choices, parse_filter, resolve_filter
 from ink.events.models import EventSeries, Occurrence, Venue
 from ink.events.service import upcoming_occurrences
 from ink.events.summary import schedule_summary
@@ -35,7 +36,7 @@ from ink.i18n import LANGUAGE_COOKIE, formatting_locale
 from ink.organisations.access import can_manage_organisation
 from ink.organisations.models import Organisation
 from ink.organisations.service import get_organisation_by_slug
-from ink.public import queries, sharing
+from ink.public import filtering, queries, sharing
 from ink.saving import commit
 
 bp = Blueprint("public", __name__)
@@ -117,15 +118,22 @@ def group_by_local_day(occurrences: list[Occurrence], tz: str, first_day: date) 
 
 @bp.get("/")
 def programme():  # type: ignore[no-untyped-def]
+    """The programme, filtered with the parameters of /calendar.ics, /feed.atom and /api/v1/occurrences."""
     tz = _timezone()
     moment = now()
     today = local_date(moment, tz)
     start, days = _parse_window(today)
+    feed_filter = parse_filter(request.args)
+    # Dates count where they take place, as in the API and the Atom feed (a moved date follows its venue).
+    resolved = resolve_filter(feed_filter, per_occurrence=True)
     window_start = local_day_bounds(start, tz)[0]
     window_end = local_day_bounds(start + timedelta(days=days - 1), tz)[1]
     # From today on, what has already ended is no longer "on".
     query_start = max(window_start, moment) if start <= today < start + timedelta(days=days) else window_start
-    occurrences = queries.programme_occurrences(query_start, window_end)
+    occurrences = queries.programme_occurrences(resolved.condition, query_start, window_end)
+    # The window as asked (None: the default), so links that drop a filter keep the period.
+    kept_start = start if "start" in request.args else None
+    kept_days = days if "days" in request.args else None
     return render_template(
         "public/programme.html",
         days=group_by_local_day(occurrences, tz, start),
@@ -133,9 +141,17 @@ def programme():  # type: ignore[no-untyped-def]
         last=start + timedelta(days=days - 1),
         length=days,
         is_default_window=(start == today and days == DEFAULT_DAYS),
-        previous_start=start - timedelta(days=days),
-        next_start=start + timedelta(days=days),
+        previous_url=filtering.programme_url(feed_filter, start=start - timedelta(days=days), days=days),
+        next_url=filtering.programme_url(feed_filter, start=start + timedelta(days=days), days=days),
+        from_today_url=filtering.programme_url(feed_filter),
         today=today,
+        selected=feed_filter,
+        choices=filter_choices(),
+        chips=filtering.chips(feed_filter, resolved, language_name=_language_display_name,
+                              start=kept_start, days=kept_days),
+        clear_url=filtering.programme_url(FeedFilter(), start=kept_start, days=kept_days),
+        window_start=kept_start,
+        window_days=kept_days,
     )
 
 
