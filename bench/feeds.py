@@ -129,7 +129,8 @@ def print_breakdown(app, runs: int = 5) -> None:  # type: ignore[no-untyped-def]
     """Where a cold render's time goes: the queries, then icalendar building and serialising."""
     from ink.extensions import db
     from ink.feeds import ical
-    from ink.feeds.query import FeedFilter, feed_content, resolve_filter
+    from ink.events.filters import FeedFilter, resolve_filter
+    from ink.feeds.query import feed_content
     from ink.feeds.service import local_today, window_start_at
 
     with app.test_request_context("/calendar.ics"):

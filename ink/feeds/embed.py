@@ -22,15 +22,8 @@ from markupsafe import escape
 from ink.core.errors import ValidationFailed
 from ink.core.time import local_midnight_utc
 from ink.events.models import Occurrence
-from ink.feeds.query import (
-    DROP_IN_PARAMETER,
-    FILTER_PARAMETERS,
-    FeedFilter,
-    occurrence_series,
-    occurrences_in,
-    parse_filter,
-    resolve_filter,
-)
+from ink.events.filters import DROP_IN_PARAMETER, FILTER_PARAMETERS, FeedFilter, parse_filter, resolve_filter
+from ink.feeds.query import occurrence_series, occurrences_in
 from ink.feeds.service import version_details
 from ink.feeds.views import bp, cached_feed, conditional_response, feed_language, selection_name
 from ink.i18n import fmt_time_range, relative_day

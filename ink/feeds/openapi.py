@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ink.events.filters import MAX_AGE, MAX_FILTER_VALUES
 from ink.events.models import Audience
-from ink.feeds.query import MAX_FILTER_VALUES
 
 JSON = "application/json"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -19,6 +19,8 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # An empty value is ignored (as an HTML form's empty field), so the patterns allow it.
 SLUG_PATTERN = "^[A-Za-z0-9-]{0,80}$"
 LANGUAGE_PATTERN = "^([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$"
+# An age: up to three digits (more than MAX_AGE is a 400), spaces around it ignored.
+AGE_PATTERN = "^\\s*[0-9]{0,3}\\s*$"
 MAX_VALUE_LENGTH = 200  # ink.feeds.query.parse_filter refuses longer values
 
 
@@ -53,6 +55,9 @@ def _filter_parameters() -> list[dict[str, Any]]:
                             {"type": "string", "pattern": LANGUAGE_PATTERN, "maxLength": MAX_VALUE_LENGTH}),
         _repeated_parameter("audience", "Audiences, from the controlled set.",
                             {"type": "string", "enum": [audience.value for audience in Audience] + [""]}),
+        _repeated_parameter("age", f"Ages (whole numbers from 0 to {MAX_AGE}): events whose age range includes the "
+                            "age, and events for all ages.",
+                            {"type": "string", "pattern": AGE_PATTERN}),
         {
             "name": "dropin", "in": "query", "required": False,
             "description": "`1`: only drop-in events (no registration needed); empty: all events.",

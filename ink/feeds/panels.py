@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ink.events.models import EventSeries, Occurrence
 from ink.events.service import upcoming_occurrences
 from ink.feeds.embed import iframe_snippet, script_snippet
-from ink.feeds.query import FeedFilter
+from ink.events.filters import FeedFilter
 from ink.feeds.views import atom_url, feed_url, language_query, webcal
 from ink.organisations.models import Organisation, Topic
 from ink.panels import register_panel

@@ -23,7 +23,8 @@ from ink.core.errors import ValidationFailed
 from ink.core.time import local_date, local_midnight_utc, utc_to_local
 from ink.events.models import EventSeries, Occurrence
 from ink.extensions import now
-from ink.feeds.query import FeedFilter, occurrences_in, parse_filter, resolve_filter
+from ink.events.filters import FeedFilter, parse_filter, resolve_filter
+from ink.feeds.query import occurrences_in
 from ink.feeds.views import feed_url, qr_svg, selection_name
 from ink.i18n import fmt_date, formatting_locale
 from ink.urls import absolute_url

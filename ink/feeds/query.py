@@ -11,13 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ink.events.filters import MAX_OCCURRENCE_SPAN, overlapping
-# The filter itself lives below the feeds and the public site (ink.events.filters); these names are
-# re-exported for the feeds' modules and anyone who imported them from here.
-from ink.events.filters import FeedFilter as FeedFilter
-from ink.events.filters import ResolvedFilter as ResolvedFilter
-from ink.events.filters import filter_choices as filter_choices
-from ink.events.filters import parse_filter as parse_filter
-from ink.events.filters import resolve_filter as resolve_filter
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, Venue
 from ink.extensions import db
 from ink.feeds.ical import FeedOccurrence

@@ -20,17 +20,8 @@ from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
 from ink.feeds import atom, ical, openapi
-from ink.feeds.query import (
-    FeedFilter,
-    ResolvedFilter,
-    feed_content,
-    feed_occurrence,
-    filter_choices,
-    occurrence_series,
-    occurrences_in,
-    parse_filter,
-    resolve_filter,
-)
+from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse_filter, resolve_filter
+from ink.feeds.query import feed_content, feed_occurrence, occurrence_series, occurrences_in
 from ink.feeds.service import (
     FeedCache,
     Rendered,
