@@ -217,11 +217,16 @@ def overlapping(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
                    Occurrence.start_at > start - MAX_OCCURRENCE_SPAN)
 
 
-def filter_choices() -> dict[str, list[tuple[str, str]]]:
+def filter_choices(now: datetime) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for filter forms (the programme, the subscribe page), in one query: the
-    organisations, topics, venues, languages and audiences of public series. Languages are labelled
-    with their code (pages show the name in the reader's language)."""
-    visible = sa.select(EventSeries.id).where(EventSeries.public_clause())
+    organisations, topics, venues, languages and audiences of public series with a date that has not
+    ended by ``now`` (a choice that can only find the past is no choice; it also keeps the query to the
+    horizon's rows instead of ten years of history). Languages are labelled with their code (pages show
+    the name in the reader's language)."""
+    current = (sa.select(Occurrence.series_id).join(EventSeries, EventSeries.id == Occurrence.series_id)
+               .where(Occurrence.end_at >= now, Occurrence.start_at > now - MAX_OCCURRENCE_SPAN,  # the index's bound
+                      EventSeries.public_clause()).distinct().cte("current_series"))
+    visible = sa.select(current.c.series_id)
     parts = [
         sa.select(sa.literal("organisation").label("kind"), Organisation.slug.label("value"),
                   Organisation.name.label("label"))

@@ -357,7 +357,7 @@ def subscribe() -> tuple[str, int] | str:
         error, status, feed_filter = failure.message, 422, FeedFilter()
     url = feed_url(feed_filter)
     return render_template(
-        "feeds/subscribe.html", choices=filter_choices(), selected=feed_filter, feed_url=url,
+        "feeds/subscribe.html", choices=filter_choices(now()), selected=feed_filter, feed_url=url,
         webcal_url=webcal(url), qr=qr_svg(url), error=error, atom_url=atom_url(feed_filter),
         atom_path=atom_url(feed_filter, absolute=False),
     ), status

@@ -146,7 +146,7 @@ def programme():  # type: ignore[no-untyped-def]
         from_today_url=filtering.programme_url(feed_filter),
         today=today,
         selected=feed_filter,
-        choices=filter_choices(),
+        choices=filter_choices(moment),
         chips=filtering.chips(feed_filter, resolved, language_name=_language_display_name,
                               start=kept_start, days=kept_days),
         clear_url=filtering.programme_url(FeedFilter(), start=kept_start, days=kept_days),
