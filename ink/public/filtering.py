@@ -30,9 +30,13 @@ class Chip:
     remove_url: str
 
 
-def programme_url(feed_filter: FeedFilter, *, start: date | None = None, days: int | None = None) -> str:
-    """The programme with ``feed_filter`` (its parameters in the feeds' order) and the window, if given."""
+def programme_url(feed_filter: FeedFilter, *, start: date | None = None, days: int | None = None,
+                  view: str | None = None) -> str:
+    """The programme with ``feed_filter`` (its parameters in the feeds' order), the window and the view
+    (``week``/``month``; the list, the default, is left out), if given. Feed links never carry ``view``."""
     query: Query = feed_filter.query_items()
+    if view and view != "list":
+        query.append(("view", view))
     if start is not None:
         query.append(("start", start.isoformat()))
     if days is not None:
@@ -49,10 +53,11 @@ def _without(feed_filter: FeedFilter, name: str, value: object) -> FeedFilter:
 
 
 def chips(feed_filter: FeedFilter, resolved: ResolvedFilter, *, language_name: Callable[[str], str],
-          start: date | None, days: int | None) -> list[Chip]:
-    """The active values, each with the link that removes it (the window stays as it is)."""
+          start: date | None, days: int | None, view: str | None = None) -> list[Chip]:
+    """The active values, each with the link that removes it (the window and the view stay as they are)."""
     def chip(kind: str, label: str, name: str, value: object) -> Chip:
-        return Chip(kind, label, programme_url(_without(feed_filter, name, value), start=start, days=days))
+        return Chip(kind, label, programme_url(_without(feed_filter, name, value), start=start, days=days,
+                                               view=view))
 
     found = [chip(gettext("Organisation"), organisation.name, "organisations", organisation.slug)
              for organisation in resolved.organisations]

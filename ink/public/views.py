@@ -36,7 +36,7 @@ from ink.i18n import LANGUAGE_COOKIE, formatting_locale
 from ink.organisations.access import can_manage_organisation
 from ink.organisations.models import Organisation
 from ink.organisations.service import get_organisation_by_slug
-from ink.public import filtering, queries, sharing
+from ink.public import filtering, periods, queries, sharing
 from ink.saving import commit
 
 bp = Blueprint("public", __name__)
@@ -118,40 +118,46 @@ def group_by_local_day(occurrences: list[Occurrence], tz: str, first_day: date) 
 
 @bp.get("/")
 def programme():  # type: ignore[no-untyped-def]
-    """The programme, filtered with the parameters of /calendar.ics, /feed.atom and /api/v1/occurrences."""
+    """The programme, filtered with the parameters of /calendar.ics, /feed.atom and /api/v1/occurrences,
+    as a list of days or a week or month grid (``view``; ink.public.periods, ink.public.calendar)."""
     tz = _timezone()
     moment = now()
     today = local_date(moment, tz)
+    view = periods.parse_view(request.args)
     start, days = _parse_window(today)
     feed_filter = parse_filter(request.args)
+    locale = formatting_locale()
+    period = periods.shown_period(view, start, days, locale)
+    first_day, last_day = periods.grid_days(period, locale)
     # Dates count where they take place, as in the API and the Atom feed (a moved date follows its venue).
     resolved = resolve_filter(feed_filter, per_occurrence=True)
-    window_start = local_day_bounds(start, tz)[0]
-    window_end = local_day_bounds(start + timedelta(days=days - 1), tz)[1]
-    # From today on, what has already ended is no longer "on".
-    query_start = max(window_start, moment) if start <= today < start + timedelta(days=days) else window_start
+    window_start = local_day_bounds(first_day, tz)[0]
+    window_end = local_day_bounds(last_day, tz)[1]
+    # From today on, what has already ended is no longer "on" (a calendar grid shows its whole period).
+    is_from_now = view == "list" and first_day <= today <= last_day
+    query_start = max(window_start, moment) if is_from_now else window_start
     occurrences = queries.programme_occurrences(resolved.condition, query_start, window_end)
     # The window as asked (None: the default), so links that drop a filter keep the period.
     kept_start = start if "start" in request.args else None
     kept_days = days if "days" in request.args else None
     return render_template(
         "public/programme.html",
-        days=group_by_local_day(occurrences, tz, start),
-        start=start,
-        last=start + timedelta(days=days - 1),
+        days=group_by_local_day(occurrences, tz, start) if view == "list" else [],
+        start=period.first,
+        last=period.last,
         length=days,
-        is_default_window=(start == today and days == DEFAULT_DAYS),
-        previous_url=filtering.programme_url(feed_filter, start=start - timedelta(days=days), days=days),
-        next_url=filtering.programme_url(feed_filter, start=start + timedelta(days=days), days=days),
-        from_today_url=filtering.programme_url(feed_filter),
+        is_default_window=(view == "list" and start == today and days == DEFAULT_DAYS),
+        from_today_url=filtering.programme_url(feed_filter, view=view),
         today=today,
         selected=feed_filter,
         choices=filter_choices(moment),
         chips=filtering.chips(feed_filter, resolved, language_name=_language_display_name,
-                              start=kept_start, days=kept_days),
-        clear_url=filtering.programme_url(FeedFilter(), start=kept_start, days=kept_days),
+                              start=kept_start, days=kept_days, view=view),
+        clear_url=filtering.programme_url(FeedFilter(), start=kept_start, days=kept_days, view=view),
         window_start=kept_start,
         window_days=kept_days,
+        **periods.page_context(feed_filter, period, occurrences, tz=tz, today=today, locale=locale, days=days,
+                               kept_start=kept_start, kept_days=kept_days),
     )
 
 
