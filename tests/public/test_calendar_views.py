@@ -93,6 +93,8 @@ def test_a_week_with_a_daylight_saving_change(client, factory, start, first, cha
     change = date.fromisoformat(change_day)
     factory.series(title="Late jam", start_local=datetime(change.year, change.month, change.day, 23, 30),
                    duration_minutes=15)
+    factory.series(title="Night owls", start_local=datetime(change.year, change.month, change.day, 0, 30),
+                   duration_minutes=60)  # the evening before in UTC
     factory.series(title="Saturday night", start_local=datetime(change.year, change.month, change.day - 1, 23, 30),
                    duration_minutes=15)
     days = cells(get(client, f"/?view=week&start={start}"))
@@ -101,7 +103,7 @@ def test_a_week_with_a_daylight_saving_change(client, factory, start, first, cha
     for iso, cell in days.items():
         expected = ["18:00 Evening café"]
         if iso == change_day:
-            expected.append("23:30 Late jam")
+            expected = ["00:30 Night owls", *expected, "23:30 Late jam"]
         if date.fromisoformat(iso) == change.replace(day=change.day - 1):
             expected.append("23:30 Saturday night")
         assert events_in(cell) == expected, iso
