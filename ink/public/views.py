@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from itertools import groupby, takewhile
 from urllib.parse import quote
 
