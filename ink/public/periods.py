@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from babel import Locale
-from babel.dates import get_day_names
+from babel.dates import format_date, get_day_names
 from flask_babel import gettext
 
 from ink.core.errors import ValidationFailed
@@ -145,4 +145,5 @@ def page_context(feed_filter: FeedFilter, period: Period, occurrences: Sequence[
         "weekdays": weekday_headers(locale) if is_grid else [],
         "day_url": lambda day: day_url(feed_filter, day),
         "has_events": bool(occurrences),
+        "day_number": lambda day: format_date(day, "d", locale=locale),  # the locale's digits
     }

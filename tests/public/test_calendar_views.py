@@ -66,6 +66,7 @@ def test_the_week_view_is_a_table_of_seven_days_from_monday(client, factory) -> 
     # Each cell is labelled with its full date.
     assert [td.find("span", "calendar-day-full").text() for td in days.values()] == [
         f"{name} {n} June 2026" for n, name in enumerate(ENGLISH_WEEKDAYS, start=1)]
+    assert [td.find("span", "calendar-day-number").text() for td in days.values()] == [str(n) for n in range(1, 8)]
     # In time order per day, on the right day; next Monday is not in this week.
     assert events_in(days["2026-06-03"]) == ["09:00 Morning yoga", "17:00 Evening talk"]
     assert events_in(days["2026-06-07"]) == ["11:00 Sunday walk"]
