@@ -312,6 +312,9 @@ def chromium(width: int = 390, height: int = 844) -> Iterator[Any]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # tests may read console errors
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # Headless Chromium's window is at least 500 px wide: the viewport is set to the size asked for.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 0, "mobile": False})
     driver.implicitly_wait(2)
     try:
         yield driver

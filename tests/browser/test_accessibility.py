@@ -39,6 +39,7 @@ AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = ("en", "nb")
 WINDOWS = ((390, 844), (1280, 900))  # a phone, a desktop
+SHOWN = 10  # failing elements listed per rule
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,8 @@ def site(database_url: str) -> Iterator[Site]:
 class Visitor:
     """One Chromium session in one language and window size; signs in and out as pages need."""
 
-    def __init__(self, driver: WebDriver, site: Site, language: str) -> None:
-        self.driver, self.site, self.language = driver, site, language
+    def __init__(self, driver: WebDriver, site: Site, language: str, width: int) -> None:
+        self.driver, self.site, self.language, self.width = driver, site, language, width
         self.is_signed_in = False
         driver.set_script_timeout(60)
 
@@ -217,8 +218,10 @@ class Visitor:
         self.is_signed_in = False
 
     def open(self, page: Page) -> None:
-        if page.signed_in != self.is_signed_in:
-            self.sign_in() if page.signed_in else self.sign_out()
+        if page.signed_in and not self.is_signed_in:
+            self.sign_in()
+        elif self.is_signed_in and not page.signed_in:
+            self.sign_out()
         self.driver.get(self.url(page))
         if page.submit:
             button = self.driver.find_element(By.CSS_SELECTOR, page.submit)
@@ -228,7 +231,8 @@ class Visitor:
         status = self.driver.execute_script(
             "return performance.getEntriesByType('navigation')[0].responseStatus")
         assert status == page.status, f"{page.name}: {self.url(page)} answered {status}"
-        assert self.driver.execute_script("return document.documentElement.lang") == self.language, page.name
+        shown = self.driver.execute_script("return [document.documentElement.lang, window.innerWidth]")
+        assert shown == [self.language, self.width], f"{page.name}: language and viewport width {shown}"
         assert self.driver.find_elements(By.CSS_SELECTOR, page.shows), f"{page.name}: no {page.shows!r}"
 
     def violations(self) -> list[dict[str, Any]]:
@@ -246,17 +250,20 @@ class Visitor:
 def visitor(request: pytest.FixtureRequest, site: Site) -> Iterator[Visitor]:
     language, width, height = request.param
     with chromium(width, height) as driver:
-        visitor = Visitor(driver, site, language)
+        visitor = Visitor(driver, site, language, width)
         visitor.choose_language()
         yield visitor
 
 
 def describe(page: str, url: str, violations: list[dict[str, Any]]) -> str:
-    """A readable report: each rule with its impact and help, then every failing element."""
+    """A readable report: each rule with its impact and help, then its failing elements (the first SHOWN)."""
     lines = [f"{len(violations)} accessibility rule(s) violated on {page} ({url}):"]
     for rule in violations:
         lines.append(f"- {rule['id']} ({rule['impact']}): {rule['help']} <{rule['url']}>")
-        lines.extend(f"    {node['target']}: {(node['summary'] or '').replace(chr(10), ' ')}" for node in rule["nodes"])
+        nodes = rule["nodes"]
+        lines.extend(f"    {node['target']}: {(node['summary'] or '').replace(chr(10), ' ')}" for node in nodes[:SHOWN])
+        if len(nodes) > SHOWN:
+            lines.append(f"    … and {len(nodes) - SHOWN} more element(s)")
     return "\n".join(lines)
 
 
