@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests' npm tools (axe-core), pinned by tests/browser/package-lock.json.
+NPM_DIR := tests/browser
+NPM_STAMP := $(NPM_DIR)/node_modules/.installed
 FLASK := $(BIN)/flask --app ink
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -16,7 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)
+# npm ci installs exactly the lock file; without npm the accessibility check skips (outside CI only).
+$(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $(NPM_DIR) --no-audit --no-fund && touch $@; \
+	elif [ -n "$${CI:-}" ]; then \
+	  echo "npm is required in CI (the accessibility check needs axe-core)" >&2; exit 1; \
+	else \
+	  echo "npm not found: axe-core not installed, the accessibility check will skip" >&2; \
+	fi
+
+install: $(STAMP) $(NPM_STAMP)
 
 # A random secret key for this machine, written once, never committed.
 instance/config.py:
@@ -48,4 +61,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(NPM_DIR)/node_modules

@@ -288,12 +288,18 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
+def require_chromium() -> None:
+    """Skip (fail under CI) when Debian's chromium and chromium-driver are not installed."""
     if not (CHROMIUM and CHROMEDRIVER):
         if os.environ.get("CI"):
             pytest.fail("chromium and chromedriver are required in CI (apt-get install chromium chromium-driver)")
         pytest.skip("chromium/chromedriver not installed")
+
+
+@contextmanager
+def chromium(width: int = 390, height: int = 844) -> Iterator[Any]:
+    """A headless Chromium session (selenium) with a window of the given size and a profile of its own."""
+    require_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -302,13 +308,23 @@ def browser() -> Iterator[object]:
     profile = tempfile.mkdtemp(prefix="ink-chromium-")
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=390,844", f"--user-data-dir={profile}"):
+                 "--disable-dev-shm-usage", f"--window-size={width},{height}", f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # tests may read console errors
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # Headless Chromium's window is at least 500 px wide: the viewport is set to the size asked for.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 0, "mobile": False})
     driver.implicitly_wait(2)
     try:
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Chromium on a phone-sized window (390 x 844)."""
+    with chromium(390, 844) as driver:
+        yield driver
