@@ -4,6 +4,7 @@ Links are built from BASE_URL and the URL map, never from the request's Host hea
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import current_app
@@ -22,7 +23,13 @@ class BadToken(Exception):
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _serializer_for(current_app.config["SECRET_KEY"], salt)
+
+
+@functools.lru_cache(maxsize=32)
+def _serializer_for(secret_key: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    """Made once per key and salt (a digest dispatch signs two tokens per message); it keeps no state."""
+    return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:
