@@ -15,7 +15,7 @@ import smtplib
 import ssl
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import headerregistry, policy
@@ -313,6 +313,36 @@ class Mailer(Protocol):
     def connect(self) -> contextlib.AbstractContextManager[MailConnection]: ...
 
 
+def _quoted(address: str) -> str:
+    """An envelope address as smtplib's quoteaddr writes it, without running the email package's address
+    parser on a plain address (two of them were a good part of what smtplib spends on a message)."""
+    return f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib's client; its MAIL and RCPT commands are smtplib's own but for the quoting (``_quoted``)."""
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        optionlist = ""
+        if options and self.does_esmtp:
+            if any(option.lower() == "smtputf8" for option in options):
+                if not self.has_extn("smtputf8"):
+                    raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
+                self.command_encoding = "utf-8"
+            optionlist = " " + " ".join(options)
+        self.putcmd("mail", f"FROM:{_quoted(sender)}{optionlist}")
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
+        self.putcmd("rcpt", f"TO:{_quoted(recip)}{optionlist}")
+        return self.getreply()
+
+
+class _SMTP_SSL(smtplib.SMTP_SSL, _SMTP):
+    """The same over TLS from the start."""
+
+
 class _SMTPConnection:
     def __init__(self, smtp: smtplib.SMTP) -> None:
         self.smtp = smtp
@@ -356,11 +386,11 @@ class SMTPMailer:
         """One connection for a whole batch (login once, many messages, QUIT at the end)."""
         try:
             if self.security == "tls":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp: smtplib.SMTP = _SMTP_SSL(
                     self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
                 )
             else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                smtp = _SMTP(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
             if self.username:
