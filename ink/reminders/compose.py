@@ -31,12 +31,16 @@ from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.reminders import links
 from ink.reminders.mail import (
     Attachment,
+    MessageTemplate,
+    OutgoingMessage,
+    address_slot,
     build_message,
     occurrence_ics,
     one_line,
     recipient_header,
     sender_address,
     sender_domain,
+    slot,
 )
 from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage, Subscriber, Subscription, TargetKind
 from ink.reminders.heartbeat import heartbeat_status
@@ -65,6 +69,8 @@ class Batch:
     # Bodies of messages that differ only by their links (the digest), rendered once with placeholders.
     _bodies: dict[tuple[Any, ...], tuple[str, str]] = field(default_factory=dict)
     _placeholder: str = field(default_factory=lambda: f"ink-link-{uuid.uuid4().hex}")
+    # The same messages whole, written out once with slots (see MessageTemplate), by the same keys.
+    _templates: dict[tuple[Any, ...], MessageTemplate] = field(default_factory=dict)
 
     def digest_items(self) -> list[dict[str, Any]]:
         # Plain values, not ORM objects: each message's commit expires loaded objects.
@@ -97,7 +103,7 @@ class Draft:
     shared: Callable[[], tuple[Any, ...]] | None = None
 
 
-def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
+def compose(row: OutboxMessage, batch: Batch) -> OutgoingMessage | Skip:
     if is_erased(row.recipient):
         return Skip("address erased")
     if row.expires_at is not None and row.expires_at <= batch.now:
@@ -111,13 +117,11 @@ def compose(row: OutboxMessage, batch: Batch) -> EmailMessage | Skip:
     return _render(row, draft, batch)
 
 
-def _render(row: OutboxMessage, draft: Draft, batch: Batch) -> EmailMessage:
-    headers = {"Auto-Submitted": "auto-generated"}
+def _render(row: OutboxMessage, draft: Draft, batch: Batch) -> OutgoingMessage:
     links_context: dict[str, str | None] = {"unsubscribe_url": None, "manage_url": None}
+    one_click = None
     if draft.unsubscribe:
-        # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" to this URL.
-        headers["List-Unsubscribe"] = f"<{links.one_click_url(draft.unsubscribe)}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        one_click = links.one_click_url(draft.unsubscribe)
         links_context["unsubscribe_url"] = links.unsubscribe_url(draft.unsubscribe)
     if draft.manage:
         links_context["manage_url"] = links.manage_url(draft.manage)
@@ -126,13 +130,73 @@ def _render(row: OutboxMessage, draft: Draft, batch: Batch) -> EmailMessage:
         if draft.shared is None:
             text, html = _render_bodies(draft, subject, links_context, batch.now)
         else:
-            text, html = _shared_bodies(row, draft, draft.shared(), subject, links_context, batch)
+            shared = draft.shared()
+            prepared = _from_template(row, draft, shared, subject, links_context, one_click, batch)
+            if prepared is not None:
+                return prepared
+            text, html = _shared_bodies(row, draft, shared, subject, links_context, batch)
+    return _build(row, draft, subject, text, html, one_click, str(row.id), batch)
+
+
+def _build(row: OutboxMessage, draft: Draft, subject: str, text: str, html: str, one_click: str | None,
+           row_id: str, batch: Batch) -> EmailMessage:
+    """The message (``row_id``: the row's id, or a template's slot for it)."""
+    headers = {"Auto-Submitted": "auto-generated"}
+    if one_click is not None:
+        # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" to this URL.
+        headers["List-Unsubscribe"] = f"<{one_click}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return build_message(
         sender=sender_address(), to=recipient_header(row.recipient), subject=subject, text=text, html=html,
         headers=headers, attachments=draft.attachments, date=batch.now,
         # The same row always has the same Message-ID, so a rare resend after a crash can be recognised.
-        message_id=f"<ink.{row.kind}.{row.id}@{sender_domain()}>",
+        message_id=f"<ink.{row.kind}.{row_id}@{sender_domain()}>",
     )
+
+
+def _from_template(row: OutboxMessage, draft: Draft, shared: tuple[Any, ...], subject: str,
+                   links_context: dict[str, str | None], one_click: str | None, batch: Batch) -> OutgoingMessage | None:
+    """A message that differs from others of the batch only by its recipient, Message-ID and links, filled
+    in from a template made once per batch and key (see MessageTemplate); None when it must be built the
+    general way. The first message of each template is also built the general way and must come out
+    byte for byte the same, or the template is not used."""
+    if draft.attachments:
+        return None
+    key = (row.kind, draft.template, row.locale or "en", subject, one_click is not None,
+           tuple(url is not None for url in links_context.values()), *shared)
+    template = batch._templates.get(key)
+    if template is None:
+        template = batch._templates[key] = _template(row, draft, subject, links_context, one_click, batch)
+    values = {"to": recipient_header(row.recipient), "row_id": str(row.id)}
+    if one_click is not None:
+        values["one_click"] = one_click
+    for name, url in links_context.items():
+        if url is not None:
+            values[name], values[f"html_{name}"] = url, str(escape(url))
+    prepared = template.fill(values, row.recipient)
+    if prepared is None or template.checked:
+        return prepared
+    general = _build(row, draft, subject, *_shared_bodies(row, draft, shared, subject, links_context, batch),
+                     one_click, str(row.id), batch)
+    template.checked, template.usable = True, template.matches(values, row.recipient, general)
+    if not template.usable:
+        current_app.logger.warning("Message template %s differs from the message built in full; not used", key[:4])
+    return general
+
+
+def _template(row: OutboxMessage, draft: Draft, subject: str, links_context: dict[str, str | None],
+              one_click: str | None, batch: Batch) -> MessageTemplate:
+    """The message with a slot for each part that differs between recipients."""
+    marker = f"ink-slot-{uuid.uuid4().hex}"
+    placeholders = {name: slot(marker, name) if url is not None else None for name, url in links_context.items()}
+    text, html = _render_bodies(draft, subject, placeholders, batch.now)
+    for name, placeholder in placeholders.items():
+        if placeholder is not None:
+            html = html.replace(placeholder, slot(marker, f"html_{name}"))
+    message = _build(row, draft, subject, text, html, slot(marker, "one_click") if one_click is not None else None,
+                     slot(marker, "row_id"), batch)
+    message.replace_header("To", address_slot(marker, "to"))
+    return MessageTemplate(message, marker)
 
 
 def _render_bodies(draft: Draft, subject: str, links_context: dict[str, str | None], now: datetime) -> tuple[str, str]:

@@ -17,14 +17,20 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
 
 from ink.extensions import db
 from ink.reminders.compose import Batch, Skip, compose
-from ink.reminders.mail import Mailer, PermanentMailError, TemporaryMailError, mailer_from_config
+from ink.reminders.mail import (
+    Mailer,
+    OutgoingMessage,
+    PermanentMailError,
+    TemporaryMailError,
+    mailer_from_config,
+    message_subject,
+)
 from ink.reminders.models import MessageStatus, OutboxMessage
 from ink.reminders.outbox import (
     claim,
@@ -74,7 +80,7 @@ class _Relay:
         self.stack = contextlib.ExitStack()
         self.connection: Any = None
 
-    def send(self, message: Any) -> None:
+    def send(self, message: OutgoingMessage) -> None:
         if self.connection is None:
             self.connection = self._open()
         try:
@@ -174,12 +180,12 @@ def _send_rows(queue: deque[int], batch: Batch, now: datetime, relay: _Relay, wo
             result.failed += 1
         else:
             # The subject as the recipient saw it, for the outbox page.
-            finish(row_id, MessageStatus.SENT, sent_at=now, payload={**(row.payload or {}), "subject": str(built["Subject"])})
+            finish(row_id, MessageStatus.SENT, sent_at=now, payload={**(row.payload or {}), "subject": message_subject(built)})
             result.sent += 1
     return True
 
 
-def _compose_or_fail(row: OutboxMessage, row_id: int, batch: Batch, result: DispatchResult) -> EmailMessage | None:
+def _compose_or_fail(row: OutboxMessage, row_id: int, batch: Batch, result: DispatchResult) -> OutgoingMessage | None:
     """The message to send, or None when it was skipped or could not be composed (recorded)."""
 
     try:

@@ -4,9 +4,12 @@ Links are built from BASE_URL and the URL map, never from the request's Host hea
 """
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from flask import current_app
+from werkzeug.routing import Map
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ink.urls import absolute_url
@@ -22,7 +25,13 @@ class BadToken(Exception):
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _serializer_for(current_app.config["SECRET_KEY"], salt)
+
+
+@functools.lru_cache(maxsize=32)
+def _serializer_for(secret_key: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    """Made once per key and salt (a digest dispatch signs two tokens per message); it keeps no state."""
+    return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:
@@ -49,19 +58,40 @@ def absolute(endpoint: str, _anchor: str = "", **values: Any) -> str:
 # --- this domain's pages -----------------------------------------------------------------------
 
 def confirm_url(token: str) -> str:
-    return absolute("reminders.confirm", token=token)
+    return _token_url("reminders.confirm", token)
 
 
 def unsubscribe_url(token: str) -> str:
-    return absolute("reminders.unsubscribe", token=token)
+    return _token_url("reminders.unsubscribe", token)
 
 
 def one_click_url(token: str) -> str:
-    return absolute("reminders.one_click_unsubscribe", token=token)
+    return _token_url("reminders.one_click_unsubscribe", token)
 
 
 def manage_url(token: str) -> str:
-    return absolute("reminders.manage", token=token)
+    return _token_url("reminders.manage", token)
+
+
+# What a signed token is made of; the URL map writes these characters in a path as they are.
+_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+")
+_TOKEN_MARKER = "ink0token0marker"
+
+
+def _token_url(endpoint: str, token: str) -> str:
+    """``absolute(endpoint, token=token)``, but the URL around the token is built once per endpoint (a
+    digest dispatch makes three such links per message)."""
+    if not _TOKEN_CHARACTERS.fullmatch(token):
+        return absolute(endpoint, token=token)
+    before, after = _around_token(current_app.url_map, current_app.config["BASE_URL"], endpoint)
+    return f"{before}{token}{after}"
+
+
+@functools.lru_cache(maxsize=64)
+def _around_token(url_map: Map, base_url: str, endpoint: str) -> tuple[str, str]:
+    """The text before and after the token in the endpoint's URL (for this URL map and BASE_URL)."""
+    before, _, after = absolute(endpoint, token=_TOKEN_MARKER).partition(_TOKEN_MARKER)
+    return before, after
 
 
 def outbox_url() -> str:

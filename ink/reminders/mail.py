@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
+import re
 import smtplib
 import ssl
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import headerregistry, policy
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, parseaddr
+from email.utils import formataddr, format_datetime, getaddresses, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -150,7 +153,123 @@ def _set_boundaries(message: EmailMessage) -> None:
     need no such check)."""
     for part in message.walk():
         if part.is_multipart() and part.get_boundary() is None:
-            part.set_boundary(f"=_ink_{uuid.uuid4().hex}")
+            part.set_boundary(_new_boundary())
+
+
+def _new_boundary() -> str:
+    return f"=_ink_{uuid.uuid4().hex}"
+
+
+def _boundaries(message: EmailMessage) -> list[str]:
+    return [str(part.get_boundary()) for part in message.walk() if part.is_multipart()]
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    """A message already written out as the bytes SMTP sends, with its envelope (see MessageTemplate)."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    data: bytes
+
+
+# What a mail connection sends: a message the email package writes out, or one written out already.
+OutgoingMessage = EmailMessage | PreparedMessage
+
+
+def message_subject(message: OutgoingMessage) -> str:
+    """The subject line as the recipient sees it."""
+    return message.subject if isinstance(message, PreparedMessage) else str(message["Subject"])
+
+
+def flatten(message: EmailMessage) -> bytes:
+    """The bytes smtplib's ``send_message`` writes for a message (ASCII envelope)."""
+    with io.BytesIO() as buffer:
+        BytesGenerator(buffer).flatten(message, linesep="\r\n")
+        return buffer.getvalue()
+
+
+def envelope(message: EmailMessage) -> tuple[str, tuple[str, ...]]:
+    """The envelope sender and recipients smtplib's ``send_message`` takes from a message's headers."""
+    sender = getaddresses([str(message["Sender"] or message["From"])])[0][1]
+    fields = [str(message[name]) for name in ("To", "Bcc", "Cc") if message[name] is not None]
+    return sender, tuple(address for _, address in getaddresses(fields))
+
+
+def slot(marker: str, name: str) -> str:
+    """The placeholder of a slot (``name``: lower-case letters, digits, underscores) in a template's text."""
+    return f"{marker}-{name}-"
+
+
+def address_slot(marker: str, name: str) -> str:
+    """The placeholder of a slot where an address header wants an address (a valid addr-spec)."""
+    return f"{slot(marker, name)}@slot.invalid"
+
+
+# An address written as it is in a To header and in the envelope (anything else goes the general way).
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+
+
+class MessageTemplate:
+    """A message built by ``build_message`` once, with slots (placeholders from ``slot``) for what differs
+    between its recipients, written out to bytes once and then filled in for each recipient: the
+    thousands of messages of a weekly digest differ only in the recipient, the Message-ID and the links
+    (and their random MIME boundaries, a fresh one for each message as ``build_message`` chooses them).
+
+    Filled in, a message has exactly the bytes the general way would send: ``matches`` checks that
+    against a message built the general way (the caller does so once before trusting a template), and
+    ``fill`` declines (None) whenever the general way could write something else: a value that is not
+    plain ASCII on one line, a recipient that is not a plain address, a line longer than the policy
+    allows (the email package would then fold or re-encode), a part that is not 7bit or 8bit."""
+
+    def __init__(self, message: EmailMessage, marker: str) -> None:
+        data = flatten(message)
+        self.boundary_names = []
+        for index, boundary in enumerate(_boundaries(message)):
+            name = f"boundary{index}"
+            data = data.replace(boundary.encode("ascii"), slot(marker, name).encode("ascii"))
+            self.boundary_names.append(name)
+        pieces = re.split(re.escape(marker.encode("ascii")) + rb"-([a-z0-9_]+)-(?:@slot\.invalid)?", data)
+        self.literals, self.names = pieces[0::2], [name.decode("ascii") for name in pieces[1::2]]
+        self.sender, _ = envelope(message)
+        self.subject = message_subject(message)
+        self.usable = self.sender.isascii() and all(
+            str(part.get("Content-Transfer-Encoding", "7bit")).lower() in ("7bit", "8bit")
+            for part in message.walk() if not part.is_multipart())
+        self.checked = False
+
+    def fill(self, values: dict[str, str], recipient: str) -> PreparedMessage | None:
+        """The message for one recipient (``values``: each slot's text), or None when it must be built
+        the general way."""
+        return self._fill(values, recipient, [_new_boundary() for _ in self.boundary_names])
+
+    def matches(self, values: dict[str, str], recipient: str, message: EmailMessage) -> bool:
+        """Whether these values fill in to exactly the bytes and envelope smtplib would send for
+        ``message``, the same message built by ``build_message``."""
+        prepared = self._fill(values, recipient, _boundaries(message))
+        return (prepared is not None and prepared.data == flatten(message)
+                and (prepared.sender, prepared.recipients) == envelope(message)
+                and prepared.subject == message_subject(message))
+
+    def _fill(self, values: dict[str, str], recipient: str, boundaries: list[str]) -> PreparedMessage | None:
+        if not self.usable or not _PLAIN_ADDRESS.fullmatch(recipient) or len(boundaries) != len(self.boundary_names):
+            return None
+        encoded: dict[str, bytes] = {}
+        for name, value in (*values.items(), *zip(self.boundary_names, boundaries)):
+            if not value.isascii() or "\r" in value or "\n" in value:
+                return None
+            encoded[name] = value.encode("ascii")
+        try:
+            parts = [piece for literal, name in zip(self.literals, self.names) for piece in (literal, encoded[name])]
+        except KeyError:  # a slot without a value
+            return None
+        parts.append(self.literals[-1])
+        data = b"".join(parts)
+        limit = MAIL_POLICY.max_line_length
+        if limit is not None and max(map(len, data.split(b"\r\n"))) > limit:
+            return None
+        return PreparedMessage(self.sender, (recipient,), self.subject, data)
 
 
 def occurrence_ics(*, uid: str, title: str, start_at: datetime, end_at: datetime, stamp: datetime,
@@ -187,20 +306,53 @@ def occurrence_ics(*, uid: str, title: str, start_at: datetime, end_at: datetime
 # --- backends -----------------------------------------------------------------------------------
 
 class MailConnection(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: OutgoingMessage) -> None: ...
 
 
 class Mailer(Protocol):
     def connect(self) -> contextlib.AbstractContextManager[MailConnection]: ...
 
 
+def _quoted(address: str) -> str:
+    """An envelope address as smtplib's quoteaddr writes it, without running the email package's address
+    parser on a plain address (two of them were a good part of what smtplib spends on a message)."""
+    return f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib's client; its MAIL and RCPT commands are smtplib's own but for the quoting (``_quoted``)."""
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        optionlist = ""
+        if options and self.does_esmtp:
+            if any(option.lower() == "smtputf8" for option in options):
+                if not self.has_extn("smtputf8"):
+                    raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
+                self.command_encoding = "utf-8"
+            optionlist = " " + " ".join(options)
+        self.putcmd("mail", f"FROM:{_quoted(sender)}{optionlist}")
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
+        self.putcmd("rcpt", f"TO:{_quoted(recip)}{optionlist}")
+        return self.getreply()
+
+
+class _SMTP_SSL(smtplib.SMTP_SSL, _SMTP):
+    """The same over TLS from the start."""
+
+
 class _SMTPConnection:
     def __init__(self, smtp: smtplib.SMTP) -> None:
         self.smtp = smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: OutgoingMessage) -> None:
         try:
-            self.smtp.send_message(message)
+            if isinstance(message, PreparedMessage):
+                self.smtp.sendmail(message.sender, list(message.recipients), message.data)
+            else:
+                self.smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             _raise_for_code(min(codes) if codes else 550, str(error.recipients))
@@ -234,11 +386,11 @@ class SMTPMailer:
         """One connection for a whole batch (login once, many messages, QUIT at the end)."""
         try:
             if self.security == "tls":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp: smtplib.SMTP = _SMTP_SSL(
                     self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
                 )
             else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                smtp = _SMTP(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
             if self.username:
@@ -257,14 +409,14 @@ class _FileConnection:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: OutgoingMessage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{os.getpid()}.eml"
         # Write then rename, so the outbox page never shows half a message.
         handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         with os.fdopen(handle, "wb") as file:
-            file.write(message.as_bytes(policy=MAIL_POLICY))
+            file.write(message.data if isinstance(message, PreparedMessage) else message.as_bytes(policy=MAIL_POLICY))
         os.replace(temporary, self.directory / name)
 
 
@@ -278,7 +430,7 @@ class FileMailer:
 
 
 class _DisabledConnection:
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: OutgoingMessage) -> None:
         raise MailDisabled("Sending mail is disabled here (MAIL_BACKEND = 'disabled').")
 
 
