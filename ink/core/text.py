@@ -13,3 +13,50 @@ def slugify(text: str, max_length: int = 80) -> str:
     lowered = text.lower().translate(_TRANSLITERATE)
     ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
     return _NON_SLUG.sub("-", ascii_text).strip("-")[:max_length].strip("-") or "item"
+
+
+# Letters that Unicode does not decompose into a base letter and a mark: folded by hand (search).
+_FOLD_SPECIAL = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ŀ": "l", "þ": "th",
+                               "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i", "ĸ": "k"})
+MAX_TOKEN_LENGTH = 64  # a longer "word" is cut: nobody types it, and it would bloat the index
+
+
+def _drops_marks(base: str) -> bool:
+    """Accents are dropped from Latin and Greek letters only: elsewhere (Devanagari, Thai, Arabic …)
+    a combining mark is part of the letter and changes the word."""
+    code = ord(base)
+    return code < 0x0250 or 0x0370 <= code < 0x0400 or 0x1E00 <= code < 0x2000
+
+
+def fold_text(text: str) -> str:
+    """Text as search compares it: case folded, accents of Latin and Greek letters dropped, ø→o,
+    æ→ae, ß→ss …: 'Sølvberget Café' -> 'solvberget cafe'. Other scripts keep their marks."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_SPECIAL))
+    kept: list[str] = []
+    drop_marks = False
+    for char in decomposed:
+        if unicodedata.category(char).startswith("M"):
+            if drop_marks:
+                continue
+        else:
+            drop_marks = _drops_marks(char)
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def search_tokens(text: str) -> list[str]:
+    """The words of ``text`` as search indexes and matches them: folded (``fold_text``), split at
+    everything that is not a letter, a digit or a mark; in order, repeats kept."""
+    tokens: list[str] = []
+    current: list[str] = []
+    for char in fold_text(text):
+        category = unicodedata.category(char)[0]
+        if category in "LN" or (category == "M" and current):
+            current.append(char)
+            continue
+        if current:
+            tokens.append("".join(current)[:MAX_TOKEN_LENGTH])
+            current = []
+    if current:
+        tokens.append("".join(current)[:MAX_TOKEN_LENGTH])
+    return tokens

@@ -49,6 +49,9 @@ MAX_YEARS_AWAY = 50
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 DAYS = re.compile(r"[0-9]{1,3}")
+# A search (?q=) without start/days looks this far ahead: a search for "kite" in December finds the summer festival.
+SEARCH_DAYS = 365
+MAX_SEARCH_RESULTS = 100  # series listed for one search
 
 
 @dataclass
@@ -126,11 +129,21 @@ def programme():  # type: ignore[no-untyped-def]
     feed_filter = parse_filter(request.args)
     # Dates count where they take place, as in the API and the Atom feed (a moved date follows its venue).
     resolved = resolve_filter(feed_filter, per_occurrence=True)
+    is_search = bool(feed_filter.query)
+    is_explicit_window = "start" in request.args or "days" in request.args
+    if is_search and not is_explicit_window:
+        days = SEARCH_DAYS
     window_start = local_day_bounds(start, tz)[0]
     window_end = local_day_bounds(start + timedelta(days=days - 1), tz)[1]
     # From today on, what has already ended is no longer "on".
     query_start = max(window_start, moment) if start <= today < start + timedelta(days=days) else window_start
-    occurrences = queries.programme_occurrences(resolved.condition, query_start, window_end)
+    if is_search:  # one line per matching event (its next date in the window), best match first
+        results = queries.search_occurrences(resolved.condition, resolved.search_words, query_start, window_end,
+                                             limit=MAX_SEARCH_RESULTS)
+        occurrences = []
+    else:
+        results = []
+        occurrences = queries.programme_occurrences(resolved.condition, query_start, window_end)
     # The window as asked (None: the default), so links that drop a filter keep the period.
     kept_start = start if "start" in request.args else None
     kept_days = days if "days" in request.args else None
@@ -141,6 +154,10 @@ def programme():  # type: ignore[no-untyped-def]
         last=start + timedelta(days=days - 1),
         length=days,
         is_default_window=(start == today and days == DEFAULT_DAYS),
+        is_search=is_search,
+        # Paging by a year is no paging (and beyond ?days='s limit): a search over the coming year has none.
+        has_period_nav=not is_search or is_explicit_window,
+        results=results,
         previous_url=filtering.programme_url(feed_filter, start=start - timedelta(days=days), days=days),
         next_url=filtering.programme_url(feed_filter, start=start + timedelta(days=days), days=days),
         from_today_url=filtering.programme_url(feed_filter),
