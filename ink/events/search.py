@@ -71,10 +71,10 @@ def _tsquery(words: Sequence[str]) -> sa.ColumnElement[Any]:
 def matching_ids(words: Sequence[str]) -> sa.Select[Any]:
     """SELECT of the ids of series whose document has every word (as a prefix); ``words`` from query_words."""
     if _dialect() == "sqlite":
-        fts = sa.literal_column("search_fts")
+        fts: sa.ColumnClause[Any] = sa.literal_column("search_fts")
         return sa.select(sa.literal_column("rowid")).select_from(sa.table("search_fts")).where(
             fts.op("MATCH")(_fts_match(words)))
-    document = sa.literal_column(SEARCH_TSVECTOR_SQL)
+    document: sa.ColumnClause[Any] = sa.literal_column(SEARCH_TSVECTOR_SQL)
     return sa.select(SearchDocument.series_id).where(document.op("@@")(_tsquery(words)))
 
 
@@ -82,12 +82,12 @@ def ranked_matches(words: Sequence[str]) -> sa.Subquery:
     """A subquery (series_id, rank) of the matching series: the higher the rank, the better the match
     (a word in the title counts most, then the names, then the description)."""
     if _dialect() == "sqlite":
-        fts = sa.literal_column("search_fts")
+        fts: sa.ColumnClause[Any] = sa.literal_column("search_fts")
         rank = -sa.func.bm25(fts, sa.literal_column(FTS_WEIGHTS))
         query = (sa.select(sa.literal_column("rowid").label("series_id"), rank.label("rank"))
                  .select_from(sa.table("search_fts")).where(fts.op("MATCH")(_fts_match(words))))
     else:
-        document = sa.literal_column(SEARCH_TSVECTOR_SQL)
+        document: sa.ColumnClause[Any] = sa.literal_column(SEARCH_TSVECTOR_SQL)
         tsquery = _tsquery(words)
         query = sa.select(SearchDocument.series_id.label("series_id"),
                           sa.func.ts_rank(document, tsquery).label("rank")).where(document.op("@@")(tsquery))
@@ -162,7 +162,7 @@ class _Pending:
 
 
 def _changed(obj: object, names: Sequence[str]) -> bool:
-    attrs = sa.inspect(obj).attrs
+    attrs = sa.inspect(obj, raiseerr=True).attrs
     return any(attrs[name].history.has_changes() for name in names)
 
 
