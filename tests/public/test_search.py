@@ -185,3 +185,9 @@ def test_too_long_or_control_characters_are_a_400(client, query: str, path: str)
 def test_the_sweet_kite_quotes_still_search(client, network) -> None:  # type: ignore[no-untyped-def]
     assert search(client, '"kite" (festival)') == ["Kite festival"]
     assert search(client, "***") == []  # no word at all: nothing matches
+
+
+def test_a_searched_feed_is_named_after_the_search(client, network) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/calendar.ics?q=Kite+Fest")
+    assert "ink-events-kite-fest" in response.headers["Content-Disposition"]
+    assert str(Calendar.from_ical(response.data)["X-WR-CALNAME"]) == "INK Events: “Kite Fest”"
