@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ß": "ss", "ł": "l", "đ": "d"})
@@ -28,35 +29,47 @@ def _drops_marks(base: str) -> bool:
     return code < 0x0250 or 0x0370 <= code < 0x0400 or 0x1E00 <= code < 0x2000
 
 
-def fold_text(text: str) -> str:
-    """Text as search compares it: case folded, accents of Latin and Greek letters dropped, ø→o,
-    æ→ae, ß→ss …: 'Sølvberget Café' -> 'solvberget cafe'. Other scripts keep their marks."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_SPECIAL))
+def _fold_character(char: str) -> str:
+    """One (NFC) character folded: case folded, decomposed, the marks of a Latin or Greek base dropped."""
+    decomposed = unicodedata.normalize("NFKD", char.casefold().translate(_FOLD_SPECIAL))
     kept: list[str] = []
     drop_marks = False
-    for char in decomposed:
-        if unicodedata.category(char).startswith("M"):
+    for part in decomposed:
+        if unicodedata.category(part).startswith("M"):
             if drop_marks:
                 continue
         else:
-            drop_marks = _drops_marks(char)
-        kept.append(char)
+            drop_marks = _drops_marks(part)
+        kept.append(part)
     return unicodedata.normalize("NFC", "".join(kept))
+
+
+class _Table(dict[int, str]):
+    """A str.translate table filled on first sight of each character (translating stays in C)."""
+
+    def __init__(self, rule: Callable[[str], str]) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, code: int) -> str:
+        self[code] = result = self.rule(chr(code))
+        return result
+
+
+_FOLD = _Table(_fold_character)
+# Letters, digits and marks make words; everything else separates them.
+_WORD_CHARACTERS = _Table(lambda char: char if unicodedata.category(char)[0] in "LNM" else " ")
+
+
+def fold_text(text: str) -> str:
+    """Text as search compares it: case folded, accents of Latin and Greek letters dropped, ø→o,
+    æ→ae, ß→ss …: 'Sølvberget Café' -> 'solvberget cafe'. Other scripts keep their marks."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
 
 
 def search_tokens(text: str) -> list[str]:
     """The words of ``text`` as search indexes and matches them: folded (``fold_text``), split at
     everything that is not a letter, a digit or a mark; in order, repeats kept."""
-    tokens: list[str] = []
-    current: list[str] = []
-    for char in fold_text(text):
-        category = unicodedata.category(char)[0]
-        if category in "LN" or (category == "M" and current):
-            current.append(char)
-            continue
-        if current:
-            tokens.append("".join(current)[:MAX_TOKEN_LENGTH])
-            current = []
-    if current:
-        tokens.append("".join(current)[:MAX_TOKEN_LENGTH])
-    return tokens
+    return [word[:MAX_TOKEN_LENGTH] for word in fold_text(text).translate(_WORD_CHARACTERS).split()]

@@ -16,7 +16,8 @@ inserts) and ``flask search-reindex`` rebuilds everything. Visibility is not the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ FTS_WEIGHTS = "10.0, 4.0, 1.0"
 SERIES_FIELDS = ("title", "description_html", "audience_note", "organisation_id", "venue_id", "organisation",
                  "venue", "topics", "coorganisers")
 _PENDING = "ink.search.pending"
+_DEFERRED = "ink.search.deferred"
 
 
 def query_words(text: str) -> tuple[str, ...]:
@@ -166,7 +168,20 @@ def _changed(obj: object, names: Sequence[str]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
+@contextmanager
+def indexing_deferred(session: Session) -> Iterator[None]:
+    """Within it, flushes leave the index alone: for bulk work that calls ``reindex_series`` once at
+    the end (the data generator), instead of indexing each series at its flush and again after."""
+    session.info[_DEFERRED] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+
+
 def _note_changes(session: Session, flush_context: UOWTransaction, instances: object) -> None:
+    if session.info.get(_DEFERRED):
+        return
     pending = session.info.setdefault(_PENDING, _Pending())
     pending.series.extend(obj for obj in session.new if isinstance(obj, EventSeries))
     for obj in session.dirty:

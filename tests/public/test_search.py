@@ -191,3 +191,9 @@ def test_a_searched_feed_is_named_after_the_search(client, network) -> None:  # 
     response = client.get("/calendar.ics?q=Kite+Fest")
     assert "ink-events-kite-fest" in response.headers["Content-Disposition"]
     assert str(Calendar.from_ical(response.data)["X-WR-CALNAME"]) == "INK Events: “Kite Fest”"
+
+
+def test_the_subscribe_page_keeps_the_search(client, network) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/subscribe?q=kite&organisation=friends-of-the-wind").get_data(as_text=True)
+    assert re.search(r'<input id="subscribe-q" type="search" name="q" value="kite"', page)
+    assert "https://ink.example.org/calendar.ics?q=kite&amp;organisation=friends-of-the-wind" in page
