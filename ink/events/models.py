@@ -1,4 +1,5 @@
-"""Events models: Venue, EventSeries (with its recurrence rule, status and topics) and Occurrence.
+"""Events models: Venue, EventSeries (with its recurrence rule, status and topics), Occurrence, and the
+series' SearchDocument (with the DDL of the search engines' own index beside it).
 
 Only columns, relationships and small derived properties; no queries and no rules (those live in
 service.py), and nothing from the higher domains (attendance, feeds, reminders).

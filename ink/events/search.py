@@ -19,10 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import click
 import sqlalchemy as sa
+from babel.support import Translations
 from flask import Flask
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -38,6 +40,7 @@ from ink.events.models import (
     series_topic,
 )
 from ink.extensions import db
+from ink.i18n import TRANSLATIONS, catalogue_languages
 from ink.organisations.models import Organisation, Topic
 
 MAX_QUERY_WORDS = 10  # further words of a query are ignored
@@ -99,21 +102,32 @@ def ranked_matches(words: Sequence[str]) -> sa.Subquery:
 # --- building documents
 
 
+@lru_cache(maxsize=256)
+def topic_names(name: str) -> tuple[str, ...]:
+    """A topic's name (an English msgid) and its name in every catalogue: residents search in their language."""
+    translated = (Translations.load(str(TRANSLATIONS), [language]).gettext(name) for language in catalogue_languages())
+    return tuple(dict.fromkeys([name, *translated]))
+
+
 def _words(*texts: str) -> str:
     return " ".join(word for text in texts for word in search_tokens(text or ""))
 
 
 def _documents(connection: sa.Connection, series_ids: Sequence[int]) -> list[dict[str, object]]:
-    """The SearchDocument rows of these series (those that exist), read with three queries."""
+    """The SearchDocument rows of these series (those that exist), read with three queries (topics are
+    named in every language of the catalogues)."""
     names: dict[int, list[str]] = defaultdict(list)
     for series_id, name in connection.execute(
         sa.select(series_coorganiser.c.series_id, Organisation.name)
         .join(Organisation, Organisation.id == series_coorganiser.c.organisation_id)
         .where(series_coorganiser.c.series_id.in_(series_ids), coorganiser_accepted_clause())
-        .union_all(sa.select(series_topic.c.series_id, Topic.name).join(Topic, Topic.id == series_topic.c.topic_id)
-                   .where(series_topic.c.series_id.in_(series_ids)))
     ):
         names[series_id].append(name)
+    for series_id, name in connection.execute(
+        sa.select(series_topic.c.series_id, Topic.name).join(Topic, Topic.id == series_topic.c.topic_id)
+        .where(series_topic.c.series_id.in_(series_ids))
+    ):
+        names[series_id].extend(topic_names(name))
     rows = connection.execute(
         sa.select(EventSeries.id, EventSeries.title, EventSeries.description_html, EventSeries.audience_note,
                   Organisation.name.label("organisation"), Venue.name.label("venue"))

@@ -13,9 +13,11 @@ from collections import defaultdict
 
 from alembic import op
 import sqlalchemy as sa
+from babel.support import Translations
 
 from ink.core.html import html_to_text
 from ink.core.text import search_tokens
+from ink.i18n import TRANSLATIONS, catalogue_languages
 
 
 # revision identifiers, used by Alembic.
@@ -61,14 +63,18 @@ def _words(*texts):
 
 
 def _fill() -> None:
-    """One document per existing series (as ink/events/search.py builds them at this revision)."""
+    """One document per existing series (as ink/events/search.py builds them at this revision: topics
+    named in every catalogue's language)."""
     bind = op.get_bind()
     names = defaultdict(list)
     for series_id, name in bind.execute(sa.text(
             "SELECT c.series_id, o.name FROM series_coorganiser c JOIN organisation o ON o.id = c.organisation_id "
-            "WHERE c.status = 'accepted' UNION ALL "
-            "SELECT t.series_id, topic.name FROM series_topic t JOIN topic ON topic.id = t.topic_id")):
+            "WHERE c.status = 'accepted'")):
         names[series_id].append(name)
+    catalogues = [Translations.load(str(TRANSLATIONS), [language]) for language in catalogue_languages()]
+    for series_id, name in bind.execute(sa.text(
+            "SELECT t.series_id, topic.name FROM series_topic t JOIN topic ON topic.id = t.topic_id")):
+        names[series_id].extend(dict.fromkeys([name, *(catalogue.gettext(name) for catalogue in catalogues)]))
     rows = bind.execute(sa.text(
         "SELECT s.id, s.title, s.description_html, s.audience_note, o.name AS organisation, v.name AS venue "
         "FROM event_series s JOIN organisation o ON o.id = s.organisation_id LEFT JOIN venue v ON v.id = s.venue_id"))

@@ -12,7 +12,7 @@ from ink.events.search import matching_ids
 from ink.events.service import SeriesData, create_series
 from ink.extensions import db
 from ink.organisations.models import OrganisationStatus
-from ink.organisations.service import OrganisationData, create_organisation
+from ink.organisations.service import OrganisationData, create_organisation, ensure_topics
 
 pytestmark = pytest.mark.slow
 NOW = datetime(2026, 6, 2, 10, 0, tzinfo=timezone.utc)
@@ -21,7 +21,8 @@ NOW = datetime(2026, 6, 2, 10, 0, tzinfo=timezone.utc)
 def test_upgrade_indexes_the_existing_series(migration_app: Flask) -> None:
     upgrade()
     organisation = create_organisation(OrganisationData(name="Røde Kors"), now=NOW, status=OrganisationStatus.ACTIVE)
-    series = create_series(SeriesData(title="Kite festival", organisation=organisation,
+    [culture] = [topic for topic in ensure_topics() if topic.name == "Culture, Leisure and Heritage"]
+    series = create_series(SeriesData(title="Kite festival", organisation=organisation, topics=[culture],
                                       start_local=datetime(2026, 6, 3, 18, 0)), now=NOW)
     db.session.commit()
     series_id = series.id
@@ -35,4 +36,5 @@ def test_upgrade_indexes_the_existing_series(migration_app: Flask) -> None:
     upgrade()
     assert list(db.session.scalars(matching_ids(["kite", "fest"]))) == [series_id]
     assert list(db.session.scalars(matching_ids(["rode"]))) == [series_id]
+    assert list(db.session.scalars(matching_ids(["kulturarv"]))) == [series_id]  # the topic's Bokmål name
     assert list(db.session.scalars(matching_ids(["kites"]))) == []
