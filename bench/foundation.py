@@ -1,4 +1,5 @@
-"""Foundation benchmark (issue #2): programme page, event page and a month's occurrences.
+"""Foundation benchmark (issue #2): programme page, event page and a month's occurrences; the programme's
+free-text search (issue #11: within 5× the plain programme page).
 
 Builds a database through the migrations, fills it with `generate-data` (80 organisations,
 10 years by default), then times each operation many times with the app's test client (and,
@@ -109,6 +110,9 @@ def client_operations(app, event_id: int, month: tuple[datetime, datetime]) -> d
         "/healthz (baseline)": get("/healthz"),
         "programme / (14 days)": get("/"),
         "programme /?days=31": get("/?days=31"),
+        # One annual series a year (the coming year's); then a prefix many series share (Parents' café, Knitting café).
+        "search /?q=kite (a year ahead)": get("/?q=kite"),
+        "search /?q=caf (prefix, a year ahead)": get("/?q=caf"),
         f"event page /events/{event_id}": get(f"/events/{event_id}"),
         "occurrences_between (one month)": month_occurrences,
     }

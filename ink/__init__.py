@@ -17,7 +17,7 @@ from ink.auth import notices as auth_notices
 from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
 from ink.core.clock import SystemClock
-from ink.events import consent as events_consent, jobs as events_jobs
+from ink.events import consent as events_consent, jobs as events_jobs, search as events_search
 from ink.events import planning_views as events_planning
 from ink.events.moderation_views import register_moderation
 from ink.events.views import bp as events_bp
@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth_notices.register_notices(app)
     organisations_notices.register_notices(app)
     events_jobs.register_jobs(app)
+    events_search.register_commands(app)
     register_moderation(app)
     joining.register(app)
     events_consent.register_notices(app)

@@ -39,6 +39,7 @@ from ink.events.models import (
     series_topic,
 )
 from ink.events.recurrence import Recurrence
+from ink.events.search import indexing_deferred, reindex_series
 from ink.events.service import default_end
 from ink.extensions import db, network_timezone, now
 from ink.organisations.models import (
@@ -151,9 +152,11 @@ def generate_network(*, organisations: int = 80, years: int = 10, seed: int = 1,
     report.venues, report.organisations = len(venues), len(orgs)
 
     plans = _plans(gen, orgs)
-    series_rows = _series(gen, plans, venues)
-    report.series = len(series_rows)
-    _associations(gen, series_rows, orgs, topics)
+    with indexing_deferred(db.session()):  # indexed once, with the topics and co-organisers inserted in bulk
+        series_rows = _series(gen, plans, venues)
+        report.series = len(series_rows)
+        _associations(gen, series_rows, orgs, topics)
+    reindex_series(db.session.connection(), [row.id for row in series_rows])
     _occurrences(gen, series_rows, plans, report)
     report.seconds = timer.perf_counter() - started
     return report

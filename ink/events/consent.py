@@ -23,6 +23,7 @@ from ink.auth.models import User
 from ink.core import signals
 from ink.core.errors import N_, NotFound
 from ink.events.models import CoorganiserStatus, EventSeries, series_coorganiser
+from ink.events.search import reindex_series
 from ink.extensions import db
 from ink.notices import queue_notice, register_notice
 from ink.organisations.models import Membership, Organisation
@@ -64,6 +65,7 @@ def _set_status(series: EventSeries, organisation_id: int, status: CoorganiserSt
     db.session.execute(sa.update(series_coorganiser).where(_row_clause(series.id, organisation_id))
                        .values(status=status.value, decided_at=now, decided_by_id=by_id))
     db.session.expire(series, ["accepted_coorganisers"])
+    reindex_series(db.session.connection(), [series.id])  # search finds a series by its accepted co-organisers
 
 
 def editors_of(organisation_id: int) -> list[User]:

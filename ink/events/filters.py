@@ -1,7 +1,8 @@
 """The one filter of the programme, the calendar feeds, the Atom feed and the occurrences API.
 
-``?topic=…&organisation=…&venue=…&language=…&audience=…&age=…&dropin=1``: values of one parameter are
-alternatives (OR), parameters combine (AND). ``parse_filter`` reads and checks the parameters,
+``?q=…&topic=…&organisation=…&venue=…&language=…&audience=…&age=…&dropin=1``: values of one parameter are
+alternatives (OR), parameters combine (AND); ``q`` is free text, every word of which must match (as a
+prefix) the series' title, description, organisations, venue or topics (ink.events.search). ``parse_filter`` reads and checks the parameters,
 ``resolve_filter`` turns them into one SQL condition on EventSeries (public series only, by the
 one-home rule ``EventSeries.public_clause``). It lives here, below both the public site and the feeds,
 so that every surface answers the same question the same way.
@@ -29,12 +30,15 @@ from ink.events.models import (
     series_coorganiser,
     series_topic,
 )
+from ink.events.search import matching_ids, query_words
 from ink.events.service import MAX_ALL_DAY_DAYS
 from ink.extensions import db
 from ink.organisations.models import Organisation, Topic
 
 FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
 DROP_IN_PARAMETER = "dropin"  # ?dropin=1: only drop-in events
+QUERY_PARAMETER = "q"  # ?q=kite festival: free-text search
+MAX_QUERY_LENGTH = 200
 AGE_PARAMETER = "age"  # ?age=7: events whose age range includes 7, and events for all ages
 MAX_AGE = 120  # as the series form allows
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -58,20 +62,21 @@ class FeedFilter:
     ages: tuple[int, ...] = ()
     is_drop_in: bool = False  # only drop-in events (no registration needed)
     series_id: int | None = None
+    query: str = ""  # free text (?q=), stripped; its words: ink.events.search.query_words
 
     @property
     def is_empty(self) -> bool:
-        return not (self.organisations or self.topics or self.venues or self.languages or self.audiences
+        return not (self.query or self.organisations or self.topics or self.venues or self.languages or self.audiences
                     or self.ages or self.is_drop_in or self.series_id)
 
     def cache_key(self) -> tuple[object, ...]:
         return (tuple(sorted(self.organisations)), tuple(sorted(self.topics)), tuple(sorted(self.venues)),
                 tuple(sorted(self.languages)), tuple(sorted(self.audiences)), tuple(sorted(self.ages)), self.is_drop_in,
-                self.series_id)
+                self.series_id, self.query)
 
     def query_items(self) -> list[tuple[str, str]]:
         """(parameter, value) pairs for a URL of the programme, a feed or the API, in a stable order."""
-        items: list[tuple[str, str]] = []
+        items: list[tuple[str, str]] = [(QUERY_PARAMETER, self.query)] if self.query else []
         for name, values in zip(FILTER_PARAMETERS, (self.organisations, self.topics, self.venues,
                                                     self.languages, self.audiences)):
             items.extend((name, value) for value in sorted(values))
@@ -109,6 +114,7 @@ def parse_filter(args: Mapping[str, Sequence[str]] | object) -> FeedFilter:
     if any(value not in ("1", "") for value in drop_in):
         raise ValidationFailed(_("Parameter dropin must be 1 (or left out)."), DROP_IN_PARAMETER)
     return FeedFilter(
+        query=_parse_query(getlist(QUERY_PARAMETER)),
         is_drop_in="1" in drop_in,
         ages=_parse_ages(getlist(AGE_PARAMETER)),
         organisations=tuple(value.lower() for value in values["organisation"]),
@@ -117,6 +123,17 @@ def parse_filter(args: Mapping[str, Sequence[str]] | object) -> FeedFilter:
         languages=languages,
         audiences=audiences,
     )
+
+
+def _parse_query(raw: Sequence[str]) -> str:
+    """The free text of ?q= (the first non-empty one), stripped; too long or control characters: 400."""
+    text = next((value.strip() for value in raw if value.strip()), "")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(_("The search text is too long (at most %(count)s characters).",
+                                 count=MAX_QUERY_LENGTH), QUERY_PARAMETER)
+    if _CONTROL.search(text):
+        raise ValidationFailed(_("The search text contains invalid characters."), QUERY_PARAMETER)
+    return text
 
 
 def _parse_ages(raw: Sequence[str]) -> tuple[int, ...]:
@@ -143,6 +160,7 @@ class ResolvedFilter:
     organisations: list[Organisation] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     venues: list[Venue] = field(default_factory=list)
+    search_words: tuple[str, ...] = ()  # the words of ?q= (ink.events.search ranks by them)
 
 
 def _resolve(model: type[Any], slugs: tuple[str, ...], parameter: str, *, missing: str) -> list[Any]:
@@ -207,7 +225,10 @@ def resolve_filter(feed_filter: FeedFilter, *, missing: str = "400", per_occurre
         conditions.append(EventSeries.is_drop_in.is_(True))
     if feed_filter.series_id is not None:
         conditions.append(EventSeries.id == feed_filter.series_id)
-    return ResolvedFilter(sa.and_(*conditions), organisations, topics, venues)
+    words = query_words(feed_filter.query)
+    if feed_filter.query:  # a query without a single word (only punctuation) matches nothing
+        conditions.append(EventSeries.id.in_(matching_ids(words)) if words else sa.false())
+    return ResolvedFilter(sa.and_(*conditions), organisations, topics, venues, words)
 
 
 def overlapping(start: datetime, end: datetime) -> sa.ColumnElement[bool]:

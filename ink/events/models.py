@@ -1,4 +1,5 @@
-"""Events models: Venue, EventSeries (with its recurrence rule, status and topics) and Occurrence.
+"""Events models: Venue, EventSeries (with its recurrence rule, status and topics), Occurrence, and the
+series' SearchDocument (with the DDL of the search engines' own index beside it).
 
 Only columns, relationships and small derived properties; no queries and no rules (those live in
 service.py), and nothing from the higher domains (attendance, feeds, reminders).
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -429,3 +431,64 @@ class ModerationRequest(Model):
 
     def __repr__(self) -> str:
         return f"<ModerationRequest {self.id} {self.kind} of {self.series_id} {self.status}>"
+
+
+class SearchDocument(Model):
+    """What free-text search finds a series by (ink/events/search.py keeps it current): its words,
+    already folded (``ink.core.text.search_tokens``) and joined by spaces, in three weighted fields.
+
+    Each field may hold several texts (issue 12: an event's title and description in several languages).
+    The database's own engine indexes it: an FTS5 table kept in step by triggers on SQLite, a GIN index
+    over the weighted ``tsvector`` on PostgreSQL (both made by SEARCH_DDL below and migration 0012)."""
+
+    __tablename__ = "search_document"
+
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True,
+                                           autoincrement=False)
+    title: Mapped[str] = mapped_column(sa.Text, default="")  # the title(s): weighs most
+    names: Mapped[str] = mapped_column(sa.Text, default="")  # organisers, venue, topics
+    body: Mapped[str] = mapped_column(sa.Text, default="")  # description, audience note
+
+
+# The tsvector PostgreSQL searches (the GIN index's expression; queries repeat it word for word).
+SEARCH_TSVECTOR_SQL = ("(setweight(to_tsvector('simple'::regconfig, search_document.title), 'A'::\"char\")"
+                       " || setweight(to_tsvector('simple'::regconfig, search_document.names), 'B'::\"char\")"
+                       " || setweight(to_tsvector('simple'::regconfig, search_document.body), 'C'::\"char\"))")
+# Text is folded in Python first (the same on both databases); marks stay inside words (other scripts).
+SEARCH_FTS_TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
+_FTS_COLUMNS = "title, names, body"
+_FTS_NEW = "new.series_id, new.title, new.names, new.body"
+_FTS_OLD = "'delete', old.series_id, old.title, old.names, old.body"
+SEARCH_DDL: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # dialect: (create, drop) statements
+    "sqlite": (
+        (f"CREATE VIRTUAL TABLE search_fts USING fts5({_FTS_COLUMNS}, content='search_document', "
+         f"content_rowid='series_id', tokenize=\"{SEARCH_FTS_TOKENIZER}\", prefix='2 3')",
+         f"CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN "
+         f"INSERT INTO search_fts(rowid, {_FTS_COLUMNS}) VALUES ({_FTS_NEW}); END",
+         f"CREATE TRIGGER search_document_ad AFTER DELETE ON search_document BEGIN "
+         f"INSERT INTO search_fts(search_fts, rowid, {_FTS_COLUMNS}) VALUES ({_FTS_OLD}); END",
+         f"CREATE TRIGGER search_document_au AFTER UPDATE ON search_document BEGIN "
+         f"INSERT INTO search_fts(search_fts, rowid, {_FTS_COLUMNS}) VALUES ({_FTS_OLD}); "
+         f"INSERT INTO search_fts(rowid, {_FTS_COLUMNS}) VALUES ({_FTS_NEW}); END"),
+        ("DROP TRIGGER IF EXISTS search_document_au", "DROP TRIGGER IF EXISTS search_document_ad",
+         "DROP TRIGGER IF EXISTS search_document_ai", "DROP TABLE IF EXISTS search_fts"),
+    ),
+    "postgresql": (
+        (f"CREATE INDEX ix_search_document_tsvector ON search_document USING gin ({SEARCH_TSVECTOR_SQL})",),
+        ("DROP INDEX IF EXISTS ix_search_document_tsvector",),
+    ),
+}
+# Objects of SEARCH_DDL that the models do not describe (the schema comparison leaves them out).
+SEARCH_UNMODELLED = frozenset({"search_fts", "ix_search_document_tsvector"})
+
+
+def _search_ddl(index: int) -> Callable[..., None]:
+    def run(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
+        for statement in SEARCH_DDL.get(connection.dialect.name, ((), ()))[index]:
+            connection.exec_driver_sql(statement)
+    return run
+
+
+# create_all / drop_all (the tests' schemas) make and drop them as the migration does.
+sa.event.listen(SearchDocument.__table__, "after_create", _search_ddl(0))
+sa.event.listen(SearchDocument.__table__, "before_drop", _search_ddl(1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ink.events.filters import MAX_AGE, MAX_FILTER_VALUES
+from ink.events.filters import MAX_AGE, MAX_FILTER_VALUES, MAX_QUERY_LENGTH, QUERY_PARAMETER
 from ink.events.models import Audience
 
 JSON = "application/json"
@@ -22,6 +22,8 @@ LANGUAGE_PATTERN = "^([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$"
 # An age: up to three digits (more than MAX_AGE is a 400), spaces around it ignored.
 AGE_PATTERN = "^\\s*[0-9]{0,3}\\s*$"
 MAX_VALUE_LENGTH = 200  # ink.feeds.query.parse_filter refuses longer values
+# Free text: any characters but control characters (those are a 400).
+QUERY_PATTERN = "^[^\\x00-\\x1f\\x7f]*$"
 
 
 def _date_parameter(name: str, description: str, example: str) -> dict[str, Any]:
@@ -45,6 +47,15 @@ def _filter_parameters() -> list[dict[str, Any]]:
     slug = {"type": "string", "pattern": SLUG_PATTERN}
     unknown = " An unknown slug is a 400 naming the parameter."
     return [
+        {
+            "name": QUERY_PARAMETER, "in": "query", "required": False,
+            "description": "Free-text search: every word must match, as the start of a word, the event's title, "
+                           "description, organisers, venue or topics; case and accents are ignored "
+                           "(`solvberget` finds Sølvberget). The dates stay in time order. Longer than "
+                           f"{MAX_QUERY_LENGTH} characters or with control characters: a 400.",
+            "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": QUERY_PATTERN},
+            "example": "kite festival",
+        },
         _repeated_parameter("organisation", "Organisations (slugs) that organise or co-organise the event."
                             + unknown, slug),
         _repeated_parameter("topic", "Topics (slugs)." + unknown, slug),

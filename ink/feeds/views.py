@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ink.core.errors import NotFound, ValidationFailed
+from ink.core.text import slugify
 from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
@@ -178,7 +179,8 @@ def _language_name(code: str) -> str:
 
 def selection_name(feed_filter: FeedFilter, resolved: ResolvedFilter) -> str:
     """A filtered feed's name from its filter, in the current language: "INK Events: Children, Polish"."""
-    parts = [organisation.name for organisation in resolved.organisations]
+    parts = [_("“%(query)s”", query=feed_filter.query)] if feed_filter.query else []
+    parts += [organisation.name for organisation in resolved.organisations]
     parts += [topic.display_name for topic in resolved.topics]
     parts += [venue.name for venue in resolved.venues]
     parts += [_(audience.label) for audience in Audience if audience.value in feed_filter.audiences]
@@ -193,7 +195,7 @@ def selection_filename(feed_filter: FeedFilter) -> str:
     """ink-events-children-pl.ics: the filter's values, so that two downloads do not share a name."""
     if feed_filter.is_empty:
         return "ink-events.ics"
-    values = [*feed_filter.organisations, *feed_filter.topics, *feed_filter.venues,
+    values = [*([slugify(feed_filter.query)] if feed_filter.query else []), *feed_filter.organisations, *feed_filter.topics, *feed_filter.venues,
               *(audience.value for audience in Audience if audience.value in feed_filter.audiences),
               *sorted(feed_filter.languages), *(f"age-{age}" for age in sorted(feed_filter.ages)),
               *(["drop-in"] if feed_filter.is_drop_in else [])]  # as in the name

@@ -47,6 +47,8 @@ def programme_url(feed_filter: FeedFilter, *, start: date | None = None, days: i
 def _without(feed_filter: FeedFilter, name: str, value: object) -> FeedFilter:
     if name == "dropin":
         return replace(feed_filter, is_drop_in=False)
+    if name == "query":
+        return replace(feed_filter, query="")
     current: Sequence[object] = getattr(feed_filter, name)
     changes: dict[str, Any] = {name: tuple(item for item in current if item != value)}
     return replace(feed_filter, **changes)
@@ -59,8 +61,9 @@ def chips(feed_filter: FeedFilter, resolved: ResolvedFilter, *, language_name: C
         return Chip(kind, label, programme_url(_without(feed_filter, name, value), start=start, days=days,
                                                view=view))
 
-    found = [chip(gettext("Organisation"), organisation.name, "organisations", organisation.slug)
-             for organisation in resolved.organisations]
+    found = [chip(gettext("Search"), feed_filter.query, "query", feed_filter.query)] if feed_filter.query else []
+    found += [chip(gettext("Organisation"), organisation.name, "organisations", organisation.slug)
+              for organisation in resolved.organisations]
     found += [chip(gettext("Topic"), topic.display_name, "topics", topic.slug) for topic in resolved.topics]
     found += [chip(gettext("Venue"), venue.name, "venues", venue.slug) for venue in resolved.venues]
     found += [chip(gettext("Language"), language_name(code), "languages", code) for code in feed_filter.languages]

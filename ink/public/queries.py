@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ink.events.filters import overlapping
+from ink.events.search import ranked_matches
 from ink.events.models import (
     EventSeries,
     Occurrence,
@@ -47,6 +48,31 @@ def programme_occurrences(condition: sa.ColumnElement[bool], start: datetime, en
     """Public occurrences overlapping [start, end) (live and cancelled) of series matching ``condition``
     (a resolved ink.events.filters filter, as the feeds and the API apply it), soonest first."""
     query = _occurrence_query().where(condition, overlapping(start, end))
+    return list(db.session.scalars(query))
+
+
+def search_occurrences(condition: sa.ColumnElement[bool], words: Sequence[str], start: datetime, end: datetime,
+                       *, limit: int) -> list[Occurrence]:
+    """One occurrence per series matching ``condition`` and the search ``words``: its first date
+    overlapping [start, end), best match first, then soonest (the first ``limit`` series)."""
+    ranked = ranked_matches(words)
+    first = (
+        sa.select(Occurrence.id.label("occurrence_id"), ranked.c.rank,
+                  sa.func.row_number().over(partition_by=Occurrence.series_id,
+                                            order_by=(Occurrence.start_at, Occurrence.id)).label("nth"))
+        .join(EventSeries, EventSeries.id == Occurrence.series_id)
+        .join(ranked, ranked.c.series_id == EventSeries.id)
+        .where(condition, overlapping(start, end))
+        .subquery("first_dates")
+    )
+    query = (
+        _occurrence_query()
+        .join(first, first.c.occurrence_id == Occurrence.id)
+        .where(first.c.nth == 1)
+        .order_by(None)
+        .order_by(first.c.rank.desc(), Occurrence.start_at, Occurrence.id)
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 

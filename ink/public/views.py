@@ -49,6 +49,9 @@ MAX_YEARS_AWAY = 50
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 DAYS = re.compile(r"[0-9]{1,3}")
+# A search (?q=) without start/days looks this far ahead: a search for "kite" in December finds the summer festival.
+SEARCH_DAYS = 365
+MAX_SEARCH_RESULTS = 100  # series listed for one search
 
 
 @dataclass
@@ -126,6 +129,11 @@ def programme():  # type: ignore[no-untyped-def]
     view = periods.parse_view(request.args)
     start, days = _parse_window(today)
     feed_filter = parse_filter(request.args)
+    # A search lists its matches ranked, over the coming year unless a window is asked for.
+    is_search = bool(feed_filter.query) and view == "list"
+    is_explicit_window = "start" in request.args or "days" in request.args
+    if is_search and not is_explicit_window:
+        days = SEARCH_DAYS
     locale = formatting_locale()
     period = periods.shown_period(view, start, days, locale)
     first_day, last_day = periods.grid_days(period, locale)
@@ -136,7 +144,13 @@ def programme():  # type: ignore[no-untyped-def]
     # From today on, what has already ended is no longer "on" (a calendar grid shows its whole period).
     is_from_now = view == "list" and first_day <= today <= last_day
     query_start = max(window_start, moment) if is_from_now else window_start
-    occurrences = queries.programme_occurrences(resolved.condition, query_start, window_end)
+    if is_search:  # one line per matching event (its next date in the window), best match first
+        results = queries.search_occurrences(resolved.condition, resolved.search_words, query_start, window_end,
+                                             limit=MAX_SEARCH_RESULTS)
+        occurrences = []
+    else:  # a grid shows what matches a search among its days, in time order
+        results = []
+        occurrences = queries.programme_occurrences(resolved.condition, query_start, window_end)
     # The window as asked (None: the default), so links that drop a filter keep the period.
     kept_start = start if "start" in request.args else None
     kept_days = days if "days" in request.args else None
@@ -147,6 +161,10 @@ def programme():  # type: ignore[no-untyped-def]
         last=period.last,
         length=days,
         is_default_window=(view == "list" and start == today and days == DEFAULT_DAYS),
+        is_search=is_search,
+        # Paging by a year is no paging (and beyond ?days='s limit): a search over the coming year has none.
+        has_period_nav=not is_search or is_explicit_window,
+        results=results,
         from_today_url=filtering.programme_url(feed_filter, view=view),
         today=today,
         selected=feed_filter,

@@ -93,6 +93,7 @@ def test_parameters_say_what_the_code_accepts(described: dict[str, Any]) -> None
         assert (parameters[name]["style"], parameters[name]["explode"]) == ("form", True)
     assert parameters["audience"]["schema"]["items"]["enum"] == [audience.value for audience in Audience] + [""]
     assert parameters["dropin"]["schema"]["enum"] == ["1", ""]
+    assert parameters["q"]["schema"]["maxLength"] == 200 and not parameters["q"]["required"]
 
 
 def test_document_is_cached_like_a_static_file(client) -> None:  # type: ignore[no-untyped-def]
@@ -116,6 +117,7 @@ REAL_QUERIES = [
     f"{WINDOW}&organisation=barnas-verden&audience=children&audience=families",
     f"{WINDOW}&topic={{topic}}&language=PL",
     f"{WINDOW}&dropin=1",
+    f"{WINDOW}&q=spr%C3%A5kkaf",  # free-text search
     "start=2026-06-01&end=2026-06-01&organisation=sprakkafe-drammen&organisation=barnas-verden",
 ]
 
@@ -139,6 +141,7 @@ def test_real_responses_match_the_200_schema(client, network: Network, described
     "", "start=2026-06-01", "start=2026-06-10&end=2026-06-01", "start=2026-01-01&end=2027-01-02",
     f"{WINDOW}&topic=nothing", f"{WINDOW}&audience=martians", f"{WINDOW}&dropin=yes",
     f"{WINDOW}&language=%3Cscript%3E", f"{WINDOW}&venue=no%20such", f"{WINDOW}&organisation=%00",
+    f"{WINDOW}&q=%00", f"{WINDOW}&q={'x' * 201}",
 ])
 def test_errors_match_the_400_schema(client, described: dict[str, Any], query: str) -> None:  # type: ignore[no-untyped-def]
     response = client.get(f"{OCCURRENCES}?{query}")
