@@ -14,6 +14,7 @@ from ink.events.service import series_data_of, update_series
 from ink.extensions import db
 from ink.organisations.models import OrganisationStatus
 from ink.organisations.service import set_organisation_status
+from ink.page_cache import PRIVATE_TABLES
 
 TOKEN = re.compile(r'action="/language".*?name="csrf_token" value="([^"]+)"', re.S)
 
@@ -241,3 +242,8 @@ def test_the_cache_can_be_turned_off(another_app):
     client = another_app(PAGE_CACHE_SIZE=0).test_client()
     client.get("/")
     assert "X-Cache" not in client.get("/").headers
+
+
+def test_the_private_tables_exist():
+    # A misspelt name would leave that table public (safe, but not what the list says).
+    assert PRIVATE_TABLES <= set(db.metadata.tables)
