@@ -26,6 +26,7 @@ are answered with 304. ``X-Cache: hit|miss`` says what happened.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time as _time
 from collections import OrderedDict
@@ -58,6 +59,8 @@ PRIVATE_TABLES = frozenset({
 })
 CHANGED = "ink.page_cache.changed"  # session.info key: this transaction wrote public data
 CSRF_PLACEHOLDER = b"\x00ink-page-cache-csrf\x00"
+# The table a textual INSERT/UPDATE/DELETE writes (statements sent as text() through the session).
+_TEXT_DML = re.compile(r'\s*(?:insert\s+into|update|delete\s+from)\s+("?[\w.]+"?)', re.IGNORECASE)
 CONTENT_VERSION_SQL = f"SELECT version FROM {FeedState.__tablename__} WHERE id = {CONTENT}"
 
 _Value = TypeVar("_Value")
@@ -85,13 +88,22 @@ def _note_public_rows(session: Session, flush_context: Any, instances: Any) -> N
         session.info[CHANGED] = True
 
 
+def _written_table(state: ORMExecuteState) -> str | None:
+    """The table an INSERT/UPDATE/DELETE statement writes ("" for one whose table is unknown), else None."""
+    if state.is_insert or state.is_update or state.is_delete:
+        return str(getattr(getattr(state.statement, "table", None), "name", ""))
+    if isinstance(state.statement, sa.TextClause):
+        written = _TEXT_DML.match(state.statement.text)
+        if written:
+            return written.group(1).strip('"').lower()
+    return None
+
+
 @sa.event.listens_for(Session, "do_orm_execute")
 def _note_bulk_statements(state: ORMExecuteState) -> None:
-    """The same for INSERT/UPDATE/DELETE statements sent through the session (bulk writes)."""
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if _is_public_table(getattr(table, "name", None)):
-            state.session.info[CHANGED] = True
+    """The same for INSERT/UPDATE/DELETE statements sent through the session (bulk writes, ``text()``)."""
+    if _is_public_table(_written_table(state)):
+        state.session.info[CHANGED] = True
 
 
 @sa.event.listens_for(Session, "before_commit")
@@ -143,6 +155,7 @@ class Entry:
 
     value: Any
     version: int
+    made_at: datetime
     expires_at: datetime
 
 
@@ -173,12 +186,13 @@ class PageCache:
         return self.size > 0 and self.ttl > timedelta(0)
 
     def get(self, key: tuple[object, ...], *, version: int, moment: datetime) -> Entry | None:
-        """The entry for ``key`` if it was made at ``version`` and still holds at ``moment``."""
+        """The entry for ``key`` if it was made at ``version`` and holds at ``moment`` (made no later
+        than ``moment``, which a clock set back in tests can be, and not yet expired)."""
         with self._lock:
             entry = self._items.get(key)
             if entry is None:
                 return None
-            if entry.version != version or moment >= entry.expires_at:
+            if entry.version != version or not entry.made_at <= moment < entry.expires_at:
                 del self._items[key]
                 return None
             self._items.move_to_end(key)
@@ -241,7 +255,7 @@ def memoized(key: tuple[object, ...], compute: Callable[[], _Value]) -> _Value:
     full_key = ("memo", *key)
     entry = cache.get(full_key, version=version, moment=moment)
     if entry is None:
-        entry = Entry(compute(), version, cache.expiry(moment, str(current_app.config["TIMEZONE"])))
+        entry = Entry(compute(), version, moment, cache.expiry(moment, str(current_app.config["TIMEZONE"])))
         cache.put(full_key, entry)
     return entry.value  # type: ignore[no-any-return]
 
@@ -322,7 +336,7 @@ def cached_page(view: _View) -> _View:
         page = _store(response, moment)
         if page is None:
             return response
-        cache.put(key, Entry(page, version, cache.expiry(moment, str(current_app.config["TIMEZONE"]))))
+        cache.put(key, Entry(page, version, moment, cache.expiry(moment, str(current_app.config["TIMEZONE"]))))
         return _serve(page, "miss")
 
     return wrapper  # type: ignore[return-value]
