@@ -60,6 +60,7 @@ class Load:
 
     requests: int = 0
     seconds: float = 0.0
+    body_bytes: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
 
     @property
@@ -154,12 +155,13 @@ def drive(port: int, path: str, clients: int, seconds: float, load: Load) -> Non
     def client(number: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         done: Counter[int] = Counter()
+        size = 0
         barrier.wait()
         while not stop.is_set():
             try:
                 connection.request("GET", path.format(n=f"{number}-{next(sequence)}-{time.monotonic_ns()}"))
                 response = connection.getresponse()
-                response.read()
+                size += len(response.read())
                 done[response.status] += 1
                 if response.will_close:
                     connection.close()
@@ -169,6 +171,7 @@ def drive(port: int, path: str, clients: int, seconds: float, load: Load) -> Non
         connection.close()
         with lock:
             load.statuses.update(done)
+            load.body_bytes += size
 
     sequence = itertools.count()
     threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
@@ -204,7 +207,7 @@ def print_table(label: str, mode: str, loads: dict[str, Load]) -> bool:
     """The rates and ratios; True when every page met the target."""
     baseline = loads["/healthz"].rate
     print(f"\n{label}, page cache {mode}")
-    print(f"{'URL':<44} {'statuses':<18} {'req/s':>9} {'×/healthz':>10}  target ≥ {TARGET}×")
+    print(f"{'URL':<44} {'statuses':<18} {'KiB':>6} {'req/s':>9} {'×/healthz':>10}  target ≥ {TARGET}×")
     met = True
     for path, load in loads.items():
         statuses = " ".join(f"{status}:{count}" for status, count in sorted(load.statuses.items()))
@@ -214,7 +217,8 @@ def print_table(label: str, mode: str, loads: dict[str, Load]) -> bool:
             passed = ratio >= TARGET and set(load.statuses) == {200}
             met = met and passed
             verdict = "PASS" if passed else "FAIL" + ("" if set(load.statuses) == {200} else " (not all 200)")
-        print(f"{path:<44} {statuses:<18} {load.rate:>9.1f} {ratio:>10.3f}  {verdict}", flush=True)
+        kib = load.body_bytes / max(load.requests, 1) / 1024
+        print(f"{path:<44} {statuses:<18} {kib:>6.1f} {load.rate:>9.1f} {ratio:>10.3f}  {verdict}", flush=True)
     return met
 
 
