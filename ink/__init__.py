@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 import ink.models  # noqa: F401  (every table in the metadata)
-from ink import config as default_config, i18n, ratelimit, web
+from ink import config as default_config, i18n, page_cache, ratelimit, web
 from ink.auth import notices as auth_notices
 from ink.auth.views import bp as auth_bp
 from ink.cli import register_commands
@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     web.init_app(app)
+    page_cache.init_app(app)
     ratelimit.init_app(app)
     _register_blueprints(app)
     auth_notices.register_notices(app)

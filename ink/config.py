@@ -124,6 +124,12 @@ FEED_PAST_WINDOW = 183
 FEED_CACHE_SIZE = 256
 FEED_CACHE_SECONDS = 300
 FEED_VERSION_CHECK_SECONDS = 1.0
+# Public pages (ink.page_cache): rendered pages kept in memory per process (entries; 0 turns the
+# cache off), the longest an entry is served (seconds; also ends at local midnight), and how often
+# the data's version is checked so that other workers' changes show (seconds).
+PAGE_CACHE_SIZE = 256
+PAGE_CACHE_SECONDS = 60
+PAGE_VERSION_CHECK_SECONDS = 1.0
 # The widget (/embed): the sites whose pages may show it in an <iframe>, as a CSP frame-ancestors
 # source list ("*": any site; e.g. "https://polish-association.example https://*.kommune.no").
 EMBED_FRAME_ANCESTORS = "*"

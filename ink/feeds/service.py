@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from ink.core.time import UTC, as_utc, local_midnight_utc, local_date
 from ink.events.models import EventSeries
 from ink.extensions import db
-from ink.feeds.models import FeedState
+from ink.versions import FEEDS, FeedState
 
-STATE_ID = 1
+STATE_ID = FEEDS
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 

@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext
 from ink.core.errors import NotFound
 from ink.events.models import Venue
 from ink.extensions import now
+from ink.page_cache import cached_page
 from ink.public import queries
 from ink.public.views import SLUG, bp, map_url
 from ink.urls import absolute_url
@@ -45,11 +46,13 @@ def venue_feed_links(venue: Venue) -> dict[str, str]:
 
 
 @bp.get("/venues/")
+@cached_page
 def venues():  # type: ignore[no-untyped-def]
     return render_template("public/venues.html", listings=queries.venues_with_upcoming_counts(now=now()))
 
 
 @bp.get("/venues/<slug>")
+@cached_page
 def venue(slug: str):  # type: ignore[no-untyped-def]
     found = queries.venue_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
@@ -65,6 +68,7 @@ def venue(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/topics/")
+@cached_page
 def topics():  # type: ignore[no-untyped-def]
     listings = sorted(queries.topics_with_upcoming_counts(now=now()),
                       key=lambda listing: listing.topic.display_name.casefold())

@@ -36,6 +36,7 @@ from ink.i18n import LANGUAGE_COOKIE, formatting_locale
 from ink.organisations.access import can_manage_organisation
 from ink.organisations.models import Organisation
 from ink.organisations.service import get_organisation_by_slug
+from ink.page_cache import cached_page, memoized
 from ink.public import filtering, periods, queries, sharing
 from ink.saving import commit
 
@@ -120,6 +121,7 @@ def group_by_local_day(occurrences: list[Occurrence], tz: str, first_day: date) 
 
 
 @bp.get("/")
+@cached_page
 def programme():  # type: ignore[no-untyped-def]
     """The programme, filtered with the parameters of /calendar.ics, /feed.atom and /api/v1/occurrences,
     as a list of days or a week or month grid (``view``; ink.public.periods, ink.public.calendar)."""
@@ -168,7 +170,7 @@ def programme():  # type: ignore[no-untyped-def]
         from_today_url=filtering.programme_url(feed_filter, view=view),
         today=today,
         selected=feed_filter,
-        choices=filter_choices(moment),
+        choices=memoized(("filter_choices", today, str(locale)), lambda: filter_choices(moment)),  # labels are translated
         chips=filtering.chips(feed_filter, resolved, language_name=_language_display_name,
                               start=kept_start, days=kept_days, view=view),
         clear_url=filtering.programme_url(FeedFilter(), start=kept_start, days=kept_days, view=view),
@@ -225,6 +227,7 @@ def _sharing(series: EventSeries, occurrences: list[Occurrence], next_date: Next
 
 
 @bp.get("/events/<int:series_id>")
+@cached_page
 def event(series_id: int):  # type: ignore[no-untyped-def]
     series = queries.series_with_details(series_id)
     if series is None:
@@ -250,6 +253,7 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/organisations/")
+@cached_page
 def organisation_directory():  # type: ignore[no-untyped-def]
     topic_slug = request.args.get("topic", "").strip()
     language = request.args.get("language", "").strip()
@@ -269,6 +273,7 @@ def organisation_directory():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/topics/<slug>")
+@cached_page
 def topic(slug: str):  # type: ignore[no-untyped-def]
     found = queries.topic_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
@@ -282,6 +287,7 @@ def topic(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/organisations/<slug>")
+@cached_page
 def organisation(slug: str):  # type: ignore[no-untyped-def]
     found: Organisation | None = get_organisation_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
