@@ -264,3 +264,17 @@ def test_the_cache_can_be_turned_off(another_app):
 def test_the_private_tables_exist():
     # A misspelt name would leave that table public (safe, but not what the list says).
     assert PRIVATE_TABLES <= set(db.metadata.tables)
+
+
+def test_the_filter_choices_kept_between_pages_are_in_each_visitors_language(client, factory):
+    """The programme's filter choices are memoized; their topic labels are translated, so each
+    language keeps its own (an English render must not give Norwegian visitors English topics)."""
+    multilingualism = next(topic for topic in factory.topics() if topic.name == "Multilingualism")
+    factory.series(title="Chess club", topics=[multilingualism])
+
+    english = client.get("/?days=7").get_data(as_text=True)
+    norwegian = client.get("/?days=7", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+
+    choice = re.compile(r'value="multilingualism"[^>]*>\s*([^<]+?)\s*</label>')
+    assert choice.search(english).group(1) == "Multilingualism"
+    assert choice.search(norwegian).group(1) == "Flerspråklighet"
