@@ -253,3 +253,14 @@ def test_this_week_is_the_week_view_of_today(client, clock) -> None:  # type: ig
     assert current(get(client, "/?view=week")) == ["This week", "Week"]
     assert current(get(client, "/?view=week&start=2026-06-10")) == ["Week"]
     assert current(get(client, "/?view=month")) == ["Month"]
+
+
+def test_a_search_in_a_grid_shows_the_matching_events_on_their_days(client, factory) -> None:  # type: ignore[no-untyped-def]
+    """``q`` is part of the one filter: in a week or month grid it narrows the events shown (the ranked
+    list of matches is the list view's); the search's chip and the view switcher keep it."""
+    factory.series(title="Kite workshop", start_local=datetime(2026, 6, 3, 17, 0))
+    factory.series(title="Chess club", start_local=datetime(2026, 6, 3, 18, 0))
+    page = get(client, "/?view=month&start=2026-06-01&q=kite")
+
+    assert events_in(cells(page)["2026-06-03"]) == ["17:00 Kite workshop"]
+    assert query(link(page, "Week").attrs["href"]).get("q") == "kite"
