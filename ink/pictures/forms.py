@@ -17,7 +17,7 @@ class PictureForm(BaseForm):
     """Upload or replace a picture (alt text required whenever one is kept), or remove it.
     ``has_current`` says whether the owner has a picture now (the view sets it)."""
 
-    picture = FileField(_l("Picture file"))
+    picture = FileField(_l("Picture file"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
     alt_text = StringField(_l("Alt text: what the picture shows"), filters=[strip_filter],
                            validators=[Optional(), Length(max=ALT_TEXT_MAX)])
     remove = BooleanField(_l("Remove the picture"))

@@ -66,8 +66,8 @@ class PictureRefused(ValidationFailed):
 def rendition_widths(width: int) -> list[int]:
     """The widths a picture ``width`` pixels wide is rendered at: the standard ones below it, then its
     own width capped at the largest (never upscaled)."""
-    below = [candidate for candidate in WIDTHS if candidate < width]
-    return [*below, min(width, WIDTHS[-1])]
+    largest = min(width, WIDTHS[-1])
+    return [*(candidate for candidate in WIDTHS if candidate < largest), largest]
 
 
 def scaled_height(width: int, height: int, to_width: int) -> int:
