@@ -138,8 +138,8 @@ def _uses_transparency(image: Image.Image) -> bool:
     if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
         return False
     alpha = image.convert("RGBA").getchannel("A")
-    low, _high = alpha.getextrema()  # type: ignore[misc]
-    return bool(low < 255)
+    low = alpha.getextrema()[0]  # one band: (lowest, highest)
+    return isinstance(low, (int, float)) and low < 255
 
 
 def _render(pixels: Image.Image, width: int, height: int, extension: str) -> Rendition:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, abort, current_app, request, send_file, url_for
+from flask import Blueprint, Flask, abort, current_app, request, url_for
 from werkzeug.wrappers import Response
 
 from ink.pictures import service
@@ -14,6 +14,7 @@ from ink.pictures.models import Picture
 bp = Blueprint("pictures", __name__)
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
+MIMETYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 # An upload form's own fields and multipart framing, on top of the largest accepted file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 UPLOAD_ATTRIBUTE = "accepts_picture_upload"
@@ -32,9 +33,11 @@ def picture_file(picture_name: str) -> Response:
     path = service.rendition_path(picture_name)
     if path is None:
         abort(404)
-    response = send_file(path, conditional=True, max_age=None)
+    # Read whole (renditions are small): no open file is left to a client that never reads the body.
+    response = Response(path.read_bytes(), mimetype=MIMETYPES[path.suffix])
+    response.set_etag(picture_name)  # content-addressed: the name is the version
     response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    return response.make_conditional(request)
 
 
 def picture_url(picture: Picture, width: int | None = None) -> str:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from ink.extensions import db
 from ink.pictures.models import Picture
+from tests.audit.conftest import entries
 from tests.pictures.conftest import (
     animated_png,
     halves_with_gps_and_orientation,
@@ -228,6 +229,8 @@ def test_removing_the_picture(client, editor, series):  # type: ignore[no-untype
 
     assert response.status_code == 302 and stored(series) is None
     assert picture_count() == 1  # the row stays (history), only the link went
+    removal = entries(object_kind="event_series", object_id=str(series.id), action="edit")[-1]
+    assert removal.changes["picture"] == {"before": [ALT], "after": []}
     assert "<img" not in client.get(f"/events/{series.id}").get_data(as_text=True).split('<main')[1]
 
 
@@ -318,8 +321,23 @@ def test_a_rendition_is_served_for_a_year_and_other_names_are_404(client, editor
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.data == (pictures_dir / picture.file_name(320)).read_bytes()
-    response.close()
+    assert response.headers["ETag"] == f'"{picture.file_name(320)}"'
+    again = client.get(f"/pictures/{picture.file_name(320)}", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     (pictures_dir / "notes.txt").write_text("secret")
     for name in (picture.file_name(321), "notes.txt", f"{picture.digest}-320.gif", "..%2Fconfig.py",
                  f"{picture.digest.upper()}-320.jpg", f"..%2F{picture.file_name(320)}"):
         assert client.get(f"/pictures/{name}").status_code == 404, name
+
+
+def test_a_picture_change_is_logged_as_an_edit_of_the_event(client, editor, series):  # type: ignore[no-untyped-def]
+    upload(client, picture_url(series), image_bytes((400, 300)))
+    upload(client, picture_url(series), image_bytes((500, 300)), alt="A white wall")
+
+    edits = entries(object_kind="event_series", object_id=str(series.id), action="edit")
+
+    assert [edit.changes["picture"] for edit in edits[-2:]] == [
+        {"before": [], "after": [ALT]}, {"before": [ALT], "after": ["A white wall"]}]
+    assert edits[-1].actor_name and "editor@example.org" in edits[-1].actor_name
+    created = entries(object_kind="picture", action="create")
+    assert [entry.object_label for entry in created] == [ALT, "A white wall"]
