@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from flask import current_app
 
@@ -18,6 +20,7 @@ from ink.extensions import db
 from ink.pictures.images import Limits, Prepared, prepare
 from ink.pictures.models import Picture
 
+TEMPORARY_PREFIX = ".upload-"
 # The only names /pictures/<name> serves: a digest, a width, an extension (no path can be formed).
 FILE_NAME = re.compile(r"[0-9a-f]{32}-[0-9]{1,4}\.(?:jpg|png)")
 
@@ -62,6 +65,25 @@ def rendition_path(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def purge_orphan_files(*, now: datetime, min_age: timedelta) -> list[str]:
+    """Delete renditions no picture row names (uploads whose commit failed) and unfinished temporary
+    files, if older than ``min_age`` (an upload in progress writes its files before its row is
+    committed); the names deleted, sorted. Files of replaced pictures stay: their rows do."""
+    directory = pictures_dir()
+    if not directory.is_dir():
+        return []
+    known = set(db.session.scalars(sa.select(Picture.digest).distinct()))
+    cutoff = (now - min_age).timestamp()
+    deleted = []
+    for path in directory.iterdir():
+        is_orphan = FILE_NAME.fullmatch(path.name) is not None and path.name.split("-", 1)[0] not in known
+        is_unfinished = path.name.startswith(TEMPORARY_PREFIX)
+        if (is_orphan or is_unfinished) and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            deleted.append(path.name)
+    return sorted(deleted)
+
+
 def _write_renditions(prepared: Prepared, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for rendition in prepared.renditions:
@@ -72,7 +94,7 @@ def _write_renditions(prepared: Prepared, directory: Path) -> None:
 
 def _write_atomically(target: Path, data: bytes) -> None:
     """Write beside the target, then rename: a reader sees the whole file or none."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY_PREFIX, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)

@@ -4,6 +4,7 @@ change it."""
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -341,3 +342,40 @@ def test_a_picture_change_is_logged_as_an_edit_of_the_event(client, editor, seri
     assert edits[-1].actor_name and "editor@example.org" in edits[-1].actor_name
     created = entries(object_kind="picture", action="create")
     assert [entry.object_label for entry in created] == [ALT, "A white wall"]
+
+
+@pytest.mark.committing  # about a rollback itself: not inside the test's outer transaction
+def test_a_failed_commit_leaves_no_row_and_purge_pictures_deletes_only_old_orphans(
+        app, client, editor, series, factory, org, pictures_dir, monkeypatch, runner, clock):  # type: ignore[no-untyped-def]
+    kept = factory.series(organisation=org, title="Homework help")
+    upload(client, picture_url(kept), image_bytes((400, 300), colour=(1, 1, 1)))
+    kept_picture = stored(kept)
+    assert kept_picture is not None
+
+    def refuse(message: str, category: str = "success") -> None:
+        raise RuntimeError("the database refused the commit")
+
+    monkeypatch.setattr("ink.events.views.commit_then_flash", refuse)
+    monkeypatch.setitem(app.config, "PROPAGATE_TEST_ERRORS", False)  # the 500 page, as in production
+    assert upload(client, picture_url(series), image_bytes((640, 480), colour=(9, 9, 9))).status_code == 500
+    monkeypatch.undo()
+
+    assert stored(series) is None and picture_count() == 1
+    orphans = sorted(p.name for p in pictures_dir.iterdir() if not p.name.startswith(kept_picture.digest))
+    assert len(orphans) == 2  # 320 and 640: written before the commit that failed
+    (pictures_dir / ".upload-abc.part").write_bytes(b"half a file")
+    (pictures_dir / "README.txt").write_text("not ours")
+    old = (clock.now().timestamp() - 2 * 24 * 3600,) * 2
+    for path in pictures_dir.iterdir():
+        os.utime(path, old)
+    recent_orphan = pictures_dir / f"{'0' * 32}-320.jpg"
+    recent_orphan.write_bytes(b"an upload still in progress")
+    os.utime(recent_orphan, (clock.now().timestamp(),) * 2)
+
+    result = runner.invoke(args=["purge-pictures"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"deleted {name}" for name in sorted([*orphans, ".upload-abc.part"])] + [
+        "3 orphan picture file(s) deleted."]
+    assert sorted(p.name for p in pictures_dir.iterdir()) == sorted(
+        [*(kept_picture.file_name(w) for w in kept_picture.rendition_widths), "README.txt", recent_orphan.name])
