@@ -27,6 +27,7 @@ from ink.organisations.join_views import bp as joining_bp
 from ink.organisations import notices as organisations_notices
 from ink.organisations.invitation_views import bp as invitations_bp
 from ink.organisations.views import bp as organisations_bp
+from ink.pictures import views as pictures_views
 from ink.public import places as public_places  # noqa: F401  (its routes join the public blueprint)
 from ink.public.views import bp as public_bp
 
@@ -101,13 +102,14 @@ def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def _resolve_instance_paths(app: Flask) -> None:
     """Settings declared None in ink/config.py whose default lives in the instance folder."""
-    defaults = {"MAIL_DIRECTORY": "mail", "SCHEDULER_LOCK_FILE": "scheduler.lock"}
+    defaults = {"MAIL_DIRECTORY": "mail", "SCHEDULER_LOCK_FILE": "scheduler.lock", "PICTURES_DIR": "pictures"}
     for key, name in defaults.items():
         if not app.config.get(key):
             app.config[key] = os.path.join(app.instance_path, name)
 
 
 def _register_blueprints(app: Flask) -> None:
+    pictures_views.register(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(organisations_bp)

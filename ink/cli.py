@@ -18,6 +18,7 @@ from ink.events.service import extend_horizon
 from ink.extensions import db, now
 from ink.failures import one_line_failures
 from ink.organisations.service import add_editor, get_organisation_by_slug
+from ink.pictures.service import purge_orphan_files
 
 
 def register_commands(app: Flask) -> None:
@@ -28,6 +29,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(generate_data_command)
+    app.cli.add_command(purge_pictures_command)
     # Last, so every domain's commands (and Flask-Migrate's `db`) fail in one line, not a traceback.
     for command in [*app.cli.commands.values(), migrate_cli.db]:
         one_line_failures(command)
@@ -95,3 +97,15 @@ def restore_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored {path}. Run `flask --app ink db upgrade` if the backup is from an older version.")
+
+
+@click.command("purge-pictures")
+@click.option("--min-age-hours", default=24, show_default=True, type=click.IntRange(min=1),
+              help="Only files older than this (an upload in progress has files before its row).")
+def purge_pictures_command(min_age_hours: int) -> None:
+    """Delete picture files in PICTURES_DIR that no picture row names (a failed upload's), and leftover
+    temporary files. Files of replaced pictures are kept."""
+    deleted = purge_orphan_files(now=now(), min_age=timedelta(hours=min_age_hours))
+    for name in deleted:
+        click.echo(f"deleted {name}")
+    click.echo(f"{len(deleted)} orphan picture file(s) deleted.")

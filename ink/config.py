@@ -134,6 +134,18 @@ PAGE_VERSION_CHECK_SECONDS = 1.0
 # source list ("*": any site; e.g. "https://polish-association.example https://*.kommune.no").
 EMBED_FRAME_ANCESTORS = "*"
 
+# Pictures (event images, organisation logos): where renditions are written and served from. None:
+# instance/pictures (resolved in create_app); in production any directory the web server may also serve.
+PICTURES_DIR: str | None = None
+# Pictures: the largest upload accepted, in bytes (requests to upload views may be twice this, so a
+# bigger file gets a field error rather than a 413).
+PICTURE_MAX_BYTES = 10_000_000
+# Pictures: the most pixels (width × height) an upload may have; more is refused before decoding
+# (a decompression bomb).
+PICTURE_MAX_PIXELS = 40_000_000
+# Pictures: the fewest pixels on each side of an upload.
+PICTURE_MIN_SIDE = 200
+
 # Tests only: a clock object (ink.core.clock) the app uses instead of the system clock.
 CLOCK = None
 # Tests only: False renders the 500 page for an unexpected error instead of raising it into the test.

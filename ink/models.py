@@ -1,5 +1,6 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
 from ink.auth.models import User, UserSession  # noqa: F401
+from ink.pictures.models import Picture  # noqa: F401
 from ink.organisations.models import Invitation, Membership, Organisation, OrganisationApplication, OrganisationLanguage, Topic  # noqa: F401
 from ink.events.models import EventSeries, ModerationRequest, Occurrence, SeriesLanguage, Venue  # noqa: F401
 from ink.versions import FeedState  # noqa: F401

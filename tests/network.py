@@ -1,7 +1,7 @@
 """A realistic small network for sweeps: every kind of object a URL can name, built through the services.
 
 Two active organisations and one awaiting approval, a reviewed one with a publish waiting for moderation, editors and a coordinator, venues, topics, a weekly
-drop-in series with past and future occurrences (one cancelled), attendance categories, a recorded count,
+drop-in series with past and future occurrences (one cancelled) and a picture, a logo, attendance categories, a recorded count,
 a door link with taps, a one-off with another door link, a draft and a cancelled series, subscriptions of
 every kind (three confirmed) and outbox rows, written as .eml files too when MAIL_BACKEND is "file".
 ``SweepNetwork.values`` names, for every URL argument the app uses, the real values of this network.
@@ -25,11 +25,13 @@ from ink.extensions import db
 from ink.organisations import invitations, joining
 from ink.organisations.models import Membership, OrganisationModeration, OrganisationStatus
 from ink.organisations.service import add_editor
+from ink.pictures.service import store_picture
 from ink.reminders import service as reminders
 from ink.reminders.mail import mail_directory
 from ink.reminders.models import MessageKind, TargetKind
 from ink.reminders.scheduler import tick
 from tests.conftest import PASSWORD
+from tests.pictures.conftest import image_bytes
 
 EDITOR = "editor@example.org"
 COORDINATOR = "coordinator@example.org"
@@ -74,6 +76,9 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     # A second series with a door link: sweeping the first series' form may regenerate its occurrences.
     homework = factory.series(organisation=org, title="Homework help", start_local=datetime(2026, 6, 9, 16, 0),
                               duration_minutes=90, venue=venue)
+    # Pictures (written to PICTURES_DIR, which the sweeps point at a temporary folder): an event's and a logo.
+    series.picture = store_picture(image_bytes((800, 600)), "People around a table", now=now)
+    org.logo = store_picture(image_bytes((400, 400), "PNG", "RGBA", (0, 0, 0, 0)), "Kafé Verden", now=now)
 
     # A reviewed organisation whose editor asked to publish a draft: a request in /manage/moderation.
     reviewed = factory.organisation("Nykommerkoret", slug="nykommerkoret", moderation=OrganisationModeration.REVIEWED)
@@ -167,6 +172,7 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "user_id": [str(partner_editor.id)],
         "name": eml_files[:1] or ["19700101T000000-0.eml"],
         "filename": ["ink.css", "door.js"],
+        "picture_name": [series.picture.file_name(640), org.logo.file_name(400)],
         "year": ["2026", "2027"],  # the year planner
     }
     return network

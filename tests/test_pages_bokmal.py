@@ -156,7 +156,8 @@ def _endpoint(adapter: MapAdapter, url: str) -> str:
 
 @pytest.fixture
 def app_config(tmp_path) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {"WTF_CSRF_ENABLED": True, "MAIL_BACKEND": "file", "MAIL_DIRECTORY": str(tmp_path / "mail")}
+    return {"WTF_CSRF_ENABLED": True, "MAIL_BACKEND": "file", "MAIL_DIRECTORY": str(tmp_path / "mail"),
+            "PICTURES_DIR": str(tmp_path / "pictures")}
 
 
 @pytest.mark.slow

@@ -236,7 +236,8 @@ def csrf_enabled() -> bool:
 
 @pytest.fixture
 def app_config(csrf_enabled: bool, tmp_path) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {"WTF_CSRF_ENABLED": csrf_enabled, "MAIL_BACKEND": "file", "MAIL_DIRECTORY": str(tmp_path / "mail")}
+    return {"WTF_CSRF_ENABLED": csrf_enabled, "MAIL_BACKEND": "file", "MAIL_DIRECTORY": str(tmp_path / "mail"),
+            "PICTURES_DIR": str(tmp_path / "pictures")}
 
 
 @pytest.mark.slow

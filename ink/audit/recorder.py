@@ -138,6 +138,7 @@ LABEL_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "attendance_record": (("occurrence", "series", "title"),),
     "door_link": (("occurrence", "series", "title"),),
     "attendance_category": (("name",),),
+    "picture": (("alt_text",),),
 }
 DEFAULT_LABEL_PATHS: tuple[tuple[str, ...], ...] = (
     ("title",), ("name",), ("display_name",), ("code",), ("slug",), ("series", "title"), ("email",),
@@ -205,9 +206,10 @@ def _policy(cls: type) -> Policy | None:
                         if isinstance(prop.columns[0], sa.Column))
         collections = tuple(
             rel.key for rel in mapper.relationships
-            if rel.uselist and (rel.secondary is not None
-                                or (isinstance(rel.mapper.persist_selectable, sa.Table)
-                                    and _is_owned(rel.mapper.persist_selectable)))
+            # Through an association table (also a single one, like an event's picture), or owned rows.
+            if rel.secondary is not None
+            or (rel.uselist and isinstance(rel.mapper.persist_selectable, sa.Table)
+                and _is_owned(rel.mapper.persist_selectable))
         )
         policy = Policy(
             table=name, columns=columns,
@@ -272,7 +274,7 @@ def _organisation_id(obj: Any, table: str) -> int | None:
 
 
 def _collection_label(item: Any) -> str:
-    value = _first(item, (("name",), ("title",), ("code",), ("audience",), ("display_name",)))
+    value = _first(item, (("name",), ("title",), ("code",), ("audience",), ("display_name",), ("alt_text",)))
     return str(_plain(value)) if value is not None else str(sa.inspect(item).identity or "")
 
 
@@ -317,9 +319,10 @@ def _collection_changes(obj: Any, policy: Policy) -> dict[str, dict[str, Any]]:
         history = state.attrs[key].history
         if not (history.added or history.deleted):
             continue
-        unchanged = [_collection_label(item) for item in history.unchanged or ()]
-        before = sorted(unchanged + [_collection_label(item) for item in history.deleted or ()])
-        after = sorted(unchanged + [_collection_label(item) for item in history.added or ()])
+        # A single one (an event's picture) set to nothing has None in its history.
+        unchanged = [_collection_label(item) for item in history.unchanged or () if item is not None]
+        before = sorted(unchanged + [_collection_label(item) for item in history.deleted or () if item is not None])
+        after = sorted(unchanged + [_collection_label(item) for item in history.added or () if item is not None])
         if before != after:
             changes[key] = {"before": before, "after": after}
     return changes

@@ -19,6 +19,7 @@ from ink.core.time import local_to_utc
 from ink.extensions import Model, UTCDateTime, db, network_timezone
 from ink.auth.models import User
 from ink.organisations.models import Organisation, Topic
+from ink.pictures.models import Picture
 
 
 def _enum(cls: type[enum.Enum]) -> sa.Enum:
@@ -78,6 +79,14 @@ AUDIENCE_ORDER = {audience: n for n, audience in enumerate(Audience)}
 # Published and cancelled series are shown (a cancelled one as cancelled, so calendars hear of it).
 SHOWN_STATUSES = (SeriesStatus.PUBLISHED, SeriesStatus.CANCELLED)
 
+
+# An event's picture: at most one per series (a table of its own, so adding pictures altered no table).
+series_picture = sa.Table(
+    "series_picture",
+    db.metadata,
+    sa.Column("series_id", sa.ForeignKey("event_series.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("picture_id", sa.ForeignKey("picture.id", ondelete="CASCADE"), nullable=False, index=True),
+)
 
 series_topic = sa.Table(
     "series_topic",
@@ -190,6 +199,8 @@ class EventSeries(Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    # The event's picture (ink.pictures), through series_picture; a replaced one keeps its row.
+    picture: Mapped[Picture | None] = relationship(secondary=lambda: series_picture, uselist=False)
     # Every co-organiser named, whatever its consent (the series form, the organiser's own pages).
     coorganisers: Mapped[list[Organisation]] = relationship(
         secondary=series_coorganiser, order_by=Organisation.name

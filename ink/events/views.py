@@ -38,6 +38,9 @@ from ink.organisations.access import (
 )
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.organisations.service import all_topics
+from ink.pictures.editing import apply_picture_form, picture_form
+from ink.pictures.images import PictureRefused
+from ink.pictures.views import accepts_picture_upload
 from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
 from ink.web import is_possible_id
 
@@ -295,6 +298,29 @@ def series_preview():  # type: ignore[no-untyped-def]
         field = next(iter(errors))
         return jsonify(error=errors[field][0], field=field, errors=errors, status=422), 422
     return jsonify(summary=preview["summary"], dates=preview["dates"])
+
+
+@bp.route("/series/<int:series_id>/picture", methods=["GET", "POST"])
+@accepts_picture_upload
+def series_picture(series_id: int):  # type: ignore[no-untyped-def]
+    """The event's picture: upload, replace, change its alt text, or remove it. A change of a published
+    event is saved at once, like its topics (moderation holds only what, when and where)."""
+    series = _load_series(series_id)
+    form = picture_form(series.picture, filled=request.method == "GET")
+    if form.validate_on_submit():
+        try:
+            series.picture = apply_picture_form(form, series.picture, now=now())
+        except PictureRefused as error:
+            apply_domain_error(form, error)
+        else:
+            commit_then_flash(_("The event's picture is saved.") if series.picture else
+                              _("The event has no picture now."))
+            return redirect(url_for("events.series_detail", series_id=series.id))
+    page = render_template("pictures/form.html", form=form, picture=series.picture,
+                           heading=_("Picture for “%(title)s”", title=series.title),
+                           action=url_for("events.series_picture", series_id=series.id),
+                           back_url=url_for("events.series_detail", series_id=series.id))
+    return form_page(page, submitted=form.is_submitted())
 
 
 # --- series page and status ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.auth.models import User
 from ink.extensions import Model, UTCDateTime, db
+from ink.pictures.models import Picture
 
 
 class OrganisationStatus(enum.StrEnum):
@@ -37,6 +38,15 @@ organisation_topic = sa.Table(
     db.metadata,
     sa.Column("organisation_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+# An organisation's logo: at most one each (a table of its own, so adding logos altered no table).
+organisation_logo = sa.Table(
+    "organisation_logo",
+    db.metadata,
+    sa.Column("organisation_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("picture_id", sa.ForeignKey("picture.id", ondelete="CASCADE"), nullable=False, index=True),
 )
 
 
@@ -97,6 +107,8 @@ class Organisation(Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    # The organisation's logo (ink.pictures), through organisation_logo; a replaced one keeps its row.
+    logo: Mapped[Picture | None] = relationship(secondary=lambda: organisation_logo, uselist=False)
     topics: Mapped[list[Topic]] = relationship(secondary=organisation_topic, order_by=Topic.name)
     language_rows: Mapped[list[OrganisationLanguage]] = relationship(
         cascade="all, delete-orphan", order_by=OrganisationLanguage.code

@@ -27,6 +27,9 @@ from ink.organisations.access import (
 )
 from ink.organisations.forms import InviteForm, ModerationForm, OrganisationForm
 from ink.organisations.models import Membership, Organisation, OrganisationModeration, OrganisationStatus, Topic
+from ink.pictures.editing import apply_picture_form, picture_form
+from ink.pictures.images import PictureRefused
+from ink.pictures.views import accepts_picture_upload
 from ink.ratelimit import TooManyAttempts
 from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
 
@@ -118,6 +121,27 @@ def _stale_form(form: OrganisationForm, organisation: Organisation, coordinator:
     message = stale_edit_message(form, organisation, stored)
     return conflicting_edit(render_template("organisations/form.html", form=form, organisation=organisation,
                                             coordinator=coordinator, conflict=message))
+
+
+@bp.route("/<int:organisation_id>/logo", methods=["GET", "POST"])
+@accepts_picture_upload
+def organisation_logo(organisation_id: int):  # type: ignore[no-untyped-def]
+    """The organisation's logo: upload, replace, change its alt text, or remove it (its editors and coordinators)."""
+    organisation = _load(organisation_id)
+    form = picture_form(organisation.logo, filled=request.method == "GET")
+    if form.validate_on_submit():
+        try:
+            organisation.logo = apply_picture_form(form, organisation.logo, now=now())
+        except PictureRefused as error:
+            apply_domain_error(form, error)
+        else:
+            commit_then_flash(_("The logo is saved.") if organisation.logo else _("The organisation has no logo now."))
+            return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
+    page = render_template("pictures/form.html", form=form, picture=organisation.logo,
+                           heading=_("Logo of %(name)s", name=organisation.name),
+                           action=url_for("organisations.organisation_logo", organisation_id=organisation.id),
+                           back_url=url_for("organisations.organisation_edit", organisation_id=organisation.id))
+    return form_page(page, submitted=form.is_submitted())
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])

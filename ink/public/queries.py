@@ -36,6 +36,7 @@ def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
         .options(
             contains_eager(Occurrence.series).joinedload(EventSeries.organisation),
             contains_eager(Occurrence.series).joinedload(EventSeries.venue),
+            contains_eager(Occurrence.series).joinedload(EventSeries.picture),
             contains_eager(Occurrence.series).selectinload(EventSeries.language_rows),
             contains_eager(Occurrence.series).selectinload(EventSeries.topics),
             joinedload(Occurrence.venue_override),
@@ -127,7 +128,8 @@ def active_organisations(*, topic: Topic | None = None, language: str | None = N
     query = (
         sa.select(Organisation)
         .where(Organisation.public_clause())
-        .options(selectinload(Organisation.topics), selectinload(Organisation.language_rows))
+        .options(selectinload(Organisation.topics), selectinload(Organisation.language_rows),
+                 joinedload(Organisation.logo))
         .order_by(sa.func.lower(Organisation.name), Organisation.id)
     )
     if topic is not None:
@@ -235,6 +237,7 @@ def series_with_details(series_id: int) -> EventSeries | None:
         .options(
             joinedload(EventSeries.organisation),
             joinedload(EventSeries.venue),
+            joinedload(EventSeries.picture),
             selectinload(EventSeries.accepted_coorganisers),
             selectinload(EventSeries.topics),
             selectinload(EventSeries.language_rows),

@@ -60,10 +60,15 @@ class ShareLinks:
 
 
 def event_image(series: EventSeries) -> ShareImage | None:
-    """The event's picture for previews, or None: events have no pictures yet. When they do, this
-    returns the largest rendition (at least 1200×630 when there is one) with its alt text, and the
-    page's og:image, twitter:card and the JSON-LD ``image`` follow without further changes."""
-    return None
+    """The event's picture for previews (og:image, twitter:card summary_large_image, the JSON-LD
+    ``image``), or None when it has none: its largest rendition (1600 pixels wide when the upload was
+    that large, so at least the 1200×630 that Facebook and X show large), with its alt text."""
+    picture = series.picture
+    if picture is None:
+        return None
+    width = picture.largest_width
+    return ShareImage(url=absolute_url("pictures.picture_file", picture_name=picture.file_name(width)),
+                      alt=picture.alt_text, width=width, height=picture.height_at(width))
 
 
 def event_url(series: EventSeries) -> str:

@@ -6,6 +6,7 @@ through (coordinator-only routes give the editor 403 too). Missing objects are 4
 """
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from ink.extensions import db
 from ink.organisations.invitations import invite
 from ink.organisations.models import Membership, OrganisationStatus
 from tests.events.manage_helpers import series_form
+from tests.pictures.conftest import image_bytes
 
 
 class World:
@@ -65,6 +67,8 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("GET", f"/manage/series/{s}/cancel", "series", None),
         ("POST", f"/manage/series/{s}/cancel", "series", {"reason": "Gone", "confirmed": "yes"}),
         ("POST", f"/manage/series/{s}/restore", "series", {}),
+        ("GET", f"/manage/series/{s}/picture", "series", None),
+        ("POST", f"/manage/series/{s}/picture", "series", _picture_upload()),
         ("GET", f"/manage/occurrences/{o}", "series", None),
         ("POST", f"/manage/occurrences/{o}/cancel", "series", {"reason": "Closed", "confirmed": "yes"}),
         ("POST", f"/manage/occurrences/{o}/restore", "series", {}),
@@ -75,6 +79,8 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("POST", f"/manage/organisations/{w.pending.id}/approve", "coord", {}),
         ("POST", f"/manage/organisations/{org}/archive", "coord", {}),
         ("POST", f"/manage/organisations/{org}/moderation", "coord", {"moderation": "reviewed"}),
+        ("GET", f"/manage/organisations/{org}/logo", "org", None),
+        ("POST", f"/manage/organisations/{org}/logo", "org", _picture_upload()),
         ("GET", f"/manage/organisations/{org}/members", "org", None),
         ("POST", f"/manage/organisations/{org}/members", "org", {"email": "spare@example.org"}),
         ("POST", f"/manage/organisations/{org}/invitations/{w.invitation.id}/resend", "org", {}),
@@ -92,13 +98,22 @@ def _routes(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
     ]
 
 
-ROUTE_COUNT = 31
+ROUTE_COUNT = 35
 # Publishing a published series or restoring what is not cancelled is accepted and changes nothing.
 NO_OP_IN_THIS_WORLD = ("/publish", "/restore")
 OPEN_ROUTES = [  # any signed-in user; contents filtered by role
     ("GET", "/manage/"), ("GET", "/manage/series/"), ("GET", "/manage/organisations/"),
     ("GET", "/manage/series/new"),
 ]
+
+
+def _picture_upload() -> dict[str, Any]:
+    return {"picture": (io.BytesIO(image_bytes((400, 300))), "photo.jpg"), "alt_text": "A table"}
+
+
+@pytest.fixture
+def app_config(tmp_path) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"PICTURES_DIR": str(tmp_path / "pictures")}
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from ink.events.models import Occurrence, SeriesStatus
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from ink.i18n import LANGUAGE_COOKIE
+from ink.pictures.service import store_picture
+from tests.pictures.conftest import image_bytes
 
 BASE = "https://ink.example.org"  # tests.conftest's BASE_URL
 SCHEMA = "https://schema.org/"
@@ -108,6 +110,27 @@ def test_preview_tags_name_the_event_its_next_date_and_place(client, language_ca
     assert found.meta["description"] == f"{description} — Practise Norwegian over coffee."
     # No picture exists, so none is invented.
     assert "og:image" not in found.meta and "twitter:image" not in found.meta
+
+
+@pytest.mark.parametrize(("size", "shared"), [((2400, 1260), (1600, 840)), ((900, 600), (900, 600))])
+def test_a_picture_becomes_the_preview_image_in_its_largest_rendition(app, client, language_cafe, clock, tmp_path,
+                                                                       size, shared):  # type: ignore[no-untyped-def]
+    app.config["PICTURES_DIR"] = str(tmp_path)
+    picture = store_picture(image_bytes(size), "Coffee cups on a long table", now=clock.now())
+    language_cafe.picture = picture
+    db.session.commit()
+    image_url = f"{BASE}/pictures/{picture.digest}-{shared[0]}.jpg"
+
+    _html, found = page(client, language_cafe)
+
+    assert found.meta["og:image"] == image_url
+    assert (found.meta["og:image:width"], found.meta["og:image:height"]) == tuple(map(str, shared))
+    assert found.meta["og:image:alt"] == found.meta["twitter:image:alt"] == "Coffee cups on a long table"
+    assert found.meta["twitter:card"] == "summary_large_image"
+    assert {tuple(event["image"]) for event in found.json_ld()} == {(image_url,)}
+    served = client.get(urlsplit(image_url).path)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    served.close()
 
 
 def test_the_canonical_url_comes_from_base_url_not_the_host_asked_for(client, language_cafe):
