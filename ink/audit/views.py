@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -50,7 +51,7 @@ def _filter(form: AuditFilterForm) -> service.AuditFilter:
 
 @bp.get("/manage/audit")
 @login_required
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> ResponseReturnValue:
     require_coordinator(current_user)
     organisations = dict(db.session.execute(
         sa.select(Organisation.id, Organisation.name).order_by(Organisation.name)).tuples().all())

@@ -21,7 +21,7 @@ from ink.auth.forms import (
     PasswordChangeForm,
     ProfileForm,
 )
-from ink.auth.models import normalise_email
+from ink.auth.models import User, normalise_email
 from ink.auth.redirects import safe_next
 from ink.auth.service import LinkUnusable
 from ink.auth.sessions import sign_in, sign_out
@@ -38,7 +38,7 @@ SIGNIN_ACCOUNT, SIGNIN_CLIENT = "signin-account", "signin-client"
 
 
 @login_manager.user_loader
-def _load_user(user_key: str):  # type: ignore[no-untyped-def]
+def _load_user(user_key: str) -> User | None:
     return service.load_user_from_session(user_key)
 
 
@@ -73,7 +73,7 @@ def _count_failure(email: str) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -100,7 +100,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     sign_out()
     commit_then_flash(_("You are signed out."), "info")
     return redirect(url_for("public.programme"))
@@ -109,7 +109,7 @@ def logout():  # type: ignore[no-untyped-def]
 # --- forgotten password ---------------------------------------------------------------------------
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email, moment = form.email.data or "", now()
@@ -124,12 +124,12 @@ def forgot_password():  # type: ignore[no-untyped-def]
     return form_page(render_template("auth/forgot.html", form=form), submitted=form.is_submitted())
 
 
-def _link_unusable(error: LinkUnusable):  # type: ignore[no-untyped-def]
+def _link_unusable(error: LinkUnusable) -> ResponseReturnValue:
     return render_template("auth/link_unusable.html", reason=error.reason, message=_(error.message)), error.status_code
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     try:
         user = service.read_password_reset(token, now=now())
     except LinkUnusable as error:
@@ -168,13 +168,13 @@ def _account_page(**forms: Any) -> ResponseReturnValue:
 
 @bp.get("/account")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     return _account_page()
 
 
 @bp.post("/account/profile")
 @login_required
-def account_profile():  # type: ignore[no-untyped-def]
+def account_profile() -> ResponseReturnValue:
     form = _profile_form()
     if not form.validate_on_submit():
         return invalid_form(_account_page(profile=form))
@@ -189,7 +189,7 @@ def account_profile():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/email")
 @login_required
-def account_email():  # type: ignore[no-untyped-def]
+def account_email() -> ResponseReturnValue:
     form = EmailChangeForm(prefix="email")
     if form.validate_on_submit():
         email, moment = form.email.data or "", now()
@@ -211,7 +211,7 @@ def account_email():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
-def confirm_email(token: str):  # type: ignore[no-untyped-def]
+def confirm_email(token: str) -> ResponseReturnValue:
     try:
         user, new_email = service.read_email_change(token, now=now())
     except LinkUnusable as error:
@@ -229,7 +229,7 @@ def confirm_email(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/account/password")
 @login_required
-def account_password():  # type: ignore[no-untyped-def]
+def account_password() -> ResponseReturnValue:
     form = PasswordChangeForm(prefix="password")
     if form.validate_on_submit():
         try:
@@ -245,7 +245,7 @@ def account_password():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/sign-out-everywhere")
 @login_required
-def sign_out_everywhere():  # type: ignore[no-untyped-def]
+def sign_out_everywhere() -> ResponseReturnValue:
     sign_out(everywhere=True)
     commit_then_flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
@@ -260,12 +260,12 @@ def _require_coordinator() -> None:
 
 @bp.get("/manage/people")
 @login_required
-def people():  # type: ignore[no-untyped-def]
+def people() -> ResponseReturnValue:
     _require_coordinator()
     return render_template("auth/people.html", users=service.all_users())
 
 
-def _set_active(user_id: int, active: bool):  # type: ignore[no-untyped-def]
+def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
     _require_coordinator()
     user = service.get_user(user_id)
     if user is None:
@@ -280,11 +280,11 @@ def _set_active(user_id: int, active: bool):  # type: ignore[no-untyped-def]
 
 @bp.post("/manage/people/<int:user_id>/deactivate")
 @login_required
-def person_deactivate(user_id: int):  # type: ignore[no-untyped-def]
+def person_deactivate(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, False)
 
 
 @bp.post("/manage/people/<int:user_id>/reactivate")
 @login_required
-def person_reactivate(user_id: int):  # type: ignore[no-untyped-def]
+def person_reactivate(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, True)

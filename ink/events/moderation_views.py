@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -134,7 +135,7 @@ def _render_queue(*, message: str | None = None, failed: ModerationRequest | Non
 
 
 @bp.get("/")
-def queue():  # type: ignore[no-untyped-def]
+def queue() -> ResponseReturnValue:
     return _render_queue()
 
 
@@ -150,7 +151,7 @@ def _changed_meanwhile() -> str:
 
 
 @bp.post("/<int:moderation_id>/approve")
-def approve(moderation_id: int):  # type: ignore[no-untyped-def]
+def approve(moderation_id: int) -> ResponseReturnValue:
     request = _load_for_decision(moderation_id)
     form = ApproveRequestForm(prefix=f"approve-{request.id}")
     if not form.validate() or form.loaded_version() is None:
@@ -166,7 +167,7 @@ def approve(moderation_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/<int:moderation_id>/return")
-def return_(moderation_id: int):  # type: ignore[no-untyped-def]
+def return_(moderation_id: int) -> ResponseReturnValue:
     request = _load_for_decision(moderation_id)
     form = ReturnRequestForm(prefix=f"return-{request.id}")
     if not form.validate() or form.loaded_version() is None:

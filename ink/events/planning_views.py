@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -55,7 +56,7 @@ def _viewer_organisation_ids() -> set[int] | None:
 # --- venue clashes ------------------------------------------------------------------------------
 
 @bp.get("/clashes")
-def clash_list():  # type: ignore[no-untyped-def]
+def clash_list() -> ResponseReturnValue:
     moment = now()
     org_ids = _viewer_organisation_ids()
     found = clashes.clashes_between(moment, moment + clashes.CLASH_HORIZON, organisation_ids=org_ids)
@@ -70,13 +71,13 @@ def clash_list():  # type: ignore[no-untyped-def]
 # --- the year planner ---------------------------------------------------------------------------
 
 @bp.get("/planner/")
-def planner_now():  # type: ignore[no-untyped-def]
+def planner_now() -> ResponseReturnValue:
     year = utc_to_local(now(), str(current_app.config["TIMEZONE"])).year
     return redirect(url_for("planning.planner_year", year=year))
 
 
 @bp.get("/planner/<int:year>")
-def planner_year(year: int):  # type: ignore[no-untyped-def]
+def planner_year(year: int) -> ResponseReturnValue:
     if not planner.is_plannable_year(year):
         abort(404)
     plan = planner.plan_year(year, tz=str(current_app.config["TIMEZONE"]), organisation_ids=_viewer_organisation_ids())
@@ -92,7 +93,7 @@ def planner_year(year: int):  # type: ignore[no-untyped-def]
 # --- copy to next year --------------------------------------------------------------------------
 
 @bp.post("/series/<int:series_id>/copy-next-year")
-def series_copy_next_year(series_id: int):  # type: ignore[no-untyped-def]
+def series_copy_next_year(series_id: int) -> ResponseReturnValue:
     series = service.get_series(series_id)
     require_series_manager(current_user, series)
     form = CopyNextYearForm()

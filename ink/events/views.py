@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -67,7 +68,7 @@ def _page_arg(name: str = "page") -> int:
 # --- dashboard ----------------------------------------------------------------------------------
 
 @bp.get("/")
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     moment = now()
     coordinator = is_coordinator(current_user)
     org_ids = None if coordinator else editor_organisation_ids(current_user)
@@ -107,7 +108,7 @@ def _counts(moment: datetime) -> dict[str, int]:
 # --- series: list, create, edit -----------------------------------------------------------------
 
 @bp.get("/series/")
-def series_list():  # type: ignore[no-untyped-def]
+def series_list() -> ResponseReturnValue:
     organisations = manageable_organisations(current_user)
     org_ids = None if is_coordinator(current_user) else {org.id for org in organisations}
     organisation_id = request.args.get("organisation", "")
@@ -207,13 +208,13 @@ def _render_series_form(form: SeriesForm, series: EventSeries | None, preview: d
     return render_template("events/series_form.html", form=form, series=series, preview=preview, conflict=conflict)
 
 
-def _stale_series_form(form: SeriesForm, series: EventSeries):  # type: ignore[no-untyped-def]
+def _stale_series_form(form: SeriesForm, series: EventSeries) -> ResponseReturnValue:
     stored = SeriesForm(formdata=None)
     stored.fill_from(series)
     return conflicting_edit(_render_series_form(form, series, None, stale_edit_message(form, series, stored)))
 
 
-def _save_series(form: SeriesForm, series: EventSeries | None):  # type: ignore[no-untyped-def]
+def _save_series(form: SeriesForm, series: EventSeries | None) -> ResponseReturnValue:
     if "preview" in request.form:
         form.validate()
         form.keep_only_schedule_errors()
@@ -254,7 +255,7 @@ def _flash_warnings(warnings: list[str]) -> None:
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
-def series_new():  # type: ignore[no-untyped-def]
+def series_new() -> ResponseReturnValue:
     if not manageable_organisations(current_user):
         raise Forbidden(N_("You are not an editor of any organisation yet."))
     form = _series_form()
@@ -267,7 +268,7 @@ def series_new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/series/<int:series_id>/edit", methods=["GET", "POST"])
-def series_edit(series_id: int):  # type: ignore[no-untyped-def]
+def series_edit(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
     form = _series_form(series)
     if request.method == "GET":
@@ -287,7 +288,7 @@ def _preview_of(series: EventSeries) -> dict[str, Any]:
 
 
 @bp.post("/series/preview")
-def series_preview():  # type: ignore[no-untyped-def]
+def series_preview() -> ResponseReturnValue:
     """JSON for manage.js: the summary and next dates of the schedule being edited. Saves nothing."""
     form = _series_form()
     form.validate()
@@ -302,7 +303,7 @@ def series_preview():  # type: ignore[no-untyped-def]
 
 @bp.route("/series/<int:series_id>/picture", methods=["GET", "POST"])
 @accepts_picture_upload
-def series_picture(series_id: int):  # type: ignore[no-untyped-def]
+def series_picture(series_id: int) -> ResponseReturnValue:
     """The event's picture: upload, replace, change its alt text, or remove it. A change of a published
     event is saved at once, like its topics (moderation holds only what, when and where)."""
     series = _load_series(series_id)
@@ -332,7 +333,7 @@ def _load_series(series_id: int) -> EventSeries:
 
 
 @bp.get("/series/<int:series_id>")
-def series_detail(series_id: int):  # type: ignore[no-untyped-def]
+def series_detail(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
     moment = now()
     upcoming = db.paginate(service.occurrences_query(series, now=moment, past=False),
@@ -348,7 +349,7 @@ def series_detail(series_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/series/<int:series_id>/publish")
-def series_publish(series_id: int):  # type: ignore[no-untyped-def]
+def series_publish(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
     if series.is_draft and moderation.is_held(current_user, series):
         moderation.request_publish(series, by=current_user, now=now())
@@ -372,7 +373,7 @@ def _flash_if_not_public(series: EventSeries) -> None:
 
 
 @bp.post("/series/<int:series_id>/unpublish")
-def series_unpublish(series_id: int):  # type: ignore[no-untyped-def]
+def series_unpublish(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
     service.unpublish_series(series, now=now())
     commit_then_flash(_("The event is back to draft and hidden from the public."))
@@ -385,7 +386,7 @@ def _is_confirmed() -> bool:
 
 
 @bp.route("/series/<int:series_id>/cancel", methods=["GET", "POST"])
-def series_cancel(series_id: int):  # type: ignore[no-untyped-def]
+def series_cancel(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
     form = CancelForm()
     if request.method == "POST":
@@ -399,7 +400,7 @@ def series_cancel(series_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/series/<int:series_id>/restore")
-def series_restore(series_id: int):  # type: ignore[no-untyped-def]
+def series_restore(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
     if series.is_cancelled:
         service.publish_series(series, now=now())
@@ -442,7 +443,7 @@ def _render_occurrence(occ: Occurrence, *, cancel_form: CancelForm | None = None
 
 
 @bp.get("/occurrences/<int:occurrence_id>")
-def occurrence(occurrence_id: int):  # type: ignore[no-untyped-def]
+def occurrence(occurrence_id: int) -> ResponseReturnValue:
     return _render_occurrence(_load_occurrence(occurrence_id))
 
 
@@ -455,7 +456,7 @@ def _render_cancel_confirmation(occ: Occurrence, form: CancelForm) -> str:
 
 
 @bp.route("/occurrences/<int:occurrence_id>/cancel", methods=["GET", "POST"])
-def occurrence_cancel(occurrence_id: int):  # type: ignore[no-untyped-def]
+def occurrence_cancel(occurrence_id: int) -> ResponseReturnValue:
     """First the confirmation page (GET, or a POST without ``confirmed``), then the cancel itself."""
     occ = _load_occurrence(occurrence_id)
     if occ.is_cancelled:
@@ -471,7 +472,7 @@ def occurrence_cancel(occurrence_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/occurrences/<int:occurrence_id>/restore")
-def occurrence_restore(occurrence_id: int):  # type: ignore[no-untyped-def]
+def occurrence_restore(occurrence_id: int) -> ResponseReturnValue:
     occ = _load_occurrence(occurrence_id)
     service.restore_occurrence(occ, now=now())
     commit_then_flash(_("The date is restored."))
@@ -479,7 +480,7 @@ def occurrence_restore(occurrence_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/occurrences/<int:occurrence_id>/move")
-def occurrence_move(occurrence_id: int):  # type: ignore[no-untyped-def]
+def occurrence_move(occurrence_id: int) -> ResponseReturnValue:
     occ = _load_occurrence(occurrence_id)
     form = _move_form(occ, formdata=request.form)
     if form.validate():
@@ -521,13 +522,13 @@ def _venue_data(form: VenueForm) -> service.VenueData:
 
 
 @bp.get("/venues/")
-def venue_list():  # type: ignore[no-untyped-def]
+def venue_list() -> ResponseReturnValue:
     require_venue_manager(current_user)
     return render_template("events/venue_list.html", venues=service.all_venues())
 
 
 @bp.route("/venues/new", methods=["GET", "POST"])
-def venue_new():  # type: ignore[no-untyped-def]
+def venue_new() -> ResponseReturnValue:
     require_venue_manager(current_user)
     form = VenueForm()
     if form.validate_on_submit():
@@ -541,13 +542,13 @@ def venue_new():  # type: ignore[no-untyped-def]
     return form_page(render_template("events/venue_form.html", form=form, venue=None), submitted=form.is_submitted())
 
 
-def _stale_venue_form(form: VenueForm, venue: Venue):  # type: ignore[no-untyped-def]
+def _stale_venue_form(form: VenueForm, venue: Venue) -> ResponseReturnValue:
     message = stale_edit_message(form, venue, VenueForm(formdata=None, obj=venue))
     return conflicting_edit(render_template("events/venue_form.html", form=form, venue=venue, conflict=message))
 
 
 @bp.route("/venues/<int:venue_id>/edit", methods=["GET", "POST"])
-def venue_edit(venue_id: int):  # type: ignore[no-untyped-def]
+def venue_edit(venue_id: int) -> ResponseReturnValue:
     venue = service.get_venue(venue_id)
     require_venue_manager(current_user)
     form = VenueForm(obj=venue if request.method == "GET" else None)
@@ -567,7 +568,7 @@ def venue_edit(venue_id: int):  # type: ignore[no-untyped-def]
 # --- co-organisers' consent -----------------------------------------------------------------------
 
 @bp.get("/coorganising")
-def coorganising():  # type: ignore[no-untyped-def]
+def coorganising() -> ResponseReturnValue:
     """Requests to the user's organisations (all, for coordinators) to co-organise others' events."""
     org_ids = None if is_coordinator(current_user) else editor_organisation_ids(current_user)
     pending = consent.coorganiser_requests(org_ids, statuses=(CoorganiserStatus.PENDING,))
@@ -585,7 +586,7 @@ def _load_request(series_id: int, organisation_id: int) -> tuple[EventSeries, Or
 
 
 @bp.post("/coorganising/<int:series_id>/<int:organisation_id>/accept")
-def coorganising_accept(series_id: int, organisation_id: int):  # type: ignore[no-untyped-def]
+def coorganising_accept(series_id: int, organisation_id: int) -> ResponseReturnValue:
     series, organisation = _load_request(series_id, organisation_id)
     consent.accept_coorganising(series, organisation, by_id=current_user.id, now=now())
     commit_then_flash(_("%(organisation)s is now a co-organiser of “%(title)s”.", organisation=organisation.name,
@@ -594,7 +595,7 @@ def coorganising_accept(series_id: int, organisation_id: int):  # type: ignore[n
 
 
 @bp.post("/coorganising/<int:series_id>/<int:organisation_id>/decline")
-def coorganising_decline(series_id: int, organisation_id: int):  # type: ignore[no-untyped-def]
+def coorganising_decline(series_id: int, organisation_id: int) -> ResponseReturnValue:
     series, organisation = _load_request(series_id, organisation_id)
     consent.decline_coorganising(series, organisation, by_id=current_user.id, now=now())
     commit_then_flash(_("%(organisation)s is not named on “%(title)s”.", organisation=organisation.name,

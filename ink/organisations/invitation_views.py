@@ -7,6 +7,7 @@ answers neutrally: its owner signs in to accept, so the page never tells who has
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,23 +18,24 @@ from ink.forms import apply_domain_error
 from ink.organisations import invitations
 from ink.organisations.forms import AcceptWithAccountForm
 from ink.organisations.invitations import InvitationUnusable
+from ink.organisations.models import Invitation
 from ink.saving import commit_then_flash, form_page
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
 
-def _unusable(error: InvitationUnusable):  # type: ignore[no-untyped-def]
+def _unusable(error: InvitationUnusable) -> ResponseReturnValue:
     return render_template("organisations/invitation_unusable.html", reason=error.reason,
                            message=_(error.message)), error.status_code
 
 
-def _page(invitation, token: str, form: AcceptWithAccountForm, *, existing: bool = False):  # type: ignore[no-untyped-def]
+def _page(invitation: Invitation, token: str, form: AcceptWithAccountForm, *, existing: bool = False) -> ResponseReturnValue:
     return render_template("organisations/invitation.html", invitation=invitation, token=token, form=form,
                            existing=existing)
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
-def accept(token: str):  # type: ignore[no-untyped-def]
+def accept(token: str) -> ResponseReturnValue:
     try:
         invitation = invitations.read_invitation(token, now=now())
     except InvitationUnusable as error:
@@ -60,7 +62,7 @@ def accept(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<token>/accept")
 @login_required
-def accept_signed_in(token: str):  # type: ignore[no-untyped-def]
+def accept_signed_in(token: str) -> ResponseReturnValue:
     try:
         invitation = invitations.read_invitation(token, now=now())
     except InvitationUnusable as error:

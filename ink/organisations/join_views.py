@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -61,7 +62,7 @@ def _too_old(form: JoinForm, moment: datetime) -> bool:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-def join():  # type: ignore[no-untyped-def]
+def join() -> ResponseReturnValue:
     moment = now()
     form = _join_form()
     if form.is_submitted() and _looks_automated(form, moment):
@@ -92,17 +93,17 @@ def join():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/join/sent")
-def sent():  # type: ignore[no-untyped-def]
+def sent() -> ResponseReturnValue:
     return render_template("organisations/join_sent.html")
 
 
-def _token_problem(error: joining.BadJoinToken):  # type: ignore[no-untyped-def]
+def _token_problem(error: joining.BadJoinToken) -> ResponseReturnValue:
     status, message = TOKEN_PROBLEMS[error.reason]
     return render_template("organisations/join_confirm.html", problem=_(message), application=None), status
 
 
 @bp.route("/join/confirm/<token>", methods=["GET", "POST"])
-def confirm(token: str):  # type: ignore[no-untyped-def]
+def confirm(token: str) -> ResponseReturnValue:
     """GET shows the button (mail scanners open links); POST confirms."""
     moment = now()
     try:
@@ -118,7 +119,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/join/confirmed")
-def confirmed():  # type: ignore[no-untyped-def]
+def confirmed() -> ResponseReturnValue:
     return render_template("organisations/join_confirmed.html")
 
 
@@ -126,7 +127,7 @@ def confirmed():  # type: ignore[no-untyped-def]
 
 @bp.get("/manage/applications/")
 @login_required
-def applications():  # type: ignore[no-untyped-def]
+def applications() -> ResponseReturnValue:
     require_coordinator(current_user)
     return render_template("organisations/applications.html", waiting=joining.waiting_applications(),
                            decided=joining.decided_applications())
@@ -147,7 +148,7 @@ def _application_page(application: OrganisationApplication, approve_form: Approv
 
 @bp.get("/manage/applications/<int:application_id>")
 @login_required
-def application(application_id: int):  # type: ignore[no-untyped-def]
+def application(application_id: int) -> ResponseReturnValue:
     application_ = _load_application(application_id)
     approve_form = ApproveApplicationForm(formdata=None, data={"name": application_.name})
     return _application_page(application_, approve_form, DeclineApplicationForm(formdata=None))
@@ -155,7 +156,7 @@ def application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/manage/applications/<int:application_id>/approve")
 @login_required
-def application_approve(application_id: int):  # type: ignore[no-untyped-def]
+def application_approve(application_id: int) -> ResponseReturnValue:
     application_ = _load_application(application_id)
     form = ApproveApplicationForm()
     if form.validate_on_submit():
@@ -175,7 +176,7 @@ def application_approve(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/manage/applications/<int:application_id>/decline")
 @login_required
-def application_decline(application_id: int):  # type: ignore[no-untyped-def]
+def application_decline(application_id: int) -> ResponseReturnValue:
     application_ = _load_application(application_id)
     form = DeclineApplicationForm()
     if form.validate_on_submit():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -26,7 +27,7 @@ from ink.organisations.access import (
     require_organisation_manager,
 )
 from ink.organisations.forms import InviteForm, ModerationForm, OrganisationForm
-from ink.organisations.models import Membership, Organisation, OrganisationModeration, OrganisationStatus, Topic
+from ink.organisations.models import Invitation, Membership, Organisation, OrganisationModeration, OrganisationStatus, Topic
 from ink.pictures.editing import apply_picture_form, picture_form
 from ink.pictures.images import PictureRefused
 from ink.pictures.views import accepts_picture_upload
@@ -56,7 +57,7 @@ def _load_for_coordinator(organisation_id: int) -> Organisation:
 
 
 @bp.get("/")
-def organisation_list():  # type: ignore[no-untyped-def]
+def organisation_list() -> ResponseReturnValue:
     status_arg = request.args.get("status", "")
     status = OrganisationStatus(status_arg) if status_arg in {s.value for s in OrganisationStatus} else None
     ids = None if is_coordinator(current_user) else editor_organisation_ids(current_user)
@@ -100,7 +101,7 @@ def _slug(form: OrganisationForm) -> str | None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def organisation_new():  # type: ignore[no-untyped-def]
+def organisation_new() -> ResponseReturnValue:
     require_coordinator(current_user)
     form = _form(None, with_slug=True)
     if form.validate_on_submit():
@@ -115,7 +116,7 @@ def organisation_new():  # type: ignore[no-untyped-def]
                      submitted=form.is_submitted())
 
 
-def _stale_form(form: OrganisationForm, organisation: Organisation, coordinator: bool):  # type: ignore[no-untyped-def]
+def _stale_form(form: OrganisationForm, organisation: Organisation, coordinator: bool) -> ResponseReturnValue:
     stored = OrganisationForm(formdata=None, obj=organisation)
     stored.topics.data = [topic.id for topic in organisation.topics]
     message = stale_edit_message(form, organisation, stored)
@@ -125,7 +126,7 @@ def _stale_form(form: OrganisationForm, organisation: Organisation, coordinator:
 
 @bp.route("/<int:organisation_id>/logo", methods=["GET", "POST"])
 @accepts_picture_upload
-def organisation_logo(organisation_id: int):  # type: ignore[no-untyped-def]
+def organisation_logo(organisation_id: int) -> ResponseReturnValue:
     """The organisation's logo: upload, replace, change its alt text, or remove it (its editors and coordinators)."""
     organisation = _load(organisation_id)
     form = picture_form(organisation.logo, filled=request.method == "GET")
@@ -145,7 +146,7 @@ def organisation_logo(organisation_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
-def organisation_edit(organisation_id: int):  # type: ignore[no-untyped-def]
+def organisation_edit(organisation_id: int) -> ResponseReturnValue:
     organisation = _load(organisation_id)
     coordinator = is_coordinator(current_user)
     form = _form(organisation, with_slug=coordinator)
@@ -175,7 +176,7 @@ def _moderation_form(organisation: Organisation, formdata: object = None) -> Mod
 
 
 @bp.post("/<int:organisation_id>/moderation")
-def organisation_moderation(organisation_id: int):  # type: ignore[no-untyped-def]
+def organisation_moderation(organisation_id: int) -> ResponseReturnValue:
     """Coordinators: make the organisation trusted or reviewed (ink/events/moderation.py)."""
     organisation = _load_for_coordinator(organisation_id)
     moderation_form = _moderation_form(organisation, formdata=request.form)
@@ -192,7 +193,7 @@ def organisation_moderation(organisation_id: int):  # type: ignore[no-untyped-de
     return redirect(url_for("organisations.organisation_edit", organisation_id=organisation.id))
 
 
-def _set_status(organisation_id: int, status: OrganisationStatus, message: str):  # type: ignore[no-untyped-def]
+def _set_status(organisation_id: int, status: OrganisationStatus, message: str) -> ResponseReturnValue:
     organisation = _load_for_coordinator(organisation_id)
     service.set_organisation_status(organisation, status, now=now())
     commit_then_flash(message % {"name": organisation.name})
@@ -202,16 +203,16 @@ def _set_status(organisation_id: int, status: OrganisationStatus, message: str):
 
 
 @bp.post("/<int:organisation_id>/approve")
-def organisation_approve(organisation_id: int):  # type: ignore[no-untyped-def]
+def organisation_approve(organisation_id: int) -> ResponseReturnValue:
     return _set_status(organisation_id, OrganisationStatus.ACTIVE, _("%(name)s is approved and public."))
 
 
 @bp.post("/<int:organisation_id>/archive")
-def organisation_archive(organisation_id: int):  # type: ignore[no-untyped-def]
+def organisation_archive(organisation_id: int) -> ResponseReturnValue:
     return _set_status(organisation_id, OrganisationStatus.ARCHIVED, _("%(name)s is archived."))
 
 
-def _members_page(organisation: Organisation, form: InviteForm):  # type: ignore[no-untyped-def]
+def _members_page(organisation: Organisation, form: InviteForm) -> ResponseReturnValue:
     members = list(db.session.scalars(
         sa.select(Membership).where(Membership.organisation_id == organisation.id).join(Membership.user)
     ))
@@ -228,7 +229,7 @@ def _refuse_too_many(email: str) -> None:
 
 
 @bp.route("/<int:organisation_id>/members", methods=["GET", "POST"])
-def organisation_members(organisation_id: int):  # type: ignore[no-untyped-def]
+def organisation_members(organisation_id: int) -> ResponseReturnValue:
     organisation = _load(organisation_id)
     form = InviteForm()
     if request.method == "POST":
@@ -251,14 +252,14 @@ def organisation_members(organisation_id: int):  # type: ignore[no-untyped-def]
     return form_page(_members_page(organisation, form), submitted=form.is_submitted())
 
 
-def _load_invitation(organisation_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+def _load_invitation(organisation_id: int, invitation_id: int) -> Invitation:
     organisation = service.get_organisation(organisation_id)
     require_inviter(current_user, organisation)
     return invitations.get_invitation(organisation, invitation_id)
 
 
 @bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/resend")
-def invitation_resend(organisation_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+def invitation_resend(organisation_id: int, invitation_id: int) -> ResponseReturnValue:
     invitation = _load_invitation(organisation_id, invitation_id)
     _refuse_too_many(invitation.email)
     invitations.resend_invitation(invitation, now=now(), by=current_user._get_current_object())
@@ -267,7 +268,7 @@ def invitation_resend(organisation_id: int, invitation_id: int):  # type: ignore
 
 
 @bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/revoke")
-def invitation_revoke(organisation_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+def invitation_revoke(organisation_id: int, invitation_id: int) -> ResponseReturnValue:
     invitation = _load_invitation(organisation_id, invitation_id)
     invitations.revoke_invitation(invitation, now=now())
     commit_then_flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "info")
@@ -275,7 +276,7 @@ def invitation_revoke(organisation_id: int, invitation_id: int):  # type: ignore
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
-def organisation_member_remove(organisation_id: int, membership_id: int):  # type: ignore[no-untyped-def]
+def organisation_member_remove(organisation_id: int, membership_id: int) -> ResponseReturnValue:
     organisation = _load_for_coordinator(organisation_id)
     service.remove_membership(organisation, membership_id)
     commit_then_flash(_("The editor is removed."))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 
 from ink.core.errors import NotFound
@@ -47,13 +48,13 @@ def venue_feed_links(venue: Venue) -> dict[str, str]:
 
 @bp.get("/venues/")
 @cached_page
-def venues():  # type: ignore[no-untyped-def]
+def venues() -> ResponseReturnValue:
     return render_template("public/venues.html", listings=queries.venues_with_upcoming_counts(now=now()))
 
 
 @bp.get("/venues/<slug>")
 @cached_page
-def venue(slug: str):  # type: ignore[no-untyped-def]
+def venue(slug: str) -> ResponseReturnValue:
     found = queries.venue_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
         raise NotFound(gettext("No such venue."))
@@ -69,7 +70,7 @@ def venue(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/topics/")
 @cached_page
-def topics():  # type: ignore[no-untyped-def]
+def topics() -> ResponseReturnValue:
     listings = sorted(queries.topics_with_upcoming_counts(now=now()),
                       key=lambda listing: listing.topic.display_name.casefold())
     return render_template("public/topics.html", listings=listings)

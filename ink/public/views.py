@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from flask_login import current_user
@@ -122,7 +123,7 @@ def group_by_local_day(occurrences: list[Occurrence], tz: str, first_day: date) 
 
 @bp.get("/")
 @cached_page
-def programme():  # type: ignore[no-untyped-def]
+def programme() -> ResponseReturnValue:
     """The programme, filtered with the parameters of /calendar.ics, /feed.atom and /api/v1/occurrences,
     as a list of days or a week or month grid (``view``; ink.public.periods, ink.public.calendar)."""
     tz = _timezone()
@@ -228,7 +229,7 @@ def _sharing(series: EventSeries, occurrences: list[Occurrence], next_date: Next
 
 @bp.get("/events/<int:series_id>")
 @cached_page
-def event(series_id: int):  # type: ignore[no-untyped-def]
+def event(series_id: int) -> ResponseReturnValue:
     series = queries.series_with_details(series_id)
     if series is None:
         raise NotFound(gettext("No such event."))
@@ -254,7 +255,7 @@ def event(series_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/organisations/")
 @cached_page
-def organisation_directory():  # type: ignore[no-untyped-def]
+def organisation_directory() -> ResponseReturnValue:
     topic_slug = request.args.get("topic", "").strip()
     language = request.args.get("language", "").strip()
     topic = queries.topic_by_slug(topic_slug) if SLUG.fullmatch(topic_slug) else None
@@ -274,7 +275,7 @@ def organisation_directory():  # type: ignore[no-untyped-def]
 
 @bp.get("/topics/<slug>")
 @cached_page
-def topic(slug: str):  # type: ignore[no-untyped-def]
+def topic(slug: str) -> ResponseReturnValue:
     found = queries.topic_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
         raise NotFound(gettext("No such topic."))
@@ -288,7 +289,7 @@ def topic(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/organisations/<slug>")
 @cached_page
-def organisation(slug: str):  # type: ignore[no-untyped-def]
+def organisation(slug: str) -> ResponseReturnValue:
     found: Organisation | None = get_organisation_by_slug(slug) if SLUG.fullmatch(slug) else None
     if found is None:
         raise NotFound(gettext("No such organisation."))
@@ -310,7 +311,7 @@ def healthz() -> Response:
 
 
 @bp.post("/language")
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     language = request.form.get("lang", "")
     if language not in current_app.config["LANGUAGES"]:
         abort(400)
