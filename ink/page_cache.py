@@ -27,9 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-import time as _time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,7 +43,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from ink.core.time import UTC, local_date, local_midnight_utc
 from ink.extensions import db, now
-from ink.versions import CONTENT, FeedState
+from ink.versions import CONTENT, FeedState, VersionedLRU
 
 EXTENSION = "ink.page_cache"
 # Tables whose rows no public page shows (machine rows, secrets, private records): writing them
@@ -170,16 +167,12 @@ class Page:
     last_modified: datetime
 
 
-class PageCache:
-    """A thread-safe LRU of entries, and this process's remembered content version."""
+class PageCache(VersionedLRU[Entry]):
+    """Pages and memoized values, each current while made at the content version and not expired."""
 
     def __init__(self, size: int, ttl_seconds: float, version_seconds: float) -> None:
-        self.size = size
+        super().__init__(size, version_seconds)
         self.ttl = timedelta(seconds=ttl_seconds)
-        self.version_seconds = version_seconds
-        self._version: tuple[int, float] | None = None
-        self._items: OrderedDict[tuple[object, ...], Entry] = OrderedDict()
-        self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
@@ -189,38 +182,13 @@ class PageCache:
         """The entry for ``key`` if it was made at ``version`` and holds at ``moment`` (made no later
         than ``moment``, which a clock set back in tests can be, and not yet expired)."""
         with self._lock:
-            entry = self._items.get(key)
+            entry = self._touch(key)
             if entry is None:
                 return None
             if entry.version != version or not entry.made_at <= moment < entry.expires_at:
                 del self._items[key]
                 return None
-            self._items.move_to_end(key)
             return entry
-
-    def put(self, key: tuple[object, ...], entry: Entry) -> None:
-        with self._lock:
-            self._items[key] = entry
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._version = None
-
-    def forget_version(self) -> None:
-        self._version = None
-
-    def version(self, read: Callable[[], int]) -> int:
-        """The content version, read again once the remembered one is older than the check interval."""
-        remembered = self._version
-        if remembered is not None and _time.monotonic() - remembered[1] < self.version_seconds:
-            return remembered[0]
-        value = read()
-        self._version = (value, _time.monotonic())
-        return value
 
     def expiry(self, moment: datetime, tz: str) -> datetime:
         """Until when something made at ``moment`` holds: the TTL, at the latest the next local midnight."""

@@ -9,7 +9,12 @@ cache (``ink.page_cache``) can read their row without importing each other. One 
 """
 from __future__ import annotations
 
+import threading
+import time as _time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +22,8 @@ from ink.extensions import Model, UTCDateTime
 
 FEEDS = 1
 CONTENT = 2
+
+_Item = TypeVar("_Item")
 
 
 class FeedState(Model):
@@ -29,3 +36,47 @@ class FeedState(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class VersionedLRU(Generic[_Item]):
+    """A thread-safe LRU of rendered things, and the version row this process read last: trusted for
+    ``version_seconds`` (changes made in this process forget it at once, other workers' show within
+    it). The feeds' cache and the page cache differ only in what makes an item current."""
+
+    def __init__(self, size: int, version_seconds: float) -> None:
+        self.size = size
+        self.version_seconds = version_seconds
+        self._version: tuple[int, float] | None = None
+        self._items: OrderedDict[tuple[object, ...], _Item] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _touch(self, key: tuple[object, ...]) -> _Item | None:
+        """The item under ``key`` (now the most recently used), or None; the caller holds the lock."""
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, key: tuple[object, ...], item: _Item) -> None:
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._version = None
+
+    def forget_version(self) -> None:
+        self._version = None
+
+    def version(self, read: Callable[[], int]) -> int:
+        """The version, read again once the remembered one is older than the check interval."""
+        remembered = self._version
+        if remembered is not None and _time.monotonic() - remembered[1] < self.version_seconds:
+            return remembered[0]
+        value = read()
+        self._version = (value, _time.monotonic())
+        return value

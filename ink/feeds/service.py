@@ -7,9 +7,7 @@ data and a change anywhere is seen by all of them on their next request.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time as _time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ink.core.time import UTC, as_utc, local_midnight_utc, local_date
 from ink.events.models import EventSeries
 from ink.extensions import db
-from ink.versions import FEEDS, FeedState
+from ink.versions import FEEDS, FeedState, VersionedLRU
 
 STATE_ID = FEEDS
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -93,50 +91,18 @@ def make_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-class FeedCache:
-    """A small thread-safe LRU of rendered feeds."""
+class FeedCache(VersionedLRU[Rendered]):
+    """Rendered feeds, each current while rendered at the feeds' version and younger than the TTL."""
 
     def __init__(self, size: int = 256, ttl_seconds: float = 300.0, version_seconds: float = 1.0) -> None:
-        self.size = size
+        super().__init__(size, version_seconds)
         self.ttl = ttl_seconds
-        # The version read from the database is trusted this long; changes made in this process
-        # forget it at once (the signal listener), changes made by other workers show within it.
-        self.version_seconds = version_seconds
-        self._version: tuple[int, float] | None = None
-        self._items: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
-        self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: tuple[object, ...]) -> Rendered | None:
         with self._lock:
-            entry = self._items.get(key)
-            if entry is not None:
-                self._items.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple[object, ...], entry: Rendered) -> None:
-        with self._lock:
-            self._items[key] = entry
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._version = None
-
-    def forget_version(self) -> None:
-        self._version = None
-
-    def version(self, read: Callable[[], int]) -> int:
-        remembered = self._version
-        if remembered is not None and _time.monotonic() - remembered[1] < self.version_seconds:
-            return remembered[0]
-        value = read()
-        self._version = (value, _time.monotonic())
-        return value
+            return self._touch(key)
 
 
 def cached_render(cache: FeedCache, key: tuple[object, ...], *, version: int, today: date, tz: str,
