@@ -54,10 +54,10 @@ from bench.common import (  # noqa: E402
     measure,
     p95,
     sqlite_url,
+    start_gunicorn,
+    stop_server,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 SECRET = "bench-secret-key-not-for-production"
 PASSWORD = "bench password 123"
 COORDINATOR = "bench-coordinator@example.org"
@@ -157,31 +157,8 @@ def _coordinator() -> None:
 # --- server ---------------------------------------------------------------------------------------
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--keep-alive", "30", "ink:create_app()"],
-        cwd=ROOT, env=app_env(url, f"http://127.0.0.1:{port}"),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/static/door.js")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return start_gunicorn(port, app_env(url, f"http://127.0.0.1:{port}"), ["--workers", str(workers)],
+                          ready_path="/static/door.js")
 
 
 # --- load -----------------------------------------------------------------------------------------

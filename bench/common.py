@@ -3,14 +3,18 @@ interleaved timing loops and the table of ratios to a trivial endpoint measured 
 from __future__ import annotations
 
 import argparse
+import http.client
 import logging
 import os
 import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -156,3 +160,38 @@ def print_ratio_table(title: str, timings: list[Timing], *, baseline: str = "hea
     for timing in timings:
         print(f"{timing.name:<{width}} {timing.median * 1000:>10.{ms_digits}f} {timing.p95 * 1000:>9.{ms_digits}f} "
               f"{timing.median / first.median:>16.{ratio_digits}f} {timing.p95 / first.p95:>13.{ratio_digits}f}")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def start_gunicorn(port: int, env: dict[str, str], options: list[str], *, ready_path: str = "/healthz"
+                   ) -> subprocess.Popen[bytes]:
+    """gunicorn serving ``ink:create_app()`` on 127.0.0.1:``port`` (``options``: workers, worker class…),
+    returned once ``ready_path`` answers 200 (within a minute)."""
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), *options, "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "--keep-alive", "30", "ink:create_app()"],
+        cwd=ROOT, env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", ready_path)
+            if connection.getresponse().status == 200:
+                connection.close()
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

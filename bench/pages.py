@@ -45,10 +45,10 @@ from bench.common import (  # noqa: E402
     fresh_database,
     generate,
     sqlite_url,
+    start_gunicorn,
+    stop_server,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 SECRET = "bench-secret-key-not-for-production"
 TARGET = 0.25
 MODES = {"off": {"INK_PAGE_CACHE_SIZE": "0"}, "on": {}}
@@ -115,32 +115,8 @@ def urls(facts: dict[str, object]) -> list[str]:
 def start_server(url: str, port: int, args: argparse.Namespace, extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INK_") and k != "FLASK_DEBUG"}
     env.update(INK_DATABASE_URL=url, INK_SECRET_KEY=SECRET, INK_BASE_URL=f"http://127.0.0.1:{port}", **extra_env)
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(args.workers), "--worker-class", args.worker_class,
-         "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--keep-alive", "30", "ink:create_app()"],
-        cwd=ROOT, env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return start_gunicorn(port, env, ["--workers", str(args.workers), "--worker-class", args.worker_class,
+                                      "--threads", str(args.threads)])
 
 
 # --- load -----------------------------------------------------------------------------------------
