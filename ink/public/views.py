@@ -28,7 +28,7 @@ from flask_login import current_user
 from ink.auth.redirects import safe_next
 from ink.core.errors import NotFound, ValidationFailed
 from ink.core.time import local_date, local_day_bounds
-from ink.events.filters import FeedFilter, filter_choices, parse_filter, resolve_filter
+from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse_filter, resolve_filter
 from ink.events.models import EventSeries, Occurrence, Venue
 from ink.events.service import upcoming_occurrences
 from ink.events.summary import schedule_summary
@@ -121,6 +121,22 @@ def group_by_local_day(occurrences: list[Occurrence], tz: str, first_day: date) 
     ]
 
 
+def _programme_dates(resolved: ResolvedFilter, view: str, is_search: bool, first_day: date, last_day: date,
+                     moment: datetime, tz: str) -> tuple[list[Occurrence], list[Occurrence]]:
+    """(search results, dates) for the programme's days: a search in the list view gives one line per
+    matching event (its next date in the window), best match first; otherwise every date in time order
+    (a grid shows what matches a search among its days)."""
+    window_start = local_day_bounds(first_day, tz)[0]
+    window_end = local_day_bounds(last_day, tz)[1]
+    # From today on, what has already ended is no longer "on" (a calendar grid shows its whole period).
+    is_from_now = view == "list" and first_day <= local_date(moment, tz) <= last_day
+    query_start = max(window_start, moment) if is_from_now else window_start
+    if is_search:
+        return queries.search_occurrences(resolved.condition, resolved.search_words, query_start, window_end,
+                                          limit=MAX_SEARCH_RESULTS), []
+    return [], queries.programme_occurrences(resolved.condition, query_start, window_end)
+
+
 @bp.get("/")
 @cached_page
 def programme() -> ResponseReturnValue:
@@ -142,18 +158,7 @@ def programme() -> ResponseReturnValue:
     first_day, last_day = periods.grid_days(period, locale)
     # Dates count where they take place, as in the API and the Atom feed (a moved date follows its venue).
     resolved = resolve_filter(feed_filter, per_occurrence=True)
-    window_start = local_day_bounds(first_day, tz)[0]
-    window_end = local_day_bounds(last_day, tz)[1]
-    # From today on, what has already ended is no longer "on" (a calendar grid shows its whole period).
-    is_from_now = view == "list" and first_day <= today <= last_day
-    query_start = max(window_start, moment) if is_from_now else window_start
-    if is_search:  # one line per matching event (its next date in the window), best match first
-        results = queries.search_occurrences(resolved.condition, resolved.search_words, query_start, window_end,
-                                             limit=MAX_SEARCH_RESULTS)
-        occurrences = []
-    else:  # a grid shows what matches a search among its days, in time order
-        results = []
-        occurrences = queries.programme_occurrences(resolved.condition, query_start, window_end)
+    results, occurrences = _programme_dates(resolved, view, is_search, first_day, last_day, moment, tz)
     # The window as asked (None: the default), so links that drop a filter keep the period.
     kept_start = start if "start" in request.args else None
     kept_days = days if "days" in request.args else None
