@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from babel import Locale, dates
+from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -54,6 +55,21 @@ def language_name(code: str) -> str:
     """A language's name in its own language ("Norsk bokmål", "English")."""
     locale = Locale.parse(code)
     return (locale.get_display_name(locale) or code).capitalize()
+
+
+@lru_cache(maxsize=4096)
+def _language_name_in(code: str, locale: str) -> str:
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(locale)
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
+
+
+def language_in_locale(code: str) -> str:
+    """A spoken language's name in the current interface language ("Polish" / "polsk"; pages, feeds
+    and filter chips), else the code itself."""
+    return _language_name_in(code, str(get_locale() or "en"))
 
 
 def error_text(error: DomainError) -> str:
@@ -181,7 +197,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, time_range=fmt_time_range, when=fmt_when,
-        language_name=language_name,
+        language_name=language_name, language_in_locale=language_in_locale,
     )
     app.jinja_env.globals.update(
         now=now, panels_for=panels_for,

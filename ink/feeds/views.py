@@ -8,7 +8,6 @@ from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlencode
 
 import segno
-from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
@@ -20,6 +19,7 @@ from ink.core.text import slugify
 from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
+from ink.i18n import language_in_locale
 from ink.feeds import atom, ical, openapi
 from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse_filter, resolve_filter
 from ink.feeds.query import feed_content, feed_occurrence, occurrence_series, occurrences_in
@@ -169,14 +169,6 @@ def _programme_description(resolved: ResolvedFilter) -> tuple[str, str]:
 
 # --- feeds ---------------------------------------------------------------------------------------
 
-def _language_name(code: str) -> str:
-    """A language's name in the feed's language ("Polish" / "polsk"), else the code itself."""
-    try:
-        return Locale.parse(code.replace("-", "_")).get_display_name(str(get_locale())) or code
-    except (ValueError, UnknownLocaleError):
-        return code
-
-
 def selection_name(feed_filter: FeedFilter, resolved: ResolvedFilter) -> str:
     """A filtered feed's name from its filter, in the current language: "INK Events: Children, Polish"."""
     parts = [_("“%(query)s”", query=feed_filter.query)] if feed_filter.query else []
@@ -184,7 +176,7 @@ def selection_name(feed_filter: FeedFilter, resolved: ResolvedFilter) -> str:
     parts += [topic.display_name for topic in resolved.topics]
     parts += [venue.name for venue in resolved.venues]
     parts += [_(audience.label) for audience in Audience if audience.value in feed_filter.audiences]
-    parts += [_language_name(code) for code in sorted(feed_filter.languages)]
+    parts += [language_in_locale(code) for code in sorted(feed_filter.languages)]
     parts += [_("age %(age)s", age=age) for age in sorted(feed_filter.ages)]
     if feed_filter.is_drop_in:
         parts.append(_("drop-in"))

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
 from itertools import groupby, takewhile
 from urllib.parse import quote
 
-from babel import Locale, UnknownLocaleError
 from flask import (
     Blueprint,
     Response,
@@ -21,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from markupsafe import Markup
 from flask_login import current_user
 
@@ -33,7 +31,7 @@ from ink.events.models import EventSeries, Occurrence, Venue
 from ink.events.service import upcoming_occurrences
 from ink.events.summary import schedule_summary
 from ink.extensions import now
-from ink.i18n import LANGUAGE_COOKIE, formatting_locale
+from ink.i18n import LANGUAGE_COOKIE, formatting_locale, language_in_locale
 from ink.organisations.access import can_manage_organisation
 from ink.organisations.models import Organisation
 from ink.organisations.service import get_organisation_by_slug
@@ -177,7 +175,7 @@ def programme() -> ResponseReturnValue:
         today=today,
         selected=feed_filter,
         choices=memoized(("filter_choices", today, str(locale)), lambda: filter_choices(moment)),  # labels are translated
-        chips=filtering.chips(feed_filter, resolved, language_name=_language_display_name,
+        chips=filtering.chips(feed_filter, resolved, language_name=language_in_locale,
                               start=kept_start, days=kept_days, view=view),
         clear_url=filtering.programme_url(FeedFilter(), start=kept_start, days=kept_days, view=view),
         window_start=kept_start,
@@ -272,7 +270,7 @@ def organisation_directory() -> ResponseReturnValue:
         "public/organisations.html",
         organisations=queries.active_organisations(topic=topic, language=language or None),
         topics=queries.all_topics(),
-        languages=sorted(queries.directory_languages(), key=lambda code: _language_display_name(code).casefold()),
+        languages=sorted(queries.directory_languages(), key=lambda code: language_in_locale(code).casefold()),
         selected_topic=topic,
         selected_language=language,
     )
@@ -326,23 +324,4 @@ def set_language() -> ResponseReturnValue:
         current_user.locale = language
         commit()
     return response
-
-
-@lru_cache(maxsize=4096)
-def _language_name_in(code: str, locale: str) -> str:
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(locale)
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name or code
-
-
-def _language_display_name(code: str) -> str:
-    """A language's name in the visitor's interface language ("Polish" / "polsk")."""
-    return _language_name_in(code, str(get_locale() or "en"))
-
-
-@bp.app_template_filter("language_in_locale")
-def language_in_locale(code: str) -> str:
-    return _language_display_name(code)
 
