@@ -8,10 +8,9 @@ Thursday, 18:00–20:00" instead of once per date; everything else is listed day
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, time, timedelta
-from itertools import groupby
 from urllib.parse import urlencode
 
 from babel.dates import get_day_names
@@ -19,11 +18,11 @@ from babel.lists import format_list
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from ink.core.errors import ValidationFailed
 from ink.core.time import local_date, local_midnight_utc, utc_to_local
 from ink.events.models import EventSeries, Occurrence
 from ink.extensions import now
 from ink.events.filters import FeedFilter, parse_filter, resolve_filter
+from ink.events.window import ListedDay, by_local_day, parse_window
 from ink.feeds.query import occurrences_in
 from ink.feeds.views import feed_url, qr_svg, selection_name
 from ink.i18n import fmt_date, formatting_locale
@@ -32,8 +31,6 @@ from ink.urls import absolute_url
 bp = Blueprint("printing", __name__)
 
 DEFAULT_DAYS = 28  # four weeks: what a notice board sheet covers
-MAX_DAYS = 62  # as the programme page
-MAX_YEARS_AWAY = 50  # as the programme page: keeps dates far from datetime's limits
 MIN_REGULAR_DATES = 3  # fewer dates are as short listed by day as summarised
 EVERY_DAY = frozenset(range(7))
 
@@ -59,43 +56,13 @@ class RegularSeries:
 
 
 @dataclass
-class PrintDay:
-    day: date
-    occurrences: list[Occurrence] = field(default_factory=list)
-
-
-@dataclass
 class PrintProgramme:
     regular: list[RegularSeries]
-    days: list[PrintDay]
+    days: list[ListedDay]
 
     @property
     def is_empty(self) -> bool:
         return not (self.regular or self.days)
-
-
-def parse_window(args: Mapping[str, str], today: date) -> tuple[date, int]:
-    """The sheet's first day and length from ``start=YYYY-MM-DD`` and ``days=N`` (ValidationFailed on nonsense)."""
-    raw_start = (args.get("start") or "").strip()
-    raw_days = (args.get("days") or "").strip()
-    start = today
-    if raw_start:
-        try:
-            start = date.fromisoformat(raw_start) if len(raw_start) == 10 else _bad_start()
-        except ValueError:
-            _bad_start()
-        if abs(start.year - today.year) > MAX_YEARS_AWAY:
-            raise ValidationFailed(_("That date is too far from today."), "start")
-    days = DEFAULT_DAYS
-    if raw_days:
-        if not (raw_days.isascii() and raw_days.isdigit() and len(raw_days) <= 3 and 1 <= int(raw_days) <= MAX_DAYS):
-            raise ValidationFailed(_("The number of days must be between 1 and %(max)d.", max=MAX_DAYS), "days")
-        days = int(raw_days)
-    return start, days
-
-
-def _bad_start() -> date:
-    raise ValidationFailed(_("The start date must look like 2026-06-02."), "start")
 
 
 def _dates_between(first: date, last: date, weekdays: set[int]) -> list[date]:
@@ -144,9 +111,7 @@ def arrange(occurrences: Sequence[Occurrence], tz: str, first_day: date, last_da
     regular_ids = {item.series.id for item in regular}
     regular.sort(key=lambda item: (item.weekdays, item.start_local, item.series.title.lower()))
     rest = [occ for occ in occurrences if occ.series_id not in regular_ids]
-    days = [PrintDay(day, list(items))
-            for day, items in groupby(rest, key=lambda occ: max(local_date(occ.start_at, tz), first_day))]
-    return PrintProgramme(regular, days)
+    return PrintProgramme(regular, by_local_day(rest, tz, first_day))
 
 
 def weekday_pattern(weekdays: Sequence[int]) -> str:
@@ -191,7 +156,7 @@ def programme() -> str:
     """The coming weeks (or ``start``/``days``) of the filtered programme, laid out for A4."""
     tz = current_app.config["TIMEZONE"]
     feed_filter = parse_filter(request.args)
-    first_day, length = parse_window(request.args, local_date(now(), tz))
+    first_day, length = parse_window(request.args, local_date(now(), tz), default_days=DEFAULT_DAYS)
     last_day = first_day + timedelta(days=length - 1)
     resolved = resolve_filter(feed_filter, per_occurrence=True)  # venue: where each date takes place
     found = occurrences_in(resolved.condition, local_midnight_utc(first_day, tz),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby, takewhile
+from itertools import takewhile
 from urllib.parse import quote
 
 from flask import (
@@ -29,6 +29,7 @@ from ink.core.time import local_date, local_day_bounds
 from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse_filter, resolve_filter
 from ink.events.models import EventSeries, Occurrence, Venue
 from ink.events.service import upcoming_occurrences
+from ink.events.window import by_local_day, parse_window
 from ink.events.summary import schedule_summary
 from ink.extensions import now
 from ink.i18n import LANGUAGE_COOKIE, formatting_locale, language_in_locale
@@ -42,13 +43,9 @@ from ink.saving import commit
 bp = Blueprint("public", __name__)
 
 DEFAULT_DAYS = 14
-MAX_DAYS = 62
-# How far from today the programme may be browsed (keeps dates far from datetime's limits).
-MAX_YEARS_AWAY = 50
 # What slugify produces, and BCP 47-ish language codes: anything else cannot match a row.
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
-DAYS = re.compile(r"[0-9]{1,3}")
 # A search (?q=) without start/days looks this far ahead: a search for "kite" in December finds the summer festival.
 SEARCH_DAYS = 365
 MAX_SEARCH_RESULTS = 100  # series listed for one search
@@ -78,45 +75,8 @@ class EventSharing:
     structured_data: Markup | None  # None when no date is coming: nothing for event results
 
 
-@dataclass
-class ProgrammeDay:
-    day: date
-    occurrences: list[Occurrence]
-
-
 def _timezone() -> str:
     return str(current_app.config["TIMEZONE"])
-
-
-def _parse_window(today: date) -> tuple[date, int]:
-    """The programme's first day and length from ?start=YYYY-MM-DD&days=N (400 on nonsense)."""
-    raw_start = request.args.get("start", "").strip()
-    raw_days = request.args.get("days", "").strip()
-    start = today
-    if raw_start:
-        try:
-            start = date.fromisoformat(raw_start)
-        except ValueError:
-            raise ValidationFailed(gettext("The start date must look like 2026-06-02."), "start") from None
-        if abs(start.year - today.year) > MAX_YEARS_AWAY:
-            raise ValidationFailed(gettext("That date is too far from today."), "start")
-    days = DEFAULT_DAYS
-    if raw_days:
-        if not DAYS.fullmatch(raw_days) or not 1 <= int(raw_days) <= MAX_DAYS:
-            raise ValidationFailed(
-                gettext("The number of days must be between 1 and %(max)d.", max=MAX_DAYS), "days"
-            )
-        days = int(raw_days)
-    return start, days
-
-
-def group_by_local_day(occurrences: list[Occurrence], tz: str, first_day: date) -> list[ProgrammeDay]:
-    """Occurrences (sorted by start) under the local date on which they start; those that began
-    before ``first_day`` (a multi-day event under way) under ``first_day``."""
-    return [
-        ProgrammeDay(day, list(items))
-        for day, items in groupby(occurrences, key=lambda occ: max(local_date(occ.start_at, tz), first_day))
-    ]
 
 
 def _programme_dates(resolved: ResolvedFilter, view: str, is_search: bool, first_day: date, last_day: date,
@@ -144,7 +104,7 @@ def programme() -> ResponseReturnValue:
     moment = now()
     today = local_date(moment, tz)
     view = periods.parse_view(request.args)
-    start, days = _parse_window(today)
+    start, days = parse_window(request.args, today, default_days=DEFAULT_DAYS)
     feed_filter = parse_filter(request.args)
     # A search lists its matches ranked, over the coming year unless a window is asked for.
     is_search = bool(feed_filter.query) and view == "list"
@@ -162,7 +122,7 @@ def programme() -> ResponseReturnValue:
     kept_days = days if "days" in request.args else None
     return render_template(
         "public/programme.html",
-        days=group_by_local_day(occurrences, tz, start) if view == "list" else [],
+        days=by_local_day(occurrences, tz, start) if view == "list" else [],
         start=period.first,
         last=period.last,
         length=days,
