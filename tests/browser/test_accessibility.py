@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
@@ -229,7 +230,9 @@ class Visitor:
         if page.submit:
             button = self.driver.find_element(By.CSS_SELECTOR, page.submit)
             button.click()
-            WebDriverWait(self.driver, 10).until(staleness_of(button))
+            # Mid-navigation Chromium may answer "Node with given id does not belong to the document"
+            # instead of a stale-element error: that too means the page is going; poll again.
+            WebDriverWait(self.driver, 10, ignored_exceptions=(WebDriverException,)).until(staleness_of(button))
             WebDriverWait(self.driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
         status = self.driver.execute_script(
             "return performance.getEntriesByType('navigation')[0].responseStatus")
