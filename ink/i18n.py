@@ -12,7 +12,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from ink.core.errors import DomainError
-from ink.core.time import utc_to_local
+from ink.core.time import TIME_PATTERN, utc_to_local
 from ink.extensions import babel, now
 from ink.panels import panels_for
 
@@ -117,7 +117,6 @@ DATE_FORMATS: dict[str, DateFormat] = {
     "month_name": DateFormat("MMMM", {"en": "LLLL", "nb": "LLLL"}),
     "month_abbr": DateFormat("MMM", {"en": "LLL", "nb": "MMM"}),
 }
-TIME_PATTERN = "HH:mm"
 
 
 def format_day(value: date, name: str, locale: Locale | str) -> str:

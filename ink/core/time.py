@@ -5,6 +5,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
+# The one clock a person reads, in every language: 24-hour, no seconds ("17:00"). Babel pattern.
+TIME_PATTERN = "HH:mm"
 
 
 def zone(tz: str) -> ZoneInfo:

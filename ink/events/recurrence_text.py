@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from babel.dates import format_date, format_skeleton, format_time, get_day_names, get_month_names
 from babel.lists import format_list
 
+from ink.core.time import TIME_PATTERN
 from ink.events.recurrence import Recurrence, normalize
 
 Gettext = Callable[..., str]
@@ -182,4 +183,6 @@ def _weekday_name(weekday: int, locale: str) -> str:
 
 
 def _short_time(value: time, locale: str) -> str:
-    return format_time(value, "short", locale=locale)
+    # The site's one clock (ink.core.time.TIME_PATTERN): 24-hour, no seconds, in every language. CLDR's
+    # "short" time would read "5:00 م" in Arabic and "5:00 PM" in plain English.
+    return format_time(value, TIME_PATTERN, locale=locale)

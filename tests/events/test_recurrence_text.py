@@ -196,3 +196,11 @@ def test_pybabel_extractor_finds_messages() -> None:
     messages = {message if isinstance(message, str) else message[0] for message in found}
     assert {"Every %(weekdays)s", "Monthly on day %(day)d", "last", "second", "Daily"} <= messages
     assert "Every %(num)d week on %(weekdays)s" in messages
+
+
+@pytest.mark.parametrize("locale", ["en", "nb", "pl", "lt", "es", "uk", "ar"])
+def test_describe_times_are_the_sites_24_hour_clock_in_every_language(locale: str) -> None:
+    # CLDR's "short" time is "5:00 م" in Arabic and "5:00 PM" in plain English: the summary uses HH:mm.
+    got = describe(Recurrence("weekly", weekdays=(1,)), datetime(2026, 1, 6, 17), duration=2 * H,
+                   all_day=False, locale=locale)
+    assert "17:00" in got and "19:00" in got
