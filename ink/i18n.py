@@ -6,7 +6,7 @@ from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError, dates
+from babel import Locale, UnknownLocaleError, dates, numbers
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -183,6 +183,20 @@ def fmt_when(start: datetime, end: datetime, is_all_day: bool = False, format: s
     return gettext("%(day)s, %(when)s", day=label, when=when) if label else when
 
 
+def fmt_number(value: int | float) -> str:
+    """A count in the current language's digits and grouping: "19,814" / "19 814" (Latin digits in
+    every language, as the dates and times are)."""
+    return numbers.format_decimal(value, locale=formatting_locale())
+
+
+def fmt_average(value: float | None) -> str:
+    """An average with one decimal in the current language ("45.9" / "45,9"); empty when there is none.
+    CSV cells keep reports.format_average's language-free "45.9"."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, format="#,##0.0", locale=formatting_locale())
+
+
 def spreadsheet_datetime(value: datetime) -> str:
     """The wall-clock time of an instant for CSV cells: "2026-12-01 17:00", which every spreadsheet sorts
     and reads as a date in any language (the only numeric form, and never shown on a page)."""
@@ -195,7 +209,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(
-        date=fmt_date, time=fmt_time, datetime=fmt_datetime, time_range=fmt_time_range, when=fmt_when,
+        date=fmt_date, time=fmt_time, datetime=fmt_datetime, time_range=fmt_time_range, when=fmt_when, number=fmt_number,
         language_name=language_name, language_in_locale=language_in_locale,
     )
     app.jinja_env.globals.update(

@@ -23,7 +23,7 @@ from ink.core.errors import N_, DomainError, NotFound, ValidationFailed
 from ink.core.time import local_date
 from ink.extensions import csrf, now
 from ink.forms import apply_domain_error
-from ink.i18n import error_text, fmt_date, fmt_time, spreadsheet_datetime
+from ink.i18n import error_text, fmt_average, fmt_date, fmt_time, spreadsheet_datetime
 from ink.organisations.access import require_coordinator, require_organisation_manager
 from ink.organisations.models import Organisation
 from ink.saving import commit, commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
@@ -368,12 +368,12 @@ def series_report(series_id: int) -> ResponseReturnValue:
     chart = svg.line_chart(
         _("Attendance at %(title)s over time", title=series.title),
         _("%(n)d occurrences counted; average %(avg)s people.", n=len(counted),
-          avg=reports.format_average(report.average) or "0"),
+          avg=fmt_average(report.average) or "0"),
         [fmt_date(line.occurrence.start_at, "short") for line in counted],
         [line.total for line in counted],
     )
     return render_template("attendance/series_report.html", series=series, report=report, chart=chart,
-                           method_labels=METHOD_LABELS, format_average=reports.format_average,
+                           method_labels=METHOD_LABELS, format_average=fmt_average,
                            category_heading=_category_heading)
 
 
@@ -404,7 +404,7 @@ def _range_report(organisation: Organisation | None, template: str, csv_base: st
         [row.label for row in report.months], [row.total for row in report.months],
     )
     return render_template(template, report=report, chart=chart, period=period, organisation=organisation,
-                           format_average=reports.format_average, csv_base=csv_base)
+                           format_average=fmt_average, csv_base=csv_base)
 
 
 TABLES = ("totals", "months", "topics", "organisations", "formats", "missing")
@@ -472,7 +472,7 @@ def annual_report() -> ResponseReturnValue:
         [fmt_date(row.key, "month_abbr") for row in report.months], [row.total for row in report.months],
     )
     return render_template("attendance/annual.html", report=report, chart=chart, year=year,
-                           organisation=organisation, format_average=reports.format_average,
+                           organisation=organisation, format_average=fmt_average,
                            generated=now())
 
 

@@ -195,3 +195,16 @@ def test_report_query_count_does_not_grow_with_data(app, client, auth, factory, 
     db.session.commit()
     assert measure() == before
     assert before <= 15
+
+
+def test_report_numbers_follow_the_interface_language(client, auth, factory, fixture_network):  # type: ignore[no-untyped-def]
+    # 21.75 people on average: "21.8" in English, "21,8" in Bokmål and Polish; the CSV keeps "21.8".
+    factory.coordinator()
+    auth.login("coordinator@example.org")
+    pages = {}
+    for lang in ("en", "nb", "pl"):
+        client.set_cookie("ink_lang", lang)
+        pages[lang] = client.get("/manage/attendance/reports/annual?year=2026").get_data(as_text=True)
+    assert "21.8" in pages["en"] and "21,8" not in pages["en"]
+    assert "21,8" in pages["nb"] and "21.8" not in pages["nb"]
+    assert "21,8" in pages["pl"]
