@@ -1,13 +1,15 @@
-"""Interface language: the visitor's choice (cookie), else their account's, else the browser's."""
+"""Interface language: ``?lang=`` on the request, else the visitor's choice (cookie), else their
+account's, else the browser's; its writing direction; the alternates a page announces (hreflang)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError, dates
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
@@ -17,6 +19,7 @@ from ink.extensions import babel, now
 from ink.panels import panels_for
 
 LANGUAGE_COOKIE = "ink_lang"
+LANGUAGE_PARAMETER = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
@@ -38,6 +41,9 @@ def select_locale() -> str:
     if not has_request_context():
         # CLI and scheduler: callers that render for someone use flask_babel.force_locale.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    requested = request.args.get(LANGUAGE_PARAMETER)
+    if requested in languages:
+        return requested
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
@@ -51,10 +57,53 @@ def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 
 
+@lru_cache(maxsize=64)
 def language_name(code: str) -> str:
-    """A language's name in its own language ("Norsk bokmål", "English")."""
+    """A language's name in its own language, its first letter a capital as a list of languages
+    writes it there ("Norsk bokmål", "Polski", "Українська", "العربية")."""
     locale = Locale.parse(code)
-    return (locale.get_display_name(locale) or code).capitalize()
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
+@lru_cache(maxsize=64)
+def language_direction(code: str) -> str:
+    """"rtl" for a language written right to left (Babel's ``Locale.character_order``), else "ltr"."""
+    try:
+        order = Locale.parse(str(code).replace("-", "_")).character_order
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+def text_direction() -> str:
+    """The writing direction of the current interface language (``<html dir>``)."""
+    return language_direction(str(get_locale() or "en"))
+
+
+def language_alternates() -> list[tuple[str, str]]:
+    """``(hreflang, absolute URL)`` for this GET page in each interface language (``?lang=``), then
+    ``x-default`` (the page without ``lang``, which follows the visitor); empty off a GET page."""
+    if not has_request_context() or request.method not in ("GET", "HEAD") or request.endpoint is None:
+        return []
+    if request.url_rule is None or request.blueprint == "static":
+        return []
+    values: dict[str, object] = dict(request.view_args or {})
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != LANGUAGE_PARAMETER]
+    base = url_for(request.endpoint, _external=True, **values)
+    alternates = [(code, _with_query(base, [*args, (LANGUAGE_PARAMETER, code)])) for code in supported_languages()]
+    return [*alternates, ("x-default", _with_query(base, args))]
+
+
+def path_without_language() -> str:
+    """This request's path and query without ``lang`` (where the language switch returns to, so the
+    choice it stores is not overruled by the page's ``?lang=``)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != LANGUAGE_PARAMETER]
+    return _with_query(request.path, args)
+
+
+def _with_query(base: str, pairs: list[tuple[str, str]]) -> str:
+    return base + ("?" + urlencode(pairs) if pairs else "")
 
 
 @lru_cache(maxsize=4096)
@@ -190,6 +239,13 @@ def spreadsheet_datetime(value: datetime) -> str:
     return f"{local(value):%Y-%m-%d %H:%M}"
 
 
+def _vary_on_language(response: Response) -> Response:
+    """Pages depend on the language cookie and the browser's languages: say so to every cache."""
+    if response.mimetype == "text/html":
+        response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
 def init_app(app: Flask) -> None:
     if not app.config.get("LANGUAGES"):
         app.config["LANGUAGES"] = catalogue_languages(app.config["BABEL_DEFAULT_LOCALE"])
@@ -201,5 +257,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         now=now, panels_for=panels_for,
-        get_locale=get_locale, supported_languages=supported_languages, language_name=language_name
+        get_locale=get_locale, supported_languages=supported_languages, language_name=language_name,
+        language_direction=language_direction, text_direction=text_direction,
+        language_alternates=language_alternates, path_without_language=path_without_language,
     )
+    app.after_request(_vary_on_language)
