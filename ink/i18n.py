@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, Response, current_app, has_request_context, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
-from ink.core.errors import DomainError
+from ink.core.errors import DomainError, PluralMessage
 from ink.core.time import utc_to_local
 from ink.extensions import babel, now
 from ink.panels import panels_for
@@ -88,7 +89,7 @@ def language_alternates() -> list[tuple[str, str]]:
         return []
     if request.url_rule is None or request.blueprint == "static":
         return []
-    values: dict[str, object] = dict(request.view_args or {})
+    values: dict[str, Any] = dict(request.view_args or {})
     args = [(key, value) for key, value in request.args.items(multi=True) if key != LANGUAGE_PARAMETER]
     base = url_for(request.endpoint, _external=True, **values)
     alternates = [(code, _with_query(base, [*args, (LANGUAGE_PARAMETER, code)])) for code in supported_languages()]
@@ -123,7 +124,10 @@ def language_in_locale(code: str) -> str:
 
 def error_text(error: DomainError) -> str:
     """A domain error's message in the visitor's language."""
-    return gettext(error.message, **error.params)
+    message = error.message
+    if isinstance(message, PluralMessage):
+        return ngettext(message, message.plural, int(error.params[message.count_param]), **error.params)
+    return gettext(message, **error.params)
 
 
 def local(moment: datetime) -> datetime:

@@ -42,7 +42,7 @@ TAG = re.compile(r"<[^>]+>")
 # English words that never occur in Bokmål text; one of them in a Bokmål email means English slipped in.
 ENGLISH_WORDS = re.compile(r"\b(the|you|your|this|that|with|please|been|will|here|has|from|when|what|about|there|"
                            r"reminder|subscribed|unsubscribe|cancelled|changed|tomorrow|count|week)\b", re.IGNORECASE)
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None, "NP_": (1, 2)}
 
 
 def _email_msgids() -> set[str]:
