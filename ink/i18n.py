@@ -148,7 +148,10 @@ def formatting_locale() -> Locale:
 # Every date a person reads goes through these names (Jinja filters of the same names below). Each
 # name has a CLDR skeleton, which Babel turns into the locale's own pattern, and an exact pattern for
 # our catalogue languages where CLDR's choice reads wrong (Bokmål day numbers carry a period:
-# "26. november"; British English writes no comma after the weekday). Never a numeric date, never seconds.
+# "26. november"; British English writes no comma after the weekday; CLDR abbreviates the weekday of
+# Polish, Lithuanian, Spanish and Ukrainian day headings ("wt., 1 grudnia") and writes Lithuanian short
+# dates and month abbreviations as numbers ("2026-12-01", "12")). Never a numeric date, never seconds.
+# Arabic keeps CLDR's patterns and Babel's Latin digits for "ar" (README: Languages).
 @dataclass(frozen=True)
 class DateFormat:
     skeleton: str
@@ -157,18 +160,23 @@ class DateFormat:
 
 DATE_FORMATS: dict[str, DateFormat] = {
     # "Tuesday 26 November" / "tirsdag 26. november": day headings, emails, the door page
-    "day": DateFormat("MMMMEEEEd", {"en": "EEEE d MMMM", "nb": "EEEE d. MMMM"}),
+    "day": DateFormat("MMMMEEEEd", {
+        "en": "EEEE d MMMM", "nb": "EEEE d. MMMM", "pl": "EEEE, d MMMM", "lt": "MMMM d 'd'., EEEE",
+        "es": "EEEE, d 'de' MMMM", "uk": "EEEE, d MMMM"}),
     # "Tuesday 26 November 2026" / "tirsdag 26. november 2026": a date that may be in another year
-    "full": DateFormat("yMMMMEEEEd", {"en": "EEEE d MMMM y", "nb": "EEEE d. MMMM y"}),
+    "full": DateFormat("yMMMMEEEEd", {
+        "en": "EEEE d MMMM y", "nb": "EEEE d. MMMM y", "pl": "EEEE, d MMMM y",
+        "lt": "y 'm'. MMMM d 'd'., EEEE", "es": "EEEE, d 'de' MMMM 'de' y", "uk": "EEEE, d MMMM y\u202f'р'."}),
     # "26 November 2026" / "26. november 2026": periods and deadlines in running text
     "long": DateFormat("yMMMMd", {"en": "d MMMM y", "nb": "d. MMMM y"}),
     # "26 Nov 2026" / "26. nov. 2026": lists, tables, chart labels
-    "short": DateFormat("yMMMd", {"en": "d MMM y", "nb": "d. MMM y"}),
+    "short": DateFormat("yMMMd", {"en": "d MMM y", "nb": "d. MMM y", "lt": "y 'm'. MMM d 'd'."}),
     # "November 2026" / "november 2026": report months
-    "month": DateFormat("yMMMM", {"en": "MMMM y", "nb": "LLLL y"}),
+    "month": DateFormat("yMMMM", {"en": "MMMM y", "nb": "LLLL y", "pl": "LLLL y"}),
     # "November" / "november" and "Nov" / "nov.": chart axes within one year
-    "month_name": DateFormat("MMMM", {"en": "LLLL", "nb": "LLLL"}),
-    "month_abbr": DateFormat("MMM", {"en": "LLL", "nb": "MMM"}),
+    "month_name": DateFormat("MMMM", {
+        "en": "LLLL", "nb": "LLLL", "pl": "LLLL", "lt": "LLLL", "es": "LLLL", "uk": "LLLL"}),
+    "month_abbr": DateFormat("MMM", {"en": "LLL", "nb": "MMM", "pl": "LLL", "lt": "LLL", "es": "LLL", "uk": "LLL"}),
 }
 TIME_PATTERN = "HH:mm"
 
