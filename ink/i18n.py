@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError, dates
-from flask import Flask, Response, current_app, has_request_context, request, url_for
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from ink.core.errors import DomainError, PluralMessage
 from ink.core.time import utc_to_local
 from ink.extensions import babel, now
 from ink.panels import panels_for
+from ink.urls import absolute_url
 
 LANGUAGE_COOKIE = "ink_lang"
 LANGUAGE_PARAMETER = "lang"
@@ -91,7 +92,7 @@ def language_alternates() -> list[tuple[str, str]]:
         return []
     values: dict[str, Any] = dict(request.view_args or {})
     args = [(key, value) for key, value in request.args.items(multi=True) if key != LANGUAGE_PARAMETER]
-    base = url_for(request.endpoint, _external=True, **values)
+    base = absolute_url(request.endpoint, **values)
     alternates = [(code, _with_query(base, [*args, (LANGUAGE_PARAMETER, code)])) for code in supported_languages()]
     return [*alternates, ("x-default", _with_query(base, args))]
 

@@ -257,7 +257,7 @@ def test_places_pages_in_bokmal(client, factory, library):  # type: ignore[no-un
     venue = client.get("/venues/solvberget", headers=nb).get_data(as_text=True)
     topic_index = client.get("/topics/", headers=nb).get_data(as_text=True)
 
-    assert '<html lang="nb">' in venues
+    assert '<html lang="nb" dir="ltr">' in venues
     assert _upcoming_count(venues, "Sølvberget library") == "1 kommende arrangement"
     assert "150 personer" in venue and "Vis på OpenStreetMap" in venue
     assert 'href="https://ink.example.org/venues/solvberget/calendar.ics?lang=nb"' in venue  # the feed in Bokmål
