@@ -213,8 +213,10 @@ def fmt_datetime(value: datetime, format: str = "short") -> str:
 
 
 def fmt_time_range(start: datetime, end: datetime) -> str:
-    """"17:00–19:00" (an en dash, no spaces)."""
-    return f"{fmt_time(start)}\u2013{fmt_time(end)}"
+    """"17:00–19:00" (an en dash, no spaces). In a right-to-left language the range is isolated as
+    left-to-right text (U+2066 … U+2069), so Arabic reads it from 17:00 to 19:00, not "19:00–17:00"."""
+    time_range = f"{fmt_time(start)}\u2013{fmt_time(end)}"
+    return f"\u2066{time_range}\u2069" if text_direction() == "rtl" else time_range
 
 
 def _today_or_tomorrow(value: datetime, today: date | None) -> str | None:
