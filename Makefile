@@ -53,7 +53,7 @@ test-postgres: install
 	INK_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o ink/translations/messages.pot --no-location --sort-output --project "INK Events" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k NP_:1,2 -o ink/translations/messages.pot --no-location --sort-output --project "INK Events" .
 	$(BIN)/pybabel update -i ink/translations/messages.pot -d ink/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d ink/translations
 

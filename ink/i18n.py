@@ -1,22 +1,27 @@
-"""Interface language: the visitor's choice (cookie), else their account's, else the browser's."""
+"""Interface language: ``?lang=`` on the request, else the visitor's choice (cookie), else their
+account's, else the browser's; its writing direction; the alternates a page announces (hreflang)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError, dates, numbers
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale, gettext
+from flask import Flask, Response, current_app, has_request_context, request
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
-from ink.core.errors import DomainError
+from ink.core.errors import DomainError, PluralMessage
 from ink.core.time import TIME_PATTERN, utc_to_local
 from ink.extensions import babel, now
 from ink.panels import panels_for
+from ink.urls import absolute_url
 
 LANGUAGE_COOKIE = "ink_lang"
+LANGUAGE_PARAMETER = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
@@ -38,6 +43,9 @@ def select_locale() -> str:
     if not has_request_context():
         # CLI and scheduler: callers that render for someone use flask_babel.force_locale.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    requested = request.args.get(LANGUAGE_PARAMETER)
+    if requested in languages:
+        return requested
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
@@ -51,10 +59,53 @@ def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 
 
+@lru_cache(maxsize=64)
 def language_name(code: str) -> str:
-    """A language's name in its own language ("Norsk bokmål", "English")."""
+    """A language's name in its own language, its first letter a capital as a list of languages
+    writes it there ("Norsk bokmål", "Polski", "Українська", "العربية")."""
     locale = Locale.parse(code)
-    return (locale.get_display_name(locale) or code).capitalize()
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
+@lru_cache(maxsize=64)
+def language_direction(code: str) -> str:
+    """"rtl" for a language written right to left (Babel's ``Locale.character_order``), else "ltr"."""
+    try:
+        order = Locale.parse(str(code).replace("-", "_")).character_order
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+def text_direction() -> str:
+    """The writing direction of the current interface language (``<html dir>``)."""
+    return language_direction(str(get_locale() or "en"))
+
+
+def language_alternates() -> list[tuple[str, str]]:
+    """``(hreflang, absolute URL)`` for this GET page in each interface language (``?lang=``), then
+    ``x-default`` (the page without ``lang``, which follows the visitor); empty off a GET page."""
+    if not has_request_context() or request.method not in ("GET", "HEAD") or request.endpoint is None:
+        return []
+    if request.url_rule is None or request.blueprint == "static":
+        return []
+    values: dict[str, Any] = dict(request.view_args or {})
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != LANGUAGE_PARAMETER]
+    base = absolute_url(request.endpoint, **values)
+    alternates = [(code, _with_query(base, [*args, (LANGUAGE_PARAMETER, code)])) for code in supported_languages()]
+    return [*alternates, ("x-default", _with_query(base, args))]
+
+
+def path_without_language() -> str:
+    """This request's path and query without ``lang`` (where the language switch returns to, so the
+    choice it stores is not overruled by the page's ``?lang=``)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != LANGUAGE_PARAMETER]
+    return _with_query(request.path, args)
+
+
+def _with_query(base: str, pairs: list[tuple[str, str]]) -> str:
+    return base + ("?" + urlencode(pairs) if pairs else "")
 
 
 @lru_cache(maxsize=4096)
@@ -74,7 +125,10 @@ def language_in_locale(code: str) -> str:
 
 def error_text(error: DomainError) -> str:
     """A domain error's message in the visitor's language."""
-    return gettext(error.message, **error.params)
+    message = error.message
+    if isinstance(message, PluralMessage):
+        return ngettext(message, message.plural, int(error.params[message.count_param]), **error.params)
+    return gettext(message, **error.params)
 
 
 def local(moment: datetime) -> datetime:
@@ -95,7 +149,10 @@ def formatting_locale() -> Locale:
 # Every date a person reads goes through these names (Jinja filters of the same names below). Each
 # name has a CLDR skeleton, which Babel turns into the locale's own pattern, and an exact pattern for
 # our catalogue languages where CLDR's choice reads wrong (Bokmål day numbers carry a period:
-# "26. november"; British English writes no comma after the weekday). Never a numeric date, never seconds.
+# "26. november"; British English writes no comma after the weekday; CLDR abbreviates the weekday of
+# Polish, Lithuanian, Spanish and Ukrainian day headings ("wt., 1 grudnia") and writes Lithuanian short
+# dates and month abbreviations as numbers ("2026-12-01", "12")). Never a numeric date, never seconds.
+# Arabic keeps CLDR's patterns and Babel's Latin digits for "ar" (README: Languages).
 @dataclass(frozen=True)
 class DateFormat:
     skeleton: str
@@ -104,18 +161,23 @@ class DateFormat:
 
 DATE_FORMATS: dict[str, DateFormat] = {
     # "Tuesday 26 November" / "tirsdag 26. november": day headings, emails, the door page
-    "day": DateFormat("MMMMEEEEd", {"en": "EEEE d MMMM", "nb": "EEEE d. MMMM"}),
+    "day": DateFormat("MMMMEEEEd", {
+        "en": "EEEE d MMMM", "nb": "EEEE d. MMMM", "pl": "EEEE, d MMMM", "lt": "MMMM d 'd'., EEEE",
+        "es": "EEEE, d 'de' MMMM", "uk": "EEEE, d MMMM"}),
     # "Tuesday 26 November 2026" / "tirsdag 26. november 2026": a date that may be in another year
-    "full": DateFormat("yMMMMEEEEd", {"en": "EEEE d MMMM y", "nb": "EEEE d. MMMM y"}),
+    "full": DateFormat("yMMMMEEEEd", {
+        "en": "EEEE d MMMM y", "nb": "EEEE d. MMMM y", "pl": "EEEE, d MMMM y",
+        "lt": "y 'm'. MMMM d 'd'., EEEE", "es": "EEEE, d 'de' MMMM 'de' y", "uk": "EEEE, d MMMM y\u202f'р'."}),
     # "26 November 2026" / "26. november 2026": periods and deadlines in running text
     "long": DateFormat("yMMMMd", {"en": "d MMMM y", "nb": "d. MMMM y"}),
     # "26 Nov 2026" / "26. nov. 2026": lists, tables, chart labels
-    "short": DateFormat("yMMMd", {"en": "d MMM y", "nb": "d. MMM y"}),
+    "short": DateFormat("yMMMd", {"en": "d MMM y", "nb": "d. MMM y", "lt": "y 'm'. MMM d 'd'."}),
     # "November 2026" / "november 2026": report months
-    "month": DateFormat("yMMMM", {"en": "MMMM y", "nb": "LLLL y"}),
+    "month": DateFormat("yMMMM", {"en": "MMMM y", "nb": "LLLL y", "pl": "LLLL y"}),
     # "November" / "november" and "Nov" / "nov.": chart axes within one year
-    "month_name": DateFormat("MMMM", {"en": "LLLL", "nb": "LLLL"}),
-    "month_abbr": DateFormat("MMM", {"en": "LLL", "nb": "MMM"}),
+    "month_name": DateFormat("MMMM", {
+        "en": "LLLL", "nb": "LLLL", "pl": "LLLL", "lt": "LLLL", "es": "LLLL", "uk": "LLLL"}),
+    "month_abbr": DateFormat("MMM", {"en": "LLL", "nb": "MMM", "pl": "LLL", "lt": "LLL", "es": "LLL", "uk": "LLL"}),
 }
 
 
@@ -150,8 +212,10 @@ def fmt_datetime(value: datetime, format: str = "short") -> str:
 
 
 def fmt_time_range(start: datetime, end: datetime) -> str:
-    """"17:00–19:00" (an en dash, no spaces)."""
-    return f"{fmt_time(start)}\u2013{fmt_time(end)}"
+    """"17:00–19:00" (an en dash, no spaces). In a right-to-left language the range is isolated as
+    left-to-right text (U+2066 … U+2069), so Arabic reads it from 17:00 to 19:00, not "19:00–17:00"."""
+    time_range = f"{fmt_time(start)}\u2013{fmt_time(end)}"
+    return f"\u2066{time_range}\u2069" if text_direction() == "rtl" else time_range
 
 
 def _today_or_tomorrow(value: datetime, today: date | None) -> str | None:
@@ -203,6 +267,13 @@ def spreadsheet_datetime(value: datetime) -> str:
     return f"{local(value):%Y-%m-%d %H:%M}"
 
 
+def _vary_on_language(response: Response) -> Response:
+    """Pages depend on the language cookie and the browser's languages: say so to every cache."""
+    if response.mimetype == "text/html":
+        response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
 def init_app(app: Flask) -> None:
     if not app.config.get("LANGUAGES"):
         app.config["LANGUAGES"] = catalogue_languages(app.config["BABEL_DEFAULT_LOCALE"])
@@ -214,5 +285,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         now=now, panels_for=panels_for,
-        get_locale=get_locale, supported_languages=supported_languages, language_name=language_name
+        get_locale=get_locale, supported_languages=supported_languages, language_name=language_name,
+        language_direction=language_direction, text_direction=text_direction,
+        language_alternates=language_alternates, path_without_language=path_without_language,
     )
+    app.after_request(_vary_on_language)

@@ -19,7 +19,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ink.core.errors import N_, DomainError
+from ink.core.errors import N_, NP_, DomainError
 
 
 class TooManyAttempts(DomainError):
@@ -27,7 +27,7 @@ class TooManyAttempts(DomainError):
 
     status_code = 429
 
-    def __init__(self, message: str = N_("Too many attempts. Please try again in %(minutes)s minutes."),
+    def __init__(self, message: str = NP_("Too many attempts. Please try again in %(minutes)s minute.", "Too many attempts. Please try again in %(minutes)s minutes.", "minutes"),
                  field: str | None = None, *, retry_after: int = 60, **params: object) -> None:
         self.retry_after = retry_after
         super().__init__(message, field, minutes=max(1, -(-retry_after // 60)), **params)

@@ -225,3 +225,48 @@ def test_no_module_imports_inside_a_function() -> None:
 def test_the_reminders_modules_import_each_other_without_a_circle() -> None:
     assert len(list((PACKAGE / "reminders").glob("*.py"))) > 10  # the scan sees the package
     assert import_circles(PACKAGE / "reminders", "ink.reminders") == []
+
+
+# --- right to left: the layout is written in logical properties -----------------------------------
+# A physical side (left/right) does not turn round in Arabic; its logical twin (inline-start/end) does.
+PHYSICAL_PROPERTY = re.compile(
+    r"(?<![\w-])(?:(?:margin|padding|border|scroll-margin|scroll-padding)-(?:left|right)(?:-\w+)?"
+    r"|border-(?:top|bottom)-(?:left|right)-radius|left|right)\s*:", re.IGNORECASE)
+PHYSICAL_VALUE = re.compile(r"(?<![\w-])(?:text-align|float|clear)\s*:\s*(?:left|right)\b", re.IGNORECASE)
+# "margin: 0 1rem 0 0": four sides where left and right differ is a physical side too.
+BOX_SHORTHAND = re.compile(r"(?<![\w-])(?:margin|padding|inset|border-width)\s*:\s*([^;}\"]+)", re.IGNORECASE)
+
+
+def physical_sides(text: str) -> list[str]:
+    """The declarations in ``text`` (CSS or a template's ``style=``) that name a physical left/right side."""
+    found = [m.group(0) for m in PHYSICAL_PROPERTY.finditer(text)]
+    found += [m.group(0) for m in PHYSICAL_VALUE.finditer(text)]
+    for match in BOX_SHORTHAND.finditer(text):
+        values = match.group(1).replace("!important", "").split()
+        if len(values) == 4 and values[1] != values[3]:
+            found.append(match.group(0).strip())
+    return found
+
+
+def test_the_physical_side_check_sees_what_it_must() -> None:
+    assert physical_sides(".a { margin-left: 1rem; }") == ["margin-left:"]
+    assert physical_sides(".a { position: absolute; left: 0; }") == ["left:"]
+    assert physical_sides(".a { border-top-right-radius: 3px; }") == ["border-top-right-radius:"]
+    assert physical_sides(".a { text-align: right }") == ["text-align: right"]
+    assert physical_sides(".a { float:left }") == ["float:left"]
+    assert physical_sides(".a { padding: 0 0 0 .6rem; }") == ["padding: 0 0 0 .6rem"]
+    assert physical_sides('<p style="border-left: 3px solid">') == ["border-left:"]
+    assert physical_sides(".a { margin-inline-start: 1rem; inset-inline-end: 0; text-align: start; "
+                          "padding: 0 1rem; margin: 1px 2px 3px 2px; border-start-end-radius: 2px }") == []
+
+
+def test_stylesheets_and_inline_styles_use_logical_sides() -> None:
+    offenders = []
+    for path in sorted((ROOT / "ink" / "static").glob("*.css")):
+        offenders += [f"{path.name}: {found}" for found in physical_sides(path.read_text(encoding="utf-8"))]
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for style in re.findall(r'style="([^"]*)"', path.read_text(encoding="utf-8")):
+            offenders += [f"{path.relative_to(ROOT)}: {found}" for found in physical_sides(style)]
+    assert not offenders, ("use margin-inline-start/end, padding-inline-*, inset-inline-*, border-inline-*, "
+                           "border-start-start-radius…, text-align: start/end, float: inline-start/end "
+                           f"so the layout turns round in right-to-left languages: {offenders}")

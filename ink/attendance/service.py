@@ -29,7 +29,7 @@ from ink.attendance.models import (
     DoorLink,
     DoorTap,
 )
-from ink.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ink.core.errors import N_, NP_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ink.core.time import local_day_bounds, local_date
 from ink.events.models import EventSeries, Occurrence, coorganiser_accepted_clause, series_coorganiser
 from ink.extensions import db, insert_ignoring_conflicts
@@ -116,7 +116,7 @@ def add_category(series: EventSeries, name: str, kind: CategoryKind | str = Cate
     existing = series_categories(series.id)
     name = _category_name(name, existing)
     if len(existing) >= MAX_CATEGORIES:
-        raise ValidationFailed(N_("An event can have at most %(n)d categories."), "name", n=MAX_CATEGORIES)
+        raise ValidationFailed(NP_("An event can have at most %(n)d category.", "An event can have at most %(n)d categories.", "n"), "name", n=MAX_CATEGORIES)
     category = AttendanceCategory(series_id=series.id, name=name, kind=_category_kind(kind),
                                   position=max((c.position for c in existing), default=0) + 1)
     db.session.add(category)

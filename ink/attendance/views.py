@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ink.attendance import reports, service, svg
@@ -367,8 +368,9 @@ def series_report(series_id: int) -> ResponseReturnValue:
     counted = report.counted
     chart = svg.line_chart(
         _("Attendance at %(title)s over time", title=series.title),
-        _("%(n)d occurrences counted; average %(avg)s people.", n=len(counted),
-          avg=fmt_average(report.average) or "0"),
+        ngettext("%(n)d occurrence counted; average %(avg)s people.",
+                 "%(n)d occurrences counted; average %(avg)s people.", len(counted), n=len(counted),
+                 avg=fmt_average(report.average) or "0"),
         [fmt_date(line.occurrence.start_at, "short") for line in counted],
         [line.total for line in counted],
     )
@@ -399,8 +401,10 @@ def _range_report(organisation: Organisation | None, template: str, csv_base: st
         return _report_csv(report, table, csv_base)
     chart = svg.bar_chart(
         _("Attendance by month"),
-        _("Total attendance per month from %(start)s to %(end)s; %(total)d people in all.",
-          start=fmt_date(period.start, "long"), end=fmt_date(period.end, "long"), total=report.totals.total),
+        ngettext("Total attendance per month from %(start)s to %(end)s; %(total)d person in all.",
+                 "Total attendance per month from %(start)s to %(end)s; %(total)d people in all.",
+                 report.totals.total, start=fmt_date(period.start, "long"), end=fmt_date(period.end, "long"),
+                 total=report.totals.total),
         [row.label for row in report.months], [row.total for row in report.months],
     )
     return render_template(template, report=report, chart=chart, period=period, organisation=organisation,
@@ -468,7 +472,9 @@ def annual_report() -> ResponseReturnValue:
                                   month_label=lambda d: fmt_date(d, "month_name"))
     chart = svg.bar_chart(
         _("Attendance by month, %(year)d", year=year),
-        _("Total attendance per month in %(year)d; %(total)d people in all.", year=year, total=report.totals.total),
+        ngettext("Total attendance per month in %(year)d; %(total)d person in all.",
+                 "Total attendance per month in %(year)d; %(total)d people in all.", report.totals.total,
+                 year=year, total=report.totals.total),
         [fmt_date(row.key, "month_abbr") for row in report.months], [row.total for row in report.months],
     )
     return render_template("attendance/annual.html", report=report, chart=chart, year=year,

@@ -19,7 +19,7 @@ from ink.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from ink.core.errors import N_, Conflict, DomainError, ValidationFailed
+from ink.core.errors import N_, NP_, Conflict, DomainError, ValidationFailed
 from ink.extensions import db
 from ink.notices import queue_notice
 from ink.tokens import BadToken, make_token, read_token
@@ -54,9 +54,9 @@ def find_user_by_email(email: str) -> User | None:
 def check_password_rules(password: str) -> None:
     """Raise ValidationFailed unless the password's length is within the allowed range."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(N_("The password must have at least %(min)s characters."), "password", min=MIN_PASSWORD_LENGTH)
+        raise ValidationFailed(NP_("The password must have at least %(min)s character.", "The password must have at least %(min)s characters.", "min"), "password", min=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(N_("The password may have at most %(max)s characters."), "password", max=MAX_PASSWORD_LENGTH)
+        raise ValidationFailed(NP_("The password may have at most %(max)s character.", "The password may have at most %(max)s characters.", "max"), "password", max=MAX_PASSWORD_LENGTH)
 
 
 def _check_email(email: str) -> str:

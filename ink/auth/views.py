@@ -25,7 +25,7 @@ from ink.auth.models import User, normalise_email
 from ink.auth.redirects import safe_next
 from ink.auth.service import LinkUnusable
 from ink.auth.sessions import sign_in, sign_out
-from ink.core.errors import N_, DomainError, Forbidden, NotFound
+from ink.core.errors import N_, NP_, DomainError, Forbidden, NotFound
 from ink.extensions import login_manager, now
 from ink.forms import apply_domain_error, make_choices
 from ink.i18n import LANGUAGE_COOKIE, language_name, supported_languages
@@ -54,7 +54,7 @@ def _refuse_signin_if_limited(email: str) -> None:
     moment = now()
     for rule, key in ((SIGNIN_ACCOUNT, normalise_email(email)), (SIGNIN_CLIENT, ratelimit.client_address())):
         if ratelimit.is_exceeded(rule, key, now=moment):
-            raise TooManyAttempts(N_("Too many failed sign-in attempts. Please try again in %(minutes)s minutes."),
+            raise TooManyAttempts(NP_("Too many failed sign-in attempts. Please try again in %(minutes)s minute.", "Too many failed sign-in attempts. Please try again in %(minutes)s minutes.", "minutes"),
                                   "password", retry_after=ratelimit.retry_after(rule, now=moment))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ink.core.errors import NotFound, ValidationFailed
 from ink.events.models import (
@@ -129,8 +130,9 @@ def _parse_query(raw: Sequence[str]) -> str:
     """The free text of ?q= (the first non-empty one), stripped; too long or control characters: 400."""
     text = next((value.strip() for value in raw if value.strip()), "")
     if len(text) > MAX_QUERY_LENGTH:
-        raise ValidationFailed(_("The search text is too long (at most %(count)s characters).",
-                                 count=MAX_QUERY_LENGTH), QUERY_PARAMETER)
+        raise ValidationFailed(ngettext("The search text is too long (at most %(count)s character).",
+                                        "The search text is too long (at most %(count)s characters).",
+                                        MAX_QUERY_LENGTH, count=MAX_QUERY_LENGTH), QUERY_PARAMETER)
     if _CONTROL.search(text):
         raise ValidationFailed(_("The search text contains invalid characters."), QUERY_PARAMETER)
     return text

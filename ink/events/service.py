@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ink.core import signals
-from ink.core.errors import N_, NotFound, ValidationFailed
+from ink.core.errors import N_, NP_, NotFound, ValidationFailed
 from ink.core.html import sanitise_html
 from ink.core.time import local_to_utc, utc_to_local
 from ink.events import consent, recurrence
@@ -76,7 +76,7 @@ def validate_series_data(data: SeriesData) -> None:
         raise ValidationFailed(N_("A title is required."), "title")
     if data.is_all_day:
         if not 1 <= data.all_day_days <= MAX_ALL_DAY_DAYS:
-            raise ValidationFailed(N_("An all-day event lasts 1 to %(max)s days."), "all_day_days", max=MAX_ALL_DAY_DAYS)
+            raise ValidationFailed(NP_("An all-day event lasts 1 to %(max)s day.", "An all-day event lasts 1 to %(max)s days.", "max"), "all_day_days", max=MAX_ALL_DAY_DAYS)
     elif data.duration_minutes is None or not 1 <= data.duration_minutes <= MAX_DURATION_MINUTES:
         raise ValidationFailed(N_("The end must be after the start, within 24 hours."), "end_time")
     if data.age_min is not None and data.age_max is not None and data.age_min > data.age_max:

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ink.core.errors import NotFound, ValidationFailed
@@ -418,8 +419,9 @@ def occurrences_api() -> Response:
         raise ValidationFailed(_("Parameter end must not be before start."), "end")
     if (end - start).days + 1 > MAX_API_WINDOW_DAYS:
         raise ValidationFailed(
-            _("The window from start to end may cover at most %(days)s days; ask for several windows.",
-              days=MAX_API_WINDOW_DAYS), "end")
+            ngettext("The window from start to end may cover at most %(days)s day; ask for several windows.",
+                     "The window from start to end may cover at most %(days)s days; ask for several windows.",
+                     MAX_API_WINDOW_DAYS, days=MAX_API_WINDOW_DAYS), "end")
     resolved = resolve_filter(parse_filter(request.args), per_occurrence=True)
     tz = current_app.config["TIMEZONE"]
     found = occurrences_in(resolved.condition, local_midnight_utc(start, tz),

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ink.auth.models import User, normalise_email
 from ink.core.errors import N_, Conflict, NotFound
@@ -264,8 +265,10 @@ def _confirm_context(payload: Mapping[str, Any], now: datetime) -> dict[str, Any
     return {"name": application.name, "paragraphs": [
         _("Someone (we hope you) applied for %(name)s to join the INK network, giving this address.",
           name=application.name),
-        _("Please confirm the address within %(hours)s hours; only then do the coordinators see the application. "
-          "If it was not you, ignore this email and nothing happens.", hours=hours),
+        ngettext("Please confirm the address within %(hours)s hour; only then do the coordinators see the "
+                 "application. If it was not you, ignore this email and nothing happens.",
+                 "Please confirm the address within %(hours)s hours; only then do the coordinators see the "
+                 "application. If it was not you, ignore this email and nothing happens.", hours, hours=hours),
     ], "quote": "", "action_label": _("Confirm the application"),
         "action_url": absolute_url("joining.confirm", token=confirm_token(application, now))}
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ink.core.errors import N_, ValidationFailed
+from ink.core.errors import N_, NP_, ValidationFailed
 
 FIELD = "picture"
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -84,7 +84,8 @@ def prepare(data: bytes, limits: Limits) -> Prepared:
     upright = _decode_upright(image)
     width, height = upright.size
     if min(width, height) < limits.min_side:
-        raise PictureRefused(N_("The picture is too small: it needs at least %(size)d pixels on each side."),
+        raise PictureRefused(NP_("The picture is too small: it needs at least %(size)d pixel on each side.",
+                                 "The picture is too small: it needs at least %(size)d pixels on each side.", "size"),
                              size=limits.min_side)
     transparent = _uses_transparency(upright)
     pixels = upright.convert("RGBA" if transparent else "RGB")

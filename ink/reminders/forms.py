@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import DataRequired, Length
 
 from ink.forms import BaseForm
+from ink.i18n import language_direction, language_name, supported_languages
 from ink.reminders.service import DEFAULT_OFFSET_MINUTES
 
 OFFSET_LABELS = [
@@ -16,13 +17,18 @@ OFFSET_LABELS = [
     SelectChoice(2880, _l("2 days before")),
     SelectChoice(10080, _l("1 week before")),
 ]
-LOCALE_LABELS = [SelectChoice("en", "English"), SelectChoice("nb", "Norsk bokmål")]
+
+
+def locale_choices() -> list[SelectChoice]:
+    """The interface languages, each by its own name, with its ``lang`` and ``dir``."""
+    return [SelectChoice(code, language_name(code), render_kw={"lang": code, "dir": language_direction(code)})
+            for code in supported_languages()]
 
 
 class SubscribeForm(BaseForm):
     email = EmailField(_l("Your email address"), validators=[DataRequired(), Length(max=254)])
     offset_minutes = SelectField(_l("Remind me"), choices=OFFSET_LABELS, coerce=int, default=DEFAULT_OFFSET_MINUTES)
-    locale = SelectField(_l("Language of the emails"), choices=LOCALE_LABELS, default="en")
+    locale = SelectField(_l("Language of the emails"), choices=locale_choices, default="en")
     consent = BooleanField(
         _l("I agree that INK Events stores my email address to send me these emails until I unsubscribe."),
         validators=[DataRequired(_l("Please agree, or we cannot send you anything."))],
@@ -30,7 +36,7 @@ class SubscribeForm(BaseForm):
 
 
 class PreferencesForm(BaseForm):
-    locale = SelectField(_l("Language of the emails"), choices=LOCALE_LABELS)
+    locale = SelectField(_l("Language of the emails"), choices=locale_choices)
     offset_minutes = SelectField(_l("Reminders arrive"), choices=OFFSET_LABELS, coerce=int)
 
 

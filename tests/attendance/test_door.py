@@ -173,8 +173,8 @@ def test_door_buttons_names_start_with_their_visible_text(client, network, clock
     html = client.get(make_link(network, clock)).get_data(as_text=True)
     assert "aria-label=" not in html
     assert f'data-category="{adults.id}"' in html
-    assert '−1<span class="visually-hidden"> Adults</span>' in html
-    assert '+1<span class="visually-hidden"> Adults</span>' in html
+    assert '<bdi dir="ltr">−1</bdi><span class="visually-hidden"> Adults</span>' in html
+    assert '<bdi dir="ltr">+1</bdi><span class="visually-hidden"> Adults</span>' in html
     assert 'data-msg-zero="Adults is already at 0."' in html
 
 

@@ -62,7 +62,7 @@ def test_an_organisations_next_dates_with_day_time_title_and_place(client, cafe,
     assert f'<a href="https://ink.example.org/events/{cafe.id}" target="_blank" rel="noopener">' in first
     assert "Tuesday 9 June" in rows[1]
     assert "Kite workshop" not in html
-    assert '<html lang="en" class="theme-auto">' in html
+    assert '<html lang="en" dir="ltr" class="theme-auto">' in html
     assert (f'<a href="https://ink.example.org/?organisation={cafe.organisation.slug}" target="_blank" '
             'rel="noopener">All events at ink.example.org</a>') in html
     # self-contained: our stylesheet and script only, no navigation, no form

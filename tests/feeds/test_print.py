@@ -203,7 +203,7 @@ def test_unknown_values_are_a_clear_400_page(client, cafe, query: str, message: 
 def test_in_bokmal(client, cafe, concert) -> None:  # type: ignore[no-untyped-def]
     client.set_cookie(LANGUAGE_COOKIE, "nb")
     html = _page(client, "?venue=solvberget")
-    assert '<html lang="nb">' in html
+    assert '<html lang="nb" dir="ltr">' in html
     assert "Hver tirsdag og torsdag, 18:00–20:00" in html
     assert "Hver uke" in html and "Skriv ut" in html
     assert "tirsdag 2. juni til mandag 29. juni 2026" in html

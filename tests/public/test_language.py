@@ -18,8 +18,8 @@ def test_browser_language_chooses_the_date_format(client, event):
     norwegian = client.get("/", headers={"Accept-Language": "nb-NO,nb;q=0.9,en;q=0.5"}).get_data(as_text=True)
     english = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
 
-    assert '<html lang="nb">' in norwegian and "tirsdag 2. juni" in norwegian
-    assert '<html lang="en">' in english and "Tuesday 2 June" in english
+    assert '<html lang="nb" dir="ltr">' in norwegian and "tirsdag 2. juni" in norwegian
+    assert '<html lang="en" dir="ltr">' in english and "Tuesday 2 June" in english
 
 
 def test_switch_is_remembered_across_pages(client, event):

@@ -20,4 +20,4 @@ def test_switch_needs_the_token_and_works_with_it(client):
     response = client.post("/language", data={"lang": "nb", "next": "/", "csrf_token": token.group(1)})
 
     assert response.status_code == 302
-    assert '<html lang="nb">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="nb" dir="ltr">' in client.get("/").get_data(as_text=True)

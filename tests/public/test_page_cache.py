@@ -50,7 +50,7 @@ def test_parameters_and_languages_are_entries_of_their_own(client, factory):
     assert client.get("/?days=7&x=1").headers["X-Cache"] == "miss"  # an unknown parameter is part of the key
     assert client.get("/?x=1&days=7").headers["X-Cache"] == "hit"  # sorted
     norwegian = client.get("/?days=7", headers={"Accept-Language": "nb"})
-    assert norwegian.headers["X-Cache"] == "miss" and '<html lang="nb">' in norwegian.get_data(as_text=True)
+    assert norwegian.headers["X-Cache"] == "miss" and '<html lang="nb" dir="ltr">' in norwegian.get_data(as_text=True)
 
 
 def test_conditional_requests_are_answered_with_304(client, factory):
@@ -215,7 +215,7 @@ class TestTokens:
         switched = second.post("/language", data={"lang": "nb", "next": "/", "csrf_token": token_two})
         assert switched.status_code == 302
         assert first.post("/language", data={"lang": "nb", "next": "/", "csrf_token": token_one}).status_code == 302
-        assert '<html lang="nb">' in second.get("/").get_data(as_text=True)
+        assert '<html lang="nb" dir="ltr">' in second.get("/").get_data(as_text=True)
 
     def test_another_visitors_etag_is_not_confirmed(self, app, factory):
         first, second = app.test_client(), app.test_client()

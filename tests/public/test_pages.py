@@ -59,8 +59,8 @@ def test_pages_make_no_third_party_requests(client, language_cafe):
                 f"/organisations/{language_cafe.organisation.slug}"):
         html = client.get(url).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//[^"]*"[^>]*(rel="stylesheet"|>\s*</script)', html)
-        # A canonical link names the page's own address and loads nothing.
-        assert not re.search(r'<(script|img|iframe|link)(?! rel="canonical")[^>]+(src|href)="(https?:)?//', html)
+        # A canonical link and the hreflang alternates name the page's own addresses and load nothing.
+        assert not re.search(r'<(script|img|iframe|link)(?! rel="(?:canonical|alternate)")[^>]+(src|href)="(https?:)?//', html)
 
 
 def test_language_names_follow_the_interface_language(client, language_cafe):

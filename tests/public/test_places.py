@@ -130,7 +130,8 @@ def test_venue_page_shows_the_place_its_public_events_map_links_and_feed(client,
     assert 'href="webcal://ink.example.org/venues/solvberget/calendar.ics"' in html
     assert 'href="/subscribe?venue=solvberget"' in html
     assert "<iframe" not in html and "<script" not in html  # no embedded map, nothing loaded from elsewhere
-    assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == [
+    body = html.split("</head>", 1)[1]  # the head's hreflang alternates name this page in each language
+    assert re.findall(r'(?:src|href)="(https?://[^"]+)"', body) == [
         "https://www.openstreetmap.org/?mlat=58.97066&amp;mlon=5.73176#map=17/58.97066/5.73176",
         "https://ink.example.org/venues/solvberget/calendar.ics",
     ]
@@ -257,7 +258,7 @@ def test_places_pages_in_bokmal(client, factory, library):  # type: ignore[no-un
     venue = client.get("/venues/solvberget", headers=nb).get_data(as_text=True)
     topic_index = client.get("/topics/", headers=nb).get_data(as_text=True)
 
-    assert '<html lang="nb">' in venues
+    assert '<html lang="nb" dir="ltr">' in venues
     assert _upcoming_count(venues, "Sølvberget library") == "1 kommende arrangement"
     assert "150 personer" in venue and "Vis på OpenStreetMap" in venue
     assert 'href="https://ink.example.org/venues/solvberget/calendar.ics?lang=nb"' in venue  # the feed in Bokmål

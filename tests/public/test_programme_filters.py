@@ -16,7 +16,7 @@ from ink.extensions import db
 from ink.feeds.views import webcal
 from ink.i18n import LANGUAGE_COOKIE
 from ink.organisations.models import OrganisationStatus
-from tests.test_pages_bokmal import english_in, english_needles
+from tests.test_pages_in_every_language import english_in, english_needles
 
 A = Audience
 

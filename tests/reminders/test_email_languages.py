@@ -1,7 +1,9 @@
-"""Every kind of email, sent to recipients who read Norwegian Bokmål, is in Bokmål throughout.
+"""Every kind of email, sent to recipients who read a catalogue language, is in that language throughout.
 
-One scenario makes the scheduler send each kind for real (subscribers, an editor and a coordinator
-who chose Bokmål); then every English sentence of the email templates and of the composer is looked
+One run per catalogue folder of ink/translations (Bokmål today; each language the translators add is
+checked as soon as its folder lands). One scenario makes the scheduler send each kind for real
+(subscribers, an editor and a coordinator who chose the language; the names in it are Norwegian, as in
+the network); then every English sentence of the email templates and of the composer is looked
 for in what arrived (subjects, plain text and HTML), and so are common English words that would
 betray a sentence not marked for translation at all.
 """
@@ -12,6 +14,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask import current_app
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
@@ -42,7 +45,16 @@ TAG = re.compile(r"<[^>]+>")
 # English words that never occur in Bokmål text; one of them in a Bokmål email means English slipped in.
 ENGLISH_WORDS = re.compile(r"\b(the|you|your|this|that|with|please|been|will|here|has|from|when|what|about|there|"
                            r"reminder|subscribed|unsubscribe|cancelled|changed|tomorrow|count|week)\b", re.IGNORECASE)
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None, "NP_": (1, 2)}
+TRANSLATIONS = ROOT / "ink" / "translations"
+EMAIL_LANGUAGES = sorted(folder.name for folder in TRANSLATIONS.iterdir()
+                         if (folder / "LC_MESSAGES" / "messages.po").is_file())
+# Words of ENGLISH_WORDS that are words of the language too ("has" is Spanish).
+NOT_ENGLISH_THERE = {"es": {"has"}}
+
+
+def _english_words_in(text: str, language: str) -> list[str]:
+    return [word for word in ENGLISH_WORDS.findall(text) if word.lower() not in NOT_ENGLISH_THERE.get(language, set())]
 
 
 def _email_msgids() -> set[str]:
@@ -56,10 +68,10 @@ def _email_msgids() -> set[str]:
     return found
 
 
-def _english_fragments() -> list[str]:
+def _english_fragments(language: str = "nb") -> list[str]:
     """The literal parts of each email message whose Bokmål translation differs from the English."""
-    with open(ROOT / "ink" / "translations" / "nb" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        catalogue = read_po(handle, locale="nb")
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle, locale=language)
     fragments = []
     for msgid in _email_msgids():
         entry = catalogue.get(msgid)
@@ -76,7 +88,7 @@ def _english_fragments() -> list[str]:
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
-def _catalogue_phrases() -> list[str]:
+def _catalogue_phrases(language: str = "nb") -> list[str]:
     """The English phrases of the whole catalogue (messages.pot) that must never show in a Bokmål email.
 
     Each msgid is cut at its placeholders. A part of three or more words always counts. A part of one
@@ -87,8 +99,8 @@ def _catalogue_phrases() -> list[str]:
     """
     with open(ROOT / "ink" / "translations" / "messages.pot", "rb") as handle:
         template = read_po(handle)
-    with open(ROOT / "ink" / "translations" / "nb" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        catalogue = read_po(handle, locale="nb")
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle, locale=language)
     bokmaal_words = {
         word.lower() for entry in catalogue if entry.id
         for text in (entry.string if isinstance(entry.string, tuple) else (entry.string,))
@@ -125,9 +137,9 @@ def _readable(received: Received) -> str:
     return URL.sub(" ", "\n".join((received.subject, received.text, html_text)))
 
 
-def _bokmaal_user(factory, email: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _bokmaal_user(factory, email: str, language: str = "nb", **kwargs) -> None:  # type: ignore[no-untyped-def]
     user = factory.user(email, **kwargs)
-    user.locale = "nb"
+    user.locale = language
     db.session.commit()
 
 
@@ -152,13 +164,13 @@ def _moderate_in_bokmaal(factory, clock) -> None:  # type: ignore[no-untyped-def
     db.session.commit()
 
 
-def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server, language: str = "nb") -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
     """Make the scheduler send one or more of every kind of message, all to Bokmål readers."""
     topics = factory.topics()
     organisation = factory.organisation("Språkklubben")
     factory.organisation("Venteforeningen", status=OrganisationStatus.PENDING)
-    _bokmaal_user(factory, "redaktor@example.org", editor_of=[organisation])
-    _bokmaal_user(factory, "koordinator@example.org", coordinator=True)
+    _bokmaal_user(factory, "redaktor@example.org", language, editor_of=[organisation])
+    _bokmaal_user(factory, "koordinator@example.org", language, coordinator=True)
     ids = {
         name: factory.series(title=title, organisation=organisation, start_local=start, **extra).id
         for name, title, start, extra in (
@@ -173,7 +185,7 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
     reader = "kari@example.org"
     for path in [f"/subscribe/series/{ids[name]}" for name in ("reminded", "cancelled", "moved", "rescheduled")] + [
             f"/subscribe/organisation/{organisation_slug}", f"/subscribe/topic/{topic_slug}", "/subscribe/digest"]:
-        subscribe_and_confirm(client, smtp_server, clock, reader, path, locale="nb")
+        subscribe_and_confirm(client, smtp_server, clock, reader, path, locale=language)
     assert client.post("/subscriptions/", data={"email": reader}).status_code == 302
 
     # Changes: cancelled, moved, removed by a new rule; then the cancelled one restored.
@@ -199,9 +211,9 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
         clock.set(moment)
         run_outbox(clock.now())
 
-    _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server)
+    _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server, language)
     run_outbox(clock.now())
-    _send_joining_notices_in_bokmaal(factory, organisation_slug, clock)
+    _send_joining_notices_in_bokmaal(factory, organisation_slug, clock, language)
     run_outbox(clock.now())
 
     sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENT)).all()
@@ -211,12 +223,12 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server) -> list[Out
     assert {row.payload["notice"] for row in sent if row.kind == notice} == set(current_app.extensions.get("ink.notices", {}))
     assert {row.payload.get("change") for row in sent if row.kind == MessageKind.CHANGE_NOTICE.value} == {
         "cancelled", "moved", "removed", "restored"}
-    assert {row.locale for row in sent} == {"nb"}
+    assert {row.locale for row in sent} == {language}
     assert len(smtp_server.received) == len(sent)
     return sent
 
 
-def _send_joining_notices_in_bokmaal(factory, organisation_slug, clock) -> None:  # type: ignore[no-untyped-def]
+def _send_joining_notices_in_bokmaal(factory, organisation_slug, clock, language: str = "nb") -> None:  # type: ignore[no-untyped-def]
     """An application to join from a Bokmål reader (confirmation; the coordinator told; approved), another
     declined with a message, and a co-organiser request to a Bokmål editor (ink/organisations/joining.py,
     ink/events/consent.py)."""
@@ -224,7 +236,7 @@ def _send_joining_notices_in_bokmaal(factory, organisation_slug, clock) -> None:
     coordinator = db.session.scalar(sa.select(User).where(User.email == "koordinator@example.org"))
     for name, email in (("Korforeningen Samklang", "soker@example.org"), ("Avslått lag", "avslag@example.org")):
         joining.apply_to_join(joining.ApplicationData(name=name, applicant_name="Siri", applicant_email=email),
-                              locale="nb", now=now)
+                              locale=language, now=now)
     db.session.commit()
     run_outbox(clock.now())
     approved, declined = db.session.scalars(sa.select(OrganisationApplication).order_by(OrganisationApplication.id))
@@ -235,20 +247,20 @@ def _send_joining_notices_in_bokmaal(factory, organisation_slug, clock) -> None:
     joining.approve_application(approved, name=approved.name, slug=None, by=coordinator, now=now)
     joining.decline_application(declined, message="Dere holder til utenfor byen.", by=coordinator, now=now)
     partner = factory.organisation("Naboforeningen")
-    _bokmaal_user(factory, "naboleder@example.org", editor_of=[partner])
+    _bokmaal_user(factory, "naboleder@example.org", language, editor_of=[partner])
     factory.series(title="Nabolagsfest", organisation=get_organisation_by_slug(organisation_slug),
                    start_local=datetime(2026, 6, 20, 12, 0), coorganisers=[partner], coorganisers_accepted=False)
     db.session.commit()
 
 
-def _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def _send_account_notices_in_bokmaal(client, organisation_slug, clock, smtp_server, language: str = "nb") -> None:  # type: ignore[no-untyped-def]
     """Invitations (by a person and by the network), a password reset, an email change and its notice to
     the old address, each for a Bokmål reader (accounts and invitations, ink/auth, ink/organisations)."""
     organisation = get_organisation_by_slug(organisation_slug)
     client.post("/logout")
     client.post("/login", data={"email": "koordinator@example.org", "password": PASSWORD})
     assert client.post(f"/manage/organisations/{organisation.id}/members", data={"email": "ny@example.org"}).status_code == 302
-    invite(organisation, "nettverk@example.org", invited_by=None, now=clock.now(), locale="nb")
+    invite(organisation, "nettverk@example.org", invited_by=None, now=clock.now(), locale=language)
     db.session.commit()
     client.post("/logout")
     assert client.post("/password/forgot", data={"email": "redaktor@example.org"}).status_code == 302
@@ -265,14 +277,15 @@ def _kind(received: Received) -> str:
     return str(received.message["Message-ID"]).strip("<>").split(".")[1]
 
 
-def test_every_kind_of_email_is_fully_in_bokmaal(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
-    _send_every_kind_in_bokmaal(client, factory, clock, smtp_server)
-    fragments = _english_fragments()
+@pytest.mark.parametrize("language", EMAIL_LANGUAGES)
+def test_every_kind_of_email_is_fully_in_the_readers_language(client, factory, clock, smtp_server, language: str) -> None:  # type: ignore[no-untyped-def]
+    _send_every_kind_in_bokmaal(client, factory, clock, smtp_server, language)
+    fragments = _english_fragments(language)
     assert len(fragments) > 40  # the check is looking at real sentences
     for received in smtp_server.received:
         text = _readable(received)
         assert [fragment for fragment in fragments if fragment in text] == [], text
-        assert ENGLISH_WORDS.findall(text) == [], text
+        assert _english_words_in(text, language) == [], text
 
 
 def _kinds_sent() -> set[str]:
@@ -281,10 +294,11 @@ def _kinds_sent() -> set[str]:
     return kinds if current_app.extensions.get("ink.notices") else kinds - {MessageKind.NOTICE.value}
 
 
-def test_no_english_phrase_of_the_whole_catalogue_shows_in_bokmaal_emails(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("language", EMAIL_LANGUAGES)
+def test_no_english_phrase_of_the_whole_catalogue_shows_in_the_emails(client, factory, clock, smtp_server, language: str) -> None:  # type: ignore[no-untyped-def]
     """Every kind of email, text and HTML, against every English message of the app, not only the emails'."""
-    _send_every_kind_in_bokmaal(client, factory, clock, smtp_server)
-    phrases = _catalogue_phrases()
+    _send_every_kind_in_bokmaal(client, factory, clock, smtp_server, language)
+    phrases = _catalogue_phrases(language)
     assert len(phrases) > 400 and "Reminder" in phrases and "Unsubscribe from these emails" in phrases
     assert "Google Calendar" not in phrases and "to" not in phrases  # a name Bokmål uses too; too short to tell
     kinds = set()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from ink.extensions import db
 from ink.reminders.heartbeat import beat
 from tests.reminders.conftest import Received, run_outbox, subscribe_and_confirm
@@ -128,3 +130,18 @@ def test_coordinator_summary_on_a_first_start_has_no_scheduler_warning(factory, 
 
     summary = smtp_server.handler.to("coordinator@example.org")[-1]
     assert "scheduler" not in summary.text.lower() and "scheduler" not in _html(summary).lower()
+
+
+@pytest.mark.parametrize("language, direction", [("ar", "rtl"), ("pl", "ltr")])
+def test_an_emails_html_carries_the_readers_writing_direction(app, client, factory, clock, smtp_server,
+                                                               language: str, direction: str) -> None:  # type: ignore[no-untyped-def]
+    app.config["LANGUAGES"] = ("en", "nb", "pl", "ar")
+    series = factory.series(title="Språkkafé", start_local=datetime(2026, 6, 4, 17, 0))
+    subscribe_and_confirm(client, smtp_server, clock, "amal@example.org", f"/subscribe/series/{series.id}",
+                          locale=language)
+    clock.set(datetime(2026, 6, 3, 15, 0, tzinfo=UTC))
+    run_outbox(clock.now())
+    for received in smtp_server.handler.to("amal@example.org"):
+        html = _html(received)
+        assert re.search(rf'<html lang="{language}" dir="{direction}">', html), html[:200]
+        assert f'<div dir="{direction}"' in html
