@@ -11,6 +11,7 @@ import enum
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -140,7 +141,8 @@ class Venue(Model):
     )
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
-    TEXT_NAMES = ("accessibility",)
+    TEXT_NAMES: ClassVar[tuple[str, ...]] = ("accessibility",)
+    HTML_TEXTS: ClassVar[tuple[str, ...]] = ()
 
     @property
     def original_texts(self) -> dict[str, str]:
@@ -247,7 +249,8 @@ class EventSeries(Model):
         back_populates="series", cascade="all, delete-orphan", order_by="SeriesTextVersion.language"
     )
 
-    TEXT_NAMES = ("title", "description_html", "audience_note")
+    TEXT_NAMES: ClassVar[tuple[str, ...]] = ("title", "description_html", "audience_note")
+    HTML_TEXTS: ClassVar[tuple[str, ...]] = ("description_html",)  # sanitised like the original
 
     @property
     def original_texts(self) -> dict[str, str]:
@@ -464,6 +467,7 @@ class ModerationKind(enum.StrEnum):
     PUBLISH = "publish"
     CHANGE = "change"
     MOVE = "move"
+    TEXT = "text"  # add or change a version of the texts in another language (issue 12)
 
 
 class ModerationStatus(enum.StrEnum):
@@ -478,6 +482,7 @@ MODERATION_KIND_LABELS: dict[ModerationKind, str] = {
     ModerationKind.PUBLISH: N_("Publish the event"),
     ModerationKind.CHANGE: N_("Change the event"),
     ModerationKind.MOVE: N_("Move a date"),
+    ModerationKind.TEXT: N_("Add or change a version in another language"),
 }
 
 
@@ -485,7 +490,8 @@ class ModerationRequest(Model):
     """A reviewed organisation's publish, change or move waiting for (or decided by) a coordinator.
 
     ``proposed`` holds the proposed values (JSON): for a change the held fields of the series (see
-    ink/events/moderation.py), for a move the occurrence's new start, end, venue and note; empty for a publish.
+    ink/events/moderation.py), for a move the occurrence's new start, end, venue and note, for a text the
+    version's language and texts; empty for a publish.
     Until approval the series and occurrence rows stay as they are, so the public sees the approved version.
     """
 
@@ -537,6 +543,10 @@ class ModerationRequest(Model):
     @property
     def is_move(self) -> bool:
         return self.kind == ModerationKind.MOVE
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == ModerationKind.TEXT
 
     def __repr__(self) -> str:
         return f"<ModerationRequest {self.id} {self.kind} of {self.series_id} {self.status}>"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -140,7 +141,8 @@ class Organisation(Model):
         back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationTextVersion.language"
     )
 
-    TEXT_NAMES = ("description",)
+    TEXT_NAMES: ClassVar[tuple[str, ...]] = ("description",)
+    HTML_TEXTS: ClassVar[tuple[str, ...]] = ()
 
     @property
     def original_texts(self) -> dict[str, str]:

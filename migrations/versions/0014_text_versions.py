@@ -28,13 +28,13 @@ depends_on = None
 SUBJECTS = ('event_series', 'organisation', 'venue')
 VERSION_TABLES = (
     ('series_text_version', 'series_id', 'event_series', (
-('title', sa.String(length=200)), ('description_html', sa.Text()),
+        ('title', sa.String(length=200)), ('description_html', sa.Text()),
         ('audience_note', sa.String(length=200)),
     )),
     ('organisation_text_version', 'organisation_id', 'organisation', (
-('description', sa.Text()),)),
+        ('description', sa.Text()),)),
     ('venue_text_version', 'venue_id', 'venue', (
-('accessibility', sa.Text()),)),
+        ('accessibility', sa.Text()),)),
 )
 
 
