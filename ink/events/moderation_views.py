@@ -94,7 +94,8 @@ def _text_rows(series: Any, proposed: Mapping[str, Any]) -> list[DiffRow]:
     """A version in another language: each text the public sees in that language now (the version's, or
     nothing for a new one) beside the proposed one."""
     language = proposed.get("language", "")
-    current = next((version.texts for version in series.text_versions if version.language == language), {})
+    current: Mapping[str, str] = next(
+        (version.texts for version in series.text_versions if version.language == language), {})
     name = language_name(language) if language else ""
     rows = [DiffRow(_("Language"), name if current else "", name)]
     labels = {"title": _("Title"), "description_html": _("Description"), "audience_note": _("About the audience")}

@@ -8,6 +8,8 @@ versions by its organisation's editors and coordinators, an organisation's by it
 coordinators, a venue's by coordinators. For an editor of a reviewed organisation, adding or changing a
 version of a published event waits for a coordinator (ink/events/moderation.py); removing applies at once.
 The audit log records each version like any other edit (ink/audit, a session listener).
+
+The blueprint also makes ``texts_of`` (ink/events/reading.py) a template global.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from ink.events import moderation, service
 from ink.events.access import require_series_manager, require_venue_manager
 from ink.events.forms import SeriesTextForm, VenueTextForm
 from ink.events.models import SeriesTextVersion, VenueTextVersion
+from ink.events.reading import texts_of
 from ink.extensions import now
 from ink.forms import apply_domain_error, text_language_choices
 from ink.i18n import language_in_locale
@@ -37,6 +40,9 @@ from ink.organisations.service import get_organisation
 from ink.saving import commit_then_flash, conflicting_edit, form_page, invalid_form, is_stale, stale_edit_message
 
 bp = Blueprint("texts", __name__, url_prefix="/manage")
+@bp.app_context_processor
+def _reader_texts() -> dict[str, Any]:
+    return {"texts_of": texts_of}
 
 
 @bp.before_request
