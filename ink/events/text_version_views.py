@@ -193,7 +193,7 @@ def _remove(subject: Subject, subject_id: int, language: str) -> ResponseReturnV
             return conflicting_edit(page)
         if subject is SERIES:
             moderation.withdraw_text_version(obj, language)
-        text_versions.remove_text_version(obj, version)
+        text_versions.remove_text_version(obj, version, now=now())
         commit_then_flash(_("The version in %(language)s is removed.", language=language_in_locale(language)))
         return redirect(_back(subject, obj))
     page = render_template("texts/version_remove.html", subject=subject, obj=obj, form=form, version=version,

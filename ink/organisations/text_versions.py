@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import current_app
 
+from ink.core import signals
 from ink.core.errors import N_, NotFound, ValidationFailed
 from ink.core.html import sanitise_html
 from ink.core.texts import ChosenTexts, base_language, choose_texts
@@ -102,6 +103,7 @@ def add_text_version(subject: Any, model: type, language: str, texts: Mapping[st
                     **cleaned)
     subject.text_versions.append(version)
     db.session.flush()
+    signals.texts_changed.send(subject, now=now)
     return version
 
 
@@ -113,6 +115,8 @@ def update_text_version(subject: Any, version: Any, texts: Mapping[str, str], *,
         setattr(version, name, value)
     version.original_revision = subject.texts_revision
     version.updated_at = now
+    db.session.flush()
+    signals.texts_changed.send(subject, now=now)
     return version
 
 
@@ -123,7 +127,8 @@ def confirm_text_version(subject: Any, version: Any, *, now: datetime) -> Any:
     return version
 
 
-def remove_text_version(subject: Any, version: Any) -> None:
+def remove_text_version(subject: Any, version: Any, *, now: datetime) -> None:
     """Delete a version: readers of its language get the original again."""
     subject.text_versions.remove(version)
     db.session.flush()
+    signals.texts_changed.send(subject, now=now)
