@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ink.audit.models import AuditEntry
 from ink.core.texts import choose_texts, texts_revision
 from ink.events.models import ModerationKind, ModerationRequest, ModerationStatus, SeriesTextVersion
+from ink.events.search import matching_ids
 from ink.extensions import db
 from ink.organisations import text_versions
 from ink.organisations.models import OrganisationModeration
@@ -268,3 +269,25 @@ def test_a_reviewed_organisations_new_version_waits_for_a_coordinator(client, au
     db.session.expire_all()
     assert request.status == ModerationStatus.APPROVED
     assert [v.title for v in series.text_versions] == ["Kawiarnia językowa"]
+
+
+# --- search ---------------------------------------------------------------------------------------------------
+
+def test_search_finds_every_version_and_follows_its_changes(client, factory) -> None:
+
+
+    series = factory.series(title="Språkkafé", original_language="nb")
+    assert list(db.session.scalars(matching_ids(["kawiarnia"]))) == []
+    version = text_versions.add_text_version(series, SeriesTextVersion, "pl", POLISH, now=NOW)
+    db.session.commit()
+    assert list(db.session.scalars(matching_ids(["kawiarnia"]))) == [series.id]
+    assert list(db.session.scalars(matching_ids(["cwicz", "norweski"]))) == [series.id]  # the description
+    response = client.get("/?q=kawiarnia")
+    assert "Språkkafé" in response.get_data(as_text=True)
+    text_versions.update_text_version(series, version, {**POLISH, "title": "Spotkanie"}, now=NOW)
+    db.session.commit()
+    assert list(db.session.scalars(matching_ids(["kawiarnia"]))) == []
+    assert list(db.session.scalars(matching_ids(["spotkanie"]))) == [series.id]
+    text_versions.remove_text_version(series, version, now=NOW)
+    db.session.commit()
+    assert list(db.session.scalars(matching_ids(["spotkanie"]))) == []
