@@ -20,6 +20,8 @@ from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
 from ink.i18n import language_in_locale
+from ink.core.texts import offered_versions
+from ink.organisations.text_versions import network_languages, versions_of
 from ink.feeds import atom, ical, openapi
 from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse_filter, resolve_filter
 from ink.feeds.query import (
@@ -401,7 +403,17 @@ def _occurrence_json(occ: Occurrence) -> dict[str, object]:
         "organisation": {"slug": series.organisation.slug, "name": series.organisation.name},
         "audiences": [audience.value for audience in series.audiences],
         "url": absolute_url("public.event", series_id=series.id),
+        "original_language": series.original_language,
+        "texts": _texts_json(series),
     }
+
+
+def _texts_json(series: EventSeries) -> dict[str, dict[str, str]]:
+    """The original's texts and each version offered (issue 12), by language code, the original first."""
+    texts = {series.original_language: series.original_texts}
+    texts.update({code: dict(version) for code, version in offered_versions(
+        series.original_language, versions_of(series), network_languages()).items()})
+    return texts
 
 
 def _midnight(instant: datetime, series: EventSeries) -> bool:

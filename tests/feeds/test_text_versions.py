@@ -86,3 +86,13 @@ def test_atom_embed_and_print_use_the_version(client, cafe) -> None:
     assert 'lang="pl" dir="auto">Kawiarnia językowa</a>' in embed
     printed = client.get("/print", headers={"Accept-Language": "pl"}).get_data(as_text=True)
     assert 'lang="pl" dir="auto">Kawiarnia językowa</strong>' in printed
+
+
+def test_the_api_returns_the_original_language_and_every_version(client, cafe) -> None:
+    response = client.get("/api/v1/occurrences?start=2026-06-01&end=2026-06-30")
+    assert response.status_code == 200
+    [first, *_rest] = response.get_json()["occurrences"] if isinstance(response.get_json(), dict) else response.get_json()
+    assert first["original_language"] == "nb" and first["title"] == "Språkkafé"
+    assert set(first["texts"]) == {"nb", "pl"}
+    assert first["texts"]["pl"]["title"] == "Kawiarnia językowa"
+    assert first["texts"]["nb"]["description_html"] == "<p>Øv på norsk.</p>"
