@@ -20,6 +20,7 @@ from ink.core.clock import SystemClock
 from ink.events import consent as events_consent, jobs as events_jobs, search as events_search
 from ink.events import planning_views as events_planning
 from ink.events.moderation_views import register_moderation
+from ink.events.text_version_views import bp as text_versions_bp
 from ink.events.views import bp as events_bp
 from ink.extensions import babel, csrf, db, login_manager, migrate
 from ink.organisations import joining
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(joining_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(text_versions_bp)
     events_planning.init_app(app)  # clashes, year planner, copy to next year (and its event-page panel)
 
 

@@ -30,7 +30,8 @@ from ink.auth.models import User
 from ink.auth.service import create_user, find_user_by_email
 from ink.core.time import utc_to_local
 from ink.events.models import Audience as A
-from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, Venue
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus, SeriesTextVersion, Venue
+from ink.events.models import VenueTextVersion
 from ink.events.moderation import request_publish
 from ink.events.recurrence import Recurrence
 from ink.events.service import (
@@ -44,6 +45,7 @@ from ink.events.service import (
 )
 from ink.extensions import db, network_timezone, now
 from ink.organisations.invitations import invite
+from ink.organisations.models import OrganisationTextVersion
 from ink.organisations.models import (
     ApplicationStatus,
     Invitation,
@@ -174,6 +176,100 @@ ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str], ...
      "Football for women of all ages and backgrounds; no experience needed."),
 )
 
+# Texts in several languages (issue 12). The demo adds its versions as rows, whatever LANGUAGES is: a
+# version in a language that is not switched on is kept and shown once it is (never offered before).
+LANGUAGE_CAFE_TEXTS = {
+    "nb": {"title": "Språkkafé på biblioteket",
+           "description_html": "<p>Øv på norsk i små grupper sammen med frivillige, to ganger i uka. Vanligvis "
+                               "kommer <strong>100–110 personer</strong>; de største gruppene snakker polsk, spansk "
+                               "og litauisk, og ved bordene sitter frivillige som kan disse språkene.</p>"
+                               "<p>Bare kom innom: ingen påmelding, ingen avgift, alle nivåer.</p>",
+           "audience_note": "Voksne som vil øve på norsk, og alle som vil hjelpe til"},
+    "en": {"title": "Language café at the library",
+           "description_html": "<p>Practise Norwegian in small groups with volunteers, twice a week. Regularly "
+                               "<strong>100–110 people</strong> come; the largest groups speak Polish, Spanish and "
+                               "Lithuanian, and volunteers who speak these languages are at the tables.</p>"
+                               "<p>Drop in: no registration, no fee, all levels.</p>",
+           "audience_note": "Adults who want to practise Norwegian, and anyone who wants to help"},
+    "pl": {"title": "Kawiarenka językowa w bibliotece",
+           "description_html": "<p>Ćwicz norweski w małych grupach z wolontariuszami, dwa razy w tygodniu. "
+                               "Regularnie przychodzi <strong>100–110 osób</strong>; największe grupy mówią po "
+                               "polsku, hiszpańsku i litewsku, a przy stolikach siedzą wolontariusze, którzy znają "
+                               "te języki.</p><p>Wpadnij bez zapisów: bez opłat, na każdym poziomie.</p>",
+           "audience_note": "Dorośli, którzy chcą ćwiczyć norweski, i wszyscy, którzy chcą pomóc"},
+    "es": {"title": "Café de idiomas en la biblioteca",
+           "description_html": "<p>Practica noruego en grupos pequeños con voluntarios, dos veces por semana. "
+                               "Suelen venir <strong>entre 100 y 110 personas</strong>; los grupos más grandes "
+                               "hablan polaco, español y lituano, y en las mesas hay voluntarios que hablan estos "
+                               "idiomas.</p><p>Ven cuando quieras: sin inscripción, gratis y para todos los "
+                               "niveles.</p>",
+           "audience_note": "Adultos que quieren practicar noruego y cualquiera que quiera ayudar"},
+    "lt": {"title": "Kalbų kavinė bibliotekoje",
+           "description_html": "<p>Du kartus per savaitę mažose grupėse su savanoriais praktikuokite norvegų "
+                               "kalbą. Paprastai susirenka <strong>100–110 žmonių</strong>; didžiausios grupės "
+                               "kalba lenkiškai, ispaniškai ir lietuviškai, o prie stalų sėdi šias kalbas "
+                               "mokantys savanoriai.</p><p>Užeikite be registracijos: nemokamai, bet kokio "
+                               "lygio.</p>",
+           "audience_note": "Suaugusieji, norintys praktikuoti norvegų kalbą, ir visi, kurie nori padėti"},
+}
+CHILDRENS_DAY_TEXTS = {
+    "nb": {"title": "Barnas verdensdag",
+           "description_html": "<p>Hver mars blir hele biblioteket en verden for barn: leker, sanger og "
+                               "fortellinger fra mange land, ansiktsmaling og mat. For barn fra 3 til 11 år og "
+                               "familiene deres.</p>",
+           "audience_note": "Barn og familiene deres"},
+    "en": {"title": "Children's World Day",
+           "description_html": "<p>Every March the whole library becomes a children's world: games, songs and "
+                               "stories from many countries, face painting and food. For children aged 3–11 and "
+                               "their families.</p>",
+           "audience_note": "Children and their families"},
+    "ar": {"title": "يوم الطفل العالمي",
+           "description_html": "<p>في شهر مارس من كل عام تتحول المكتبة كلها إلى عالم للأطفال: ألعاب وأغانٍ "
+                               "وحكايات من بلدان كثيرة، ورسم على الوجوه وطعام. للأطفال من سن 3 إلى 11 سنة "
+                               "وعائلاتهم.</p>",
+           "audience_note": "الأطفال وعائلاتهم"},
+}
+
+
+def voting_texts(election: int) -> dict[str, dict[str, str]]:
+    """The voter-registration information in Norwegian (the original), English, Polish, Ukrainian and Arabic."""
+    return {
+        "nb": {"title": f"Nyankomne: slik stemmer du ved valget i {election}",
+               "description_html": "<p>Hvem som kan stemme, hvordan du sjekker at du står i manntallet, og "
+                                   "hvordan valget foregår – forklart på enkel norsk, med tolker.</p>",
+               "audience_note": "Nyankomne og alle som har spørsmål om å stemme"},
+        "en": {"title": f"Newcomers: how to vote in the {election} election",
+               "description_html": "<p>Who may vote, how to check that you are in the electoral register and how "
+                                   "voting works, explained in plain Norwegian with interpreters.</p>",
+               "audience_note": "Newcomers and anyone with questions about voting"},
+        "pl": {"title": f"Dla nowo przybyłych: jak głosować w wyborach w {election} roku",
+               "description_html": "<p>Kto może głosować, jak sprawdzić, czy jesteś w spisie wyborców, i jak "
+                                   "przebiega głosowanie – wyjaśniamy prostym norweskim, z pomocą tłumaczy.</p>",
+               "audience_note": "Nowo przybyli i wszyscy, którzy mają pytania o głosowanie"},
+        "uk": {"title": f"Для новоприбулих: як голосувати на виборах {election} року",
+               "description_html": "<p>Хто має право голосувати, як перевірити, чи є ви у списку виборців, і як "
+                                   "відбувається голосування – пояснюємо простою норвезькою за участі "
+                                   "перекладачів.</p>",
+               "audience_note": "Новоприбулі та всі, хто має запитання про голосування"},
+        "ar": {"title": f"للقادمين الجدد: كيف تصوّت في انتخابات {election}",
+               "description_html": "<p>من يحق له التصويت، وكيف تتأكد من أن اسمك مسجّل في سجل الناخبين، وكيف "
+                                   "تجري عملية التصويت – نشرح ذلك بلغة نرويجية بسيطة وبمساعدة مترجمين.</p>",
+               "audience_note": "القادمون الجدد وكل من لديه أسئلة عن التصويت"},
+    }
+
+
+# The library's profile and its accessibility notes (written in English) in Norwegian and Polish too.
+LIBRARY_DESCRIPTION_VERSIONS = {
+    "nb": "Folkebiblioteket og kulturhuset midt i Stavanger; vertskap for språkkafeen.",
+    "pl": "Biblioteka publiczna i dom kultury w centrum Stavanger; gospodarz kawiarenki językowej.",
+}
+LIBRARY_ACCESSIBILITY_VERSIONS = {
+    "nb": "Trinnfri inngang fra Torget, heis til alle etasjer, tilgjengelige toaletter og teleslynge i salen.",
+    "pl": "Wejście bez schodów od strony Torget, winda na każde piętro, toalety dostępne dla osób z "
+          "niepełnosprawnościami i pętla indukcyjna w sali.",
+}
+
+
 REAL_ORGANISATIONS = (
     ("ink-network", "INK – Intercultural Network Stavanger", ("nb", "en"), (INTERCULTURAL, WELCOME, ANTI_RUMOUR),
      "The network of member organisations that plans the city's intercultural programme together."),
@@ -254,6 +350,10 @@ class _Seeder:
                 venue = create_venue(VenueData(name=name, address=address, latitude=lat, longitude=lon,
                                                accessibility=access, capacity=capacity))
                 venue.slug = slug  # the stable key re-runs look for
+                venue.original_language = "en"
+                if slug == "solvberget":
+                    for language, text in LIBRARY_ACCESSIBILITY_VERSIONS.items():
+                        self._add_version(venue, VenueTextVersion(language=language, accessibility=text))
                 self.report.created["venues"] += 1
             self.venues[slug] = venue
         for rows, is_example in ((REAL_ORGANISATIONS, False), (ORGANISATIONS, True)):
@@ -276,8 +376,13 @@ class _Seeder:
         )
         self.report.created["organisations"] += 1
         # The network's existing members publish directly (trusted), as they did before moderation existed.
-        return create_organisation(data, now=self.now, status=OrganisationStatus.ACTIVE, is_example=is_example,
-                                   moderation=OrganisationModeration.TRUSTED)
+        organisation = create_organisation(data, now=self.now, status=OrganisationStatus.ACTIVE,
+                                           is_example=is_example, moderation=OrganisationModeration.TRUSTED)
+        organisation.original_language = "en"
+        if slug == "solvberget-library":
+            for language, text in LIBRARY_DESCRIPTION_VERSIONS.items():
+                self._add_version(organisation, OrganisationTextVersion(language=language, description=text))
+        return organisation
 
     # --- dates --------------------------------------------------------------------------------
     def weekday_after(self, day: date, weekday: int) -> date:
@@ -301,6 +406,10 @@ class _Seeder:
         if existing is not None:
             return existing, False
         status = fields.pop("status", SeriesStatus.PUBLISHED)
+        texts: dict[str, dict[str, str]] = fields.pop("texts", None) or {}  # type: ignore[assignment]
+        original = str(fields.pop("original_language", "nb" if texts else "")) or None
+        if texts and original:
+            fields.update(texts[original])
         organisation = self.orgs[str(fields.pop("organisation"))]
         coorganisers = [self.orgs[slug] for slug in fields.pop("coorganisers", ())]  # type: ignore[attr-defined]
         venue_slug = fields.pop("venue", None)
@@ -311,8 +420,19 @@ class _Seeder:
                           consenting=frozenset(org.id for org in coorganisers), **fields)  # type: ignore[arg-type]
         series = create_series(data, now=self.now, status=status)  # type: ignore[arg-type]
         series.uid = uid
+        if texts and original:
+            series.original_language = original
+            for language, version in texts.items():
+                if language != original:
+                    self._add_version(series, SeriesTextVersion(language=language, **version))
         self.report.created["series"] += 1
         return series, True
+
+    def _add_version(self, subject: EventSeries | Organisation | Venue, version: object) -> None:
+        """A demo version, as a row (valid whatever LANGUAGES is; ink.organisations.text_versions checks editors')."""
+        version.original_revision = subject.texts_revision  # type: ignore[attr-defined]
+        version.created_at = version.updated_at = self.now  # type: ignore[attr-defined]
+        subject.text_versions.append(version)  # type: ignore[arg-type]
 
     def upcoming(self, series: EventSeries, index: int) -> Occurrence | None:
         return db.session.scalar(
@@ -356,21 +476,14 @@ class _Seeder:
 
     def _language_cafe(self) -> None:
         series, created = self.series(
-            "language-cafe-solvberget", title="Language café at the library", organisation="solvberget-library",
+            "language-cafe-solvberget", texts=LANGUAGE_CAFE_TEXTS, organisation="solvberget-library",
             coorganisers=("ink-network", "polish-association-rogaland", "spanish-speaking-families",
                           "lithuanian-community"),
             venue="solvberget",
             start_local=datetime.combine(self.weekday_after(self.year_ago, 1), time(17)), duration_minutes=120,
             recurrence=Recurrence(freq="weekly", weekdays=(1, 3)),
             topics=(MULTILINGUAL, WELCOME, EDUCATION), languages=["nb", "pl", "es", "lt", "en"],
-            audiences=[A.ADULTS, A.NEWCOMERS],
-            audience_note="Adults who want to practise Norwegian, and anyone who wants to help", is_drop_in=True,
-            description_html=(
-                "<p>Practise Norwegian in small groups with volunteers, twice a week. Regularly "
-                "<strong>100–110 people</strong> come; the largest groups speak Polish, Spanish and "
-                "Lithuanian, and volunteers who speak these languages are at the tables.</p>"
-                "<p>Drop in: no registration, no fee, all levels.</p>"
-            ),
+            audiences=[A.ADULTS, A.NEWCOMERS], is_drop_in=True,
         )
         if not created:
             return
@@ -389,18 +502,13 @@ class _Seeder:
     def _annual_days(self) -> None:
         saturday, sunday = 5, 6
         self.series(
-            "childrens-world-day", title="Children's World Day", organisation="ink-network",
+            "childrens-world-day", texts=CHILDRENS_DAY_TEXTS, organisation="ink-network",
             coorganisers=("multilingual-storytellers", "spanish-speaking-families", "ukrainian-society"),
             venue="solvberget",
             start_local=datetime.combine(self.last_year_nth(3, saturday, 2), time(11)), duration_minutes=300,
             recurrence=Recurrence(freq="yearly", monthly_mode="nth_weekday", nth=2),
             topics=(FAMILY, INTERCULTURAL, CULTURE), languages=["nb", "en", "pl", "es", "ar", "uk"],
-            audiences=[A.CHILDREN, A.FAMILIES],
-            audience_note="Children and their families", age_min=3, age_max=11, is_drop_in=True,
-            description_html=(
-                "<p>Every March the whole library becomes a children's world: games, songs and stories "
-                "from many countries, face painting and food. For children aged 3–11 and their families.</p>"
-            ),
+            audiences=[A.CHILDREN, A.FAMILIES], age_min=3, age_max=11, is_drop_in=True,
         )
         self.series(
             "youth-seminar", title="Youth seminar", organisation="youth-council", coorganisers=("ink-network",),
@@ -457,17 +565,12 @@ class _Seeder:
         for election in (year - 2, year):
             first = self.weekday_after(date(election, 8, 1), 2)
             self.series(
-                f"voting-information-{election}", title=f"Newcomers: how to vote in the {election} election",
+                f"voting-information-{election}", texts=voting_texts(election),
                 organisation="newcomers-voice", coorganisers=("ink-network", "solvberget-library"), venue="solvberget",
                 start_local=datetime.combine(first, time(18)), duration_minutes=90,
                 recurrence=Recurrence(freq="weekly", end="count", count=3),
                 topics=(PARTICIPATION, WELCOME), languages=["nb", "en", "ar", "pl", "uk"],
-                audiences=[A.NEWCOMERS],
-                audience_note="Newcomers and anyone with questions about voting", is_drop_in=True,
-                description_html=(
-                    "<p>Who may vote, how to check that you are in the electoral register and how "
-                    "voting works, explained in plain Norwegian with interpreters.</p>"
-                ),
+                audiences=[A.NEWCOMERS], is_drop_in=True,
             )
 
     def _member_activities(self) -> None:

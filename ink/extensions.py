@@ -76,6 +76,12 @@ def network_timezone() -> str:
     return str(current_app.config["TIMEZONE"])
 
 
+def network_language() -> str:
+    """The network's default language (``BABEL_DEFAULT_LOCALE``): what texts are written in unless
+    their author says otherwise (the original language of a series, organisation or venue)."""
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def insert_ignoring_conflicts(table: sa.Table, rows: list[dict[str, Any]], *,
                               index_elements: list[str] | None = None) -> int:
     """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL); returns how many rows went in.

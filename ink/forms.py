@@ -11,12 +11,12 @@ import re
 from typing import Any
 
 from babel import Locale
-from flask import request
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import HiddenField, SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ink.core.errors import DomainError
@@ -35,7 +35,8 @@ except ImportError:  # pragma: no cover - older WTForms
 
 __all__ = [
     "SPOKEN_LANGUAGES", "BaseForm", "MultiCheckboxField", "VersionedForm", "apply_domain_error",
-    "language_choices", "language_label", "make_choices", "strip_filter",
+    "language_choices", "language_label", "make_choices", "strip_filter", "OriginalLanguageField",
+    "text_language_choices",
 ]
 
 # C0 controls except tab, newline and carriage return; DEL; C1 controls.
@@ -121,3 +122,25 @@ def apply_domain_error(form: Any, error: DomainError, default: str | None = None
     if target is None:
         target = next(field for field in form if field.type not in {"CSRFTokenField", "HiddenField"})
     target.errors = [*target.errors, error_text(error)]
+
+
+def text_language_choices(codes: Any) -> list[Any]:
+    """Choices of languages a text is written in (``codes`` in their order), each by its name in the
+    interface language with its code ("Polish (pl)")."""
+    return make_choices((code, language_label(code)) for code in codes)
+
+
+class OriginalLanguageField(SelectField):
+    """The language an original text is written in (issue 12): the network's interface languages;
+    empty keeps the stored one (a new subject: the network's default). The service checks the value
+    (a view may list the subject's own unlisted language too: ``choices`` is set again then)."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("validate_choice", False)
+        kwargs.setdefault("default", "")
+        super().__init__(label or _l("Written in"), **kwargs)
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        super().process(*args, **kwargs)
+        if self.choices is None:
+            self.choices = text_language_choices(current_app.config["LANGUAGES"])

@@ -19,11 +19,12 @@ from ink.attendance.models import CountMethod
 from ink.auth import service as accounts
 from ink.auth.models import User
 from ink.events import moderation, service as events
-from ink.events.models import EventSeries, Occurrence, SeriesStatus
+from ink.events.models import EventSeries, Occurrence, SeriesStatus, SeriesTextVersion, VenueTextVersion
 from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from ink.organisations import invitations, joining
-from ink.organisations.models import Membership, OrganisationModeration, OrganisationStatus
+from ink.organisations import text_versions
+from ink.organisations.models import Membership, OrganisationModeration, OrganisationStatus, OrganisationTextVersion
 from ink.organisations.service import add_editor
 from ink.pictures.service import store_picture
 from ink.reminders import service as reminders
@@ -143,6 +144,13 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
     ]
     db.session.commit()
 
+    # Versions of texts in another language (issue 12): the event's, the organisation's and the venue's.
+    text_versions.add_text_version(series, SeriesTextVersion, "nb", {
+        "title": "Språkkafé", "description_html": "<p>Øv på norsk.</p>", "audience_note": "Alle"}, now=now)
+    text_versions.add_text_version(org, OrganisationTextVersion, "nb", {"description": "Et kafé for alle."}, now=now)
+    text_versions.add_text_version(venue, VenueTextVersion, "nb", {"accessibility": "Trinnfri inngang."}, now=now)
+    db.session.commit()
+
     membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == editor.id))
     eml_files = sorted(p.name for p in mail_directory().glob("*.eml"))
     subscriber = live[0].subscriber
@@ -174,5 +182,6 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "filename": ["ink.css", "door.js"],
         "picture_name": [series.picture.file_name(640), org.logo.file_name(400)],
         "year": ["2026", "2027"],  # the year planner
+        "language": ["nb"],  # the versions in another language above
     }
     return network

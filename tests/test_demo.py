@@ -82,7 +82,17 @@ def test_demo_holds_the_real_programme(runner, clock):
     assert series_by_key("kite-workshop").rrule
     assert series_by_key("youth-seminar").rrule
     voting = db.session.scalars(sa.select(EventSeries).where(EventSeries.uid.like("voting-information-%"))).all()
-    assert len(voting) == 2 and all("vote" in series.title for series in voting)
+    assert len(voting) == 2 and all("stemmer" in series.title for series in voting)
+
+    # Texts in several languages (issue 12): Norwegian originals and their versions, whatever LANGUAGES is.
+    def versions(series: EventSeries) -> set[str]:
+        return {version.language for version in series.text_versions}
+
+    assert cafe.original_language == "nb" and versions(cafe) == {"en", "pl", "es", "lt"}
+    assert world_day.original_language == "nb" and versions(world_day) == {"en", "ar"}
+    assert all(series.original_language == "nb" and versions(series) == {"en", "pl", "uk", "ar"} for series in voting)
+    assert all(not version.is_stale for series in (cafe, world_day, *voting) for version in series.text_versions)
+    assert {v.language for v in db.session.scalars(sa.select(Venue).where(Venue.slug == "solvberget")).one().text_versions} == {"nb", "pl"}
 
     # History: the recurring programme started about a year ago.
     assert cafe.start_at < clock.now() - timedelta(days=300)

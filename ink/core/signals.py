@@ -22,3 +22,6 @@ series_changed = ink_signals.signal("series-changed")
 #: An organisation was approved, archived or set back to pending: its events' visibility changed.
 #: sender: Organisation; kwargs: now
 organisation_status_changed = ink_signals.signal("organisation-status-changed")
+#: A version of a subject's texts in another language was added, changed or removed (issue 12).
+#: sender: the subject (EventSeries, Organisation or Venue); kwargs: now
+texts_changed = ink_signals.signal("texts-changed")

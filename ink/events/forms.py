@@ -29,7 +29,7 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from ink.events import recurrence
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.events.recurrence import Recurrence, RecurrenceError
-from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices
+from ink.forms import BaseForm, MultiCheckboxField, OriginalLanguageField, VersionedForm, make_choices
 
 __all__ = ["ApproveRequestForm", "CancelForm", "MoveOccurrenceForm", "ReturnRequestForm", "SeriesForm", "VenueForm"]
 
@@ -70,6 +70,9 @@ class SeriesForm(VersionedForm):
                                    choices=make_choices([(a.value, _l(a.label)) for a in Audience]))
     audience_note = StringField(_l("About the audience"), validators=[Optional(), Length(max=200)],
                                 description=_l("Optional, in your own words: for example “Children with an adult”."))
+    original_language = OriginalLanguageField(
+        description=_l("The language of the title, description and audience note; versions in other languages "
+                       "can be added after saving."))
     age_min = IntegerField(_l("Lowest age"), validators=[Optional(), NumberRange(min=0, max=120)])
     age_max = IntegerField(_l("Highest age"), validators=[Optional(), NumberRange(min=0, max=120)])
     is_drop_in = BooleanField(_l("Drop-in: no registration needed"))
@@ -219,6 +222,7 @@ class SeriesForm(VersionedForm):
         self.languages.data = series.languages
         self.audiences.data = [audience.value for audience in series.audiences]
         self.audience_note.data = series.audience_note
+        self.original_language.data = series.original_language
         self.age_min.data = series.age_min
         self.age_max.data = series.age_max
         self.is_drop_in.data = series.is_drop_in
@@ -286,6 +290,7 @@ class VenueForm(VersionedForm):
                              description=_l("Decimal degrees, for example 10.7522."))
     accessibility = TextAreaField(_l("Accessibility"), validators=[Optional(), Length(max=TEXT_MAX)],
                                   description=_l("Step-free access, toilets, hearing loop, parking…"))
+    original_language = OriginalLanguageField(description=_l("The language of the accessibility notes."))
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
 
     def validate_longitude(self, field: DecimalField) -> None:
@@ -302,3 +307,22 @@ class ReturnRequestForm(VersionedForm):
 
     comment = TextAreaField(_l("Comment for the editors"), validators=[InputRequired(), Length(max=2000)],
                             description=_l("What should change before the event can be approved?"))
+
+
+class SeriesTextForm(VersionedForm):
+    """A version of an event's texts in another language (the same limits as the original's fields)."""
+
+    language = SelectField(_l("Language"), validators=[InputRequired()], validate_choice=False)
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    description_html = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)],
+        description=_l("You may use paragraphs, bold, italics, lists and links; other markup is removed."),
+    )
+    audience_note = StringField(_l("About the audience"), validators=[Optional(), Length(max=200)])
+
+
+class VenueTextForm(VersionedForm):
+    """A version of a venue's accessibility notes in another language."""
+
+    language = SelectField(_l("Language"), validators=[InputRequired()], validate_choice=False)
+    accessibility = TextAreaField(_l("Accessibility"), validators=[InputRequired(), Length(max=TEXT_MAX)])

@@ -1,4 +1,5 @@
-"""Events models: Venue, EventSeries (with its recurrence rule, status and topics), Occurrence, and the
+"""Events models: Venue, EventSeries (with its recurrence rule, status and topics), Occurrence, the
+versions of their texts in other languages (SeriesTextVersion, VenueTextVersion), and the
 series' SearchDocument (with the DDL of the search engines' own index beside it).
 
 Only columns, relationships and small derived properties; no queries and no rules (those live in
@@ -10,15 +11,17 @@ import enum
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.core.errors import N_
 from ink.core.time import local_to_utc
-from ink.extensions import Model, UTCDateTime, db, network_timezone
+from ink.core.texts import texts_revision
+from ink.extensions import Model, UTCDateTime, db, network_language, network_timezone
 from ink.auth.models import User
-from ink.organisations.models import Organisation, Topic
+from ink.organisations.models import Organisation, TextVersionColumns, Topic
 from ink.pictures.models import Picture
 
 
@@ -124,6 +127,8 @@ class Venue(Model):
     latitude: Mapped[float | None] = mapped_column(sa.Float)
     longitude: Mapped[float | None] = mapped_column(sa.Float)
     accessibility: Mapped[str] = mapped_column(sa.Text, default="")
+    # The language the accessibility notes are written in (versions in other languages: text_versions).
+    original_language: Mapped[str] = mapped_column(sa.String(16), default=network_language, server_default="en")
     capacity: Mapped[int | None] = mapped_column()
     # Optimistic locking: every UPDATE checks it; each change bumps it (ink.saving), so a stale save is refused.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -131,7 +136,23 @@ class Venue(Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     updated_by: Mapped[User | None] = relationship()
+    text_versions: Mapped[list[VenueTextVersion]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", order_by="VenueTextVersion.language"
+    )
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
+
+    TEXT_NAMES: ClassVar[tuple[str, ...]] = ("accessibility",)
+    HTML_TEXTS: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def original_texts(self) -> dict[str, str]:
+        """The texts that may have versions in other languages, as written originally."""
+        return {"accessibility": self.accessibility or ""}
+
+    @property
+    def texts_revision(self) -> str:
+        """Names the state of the original texts (a version records the one it was written against)."""
+        return texts_revision(self.original_texts)
 
     @property
     def has_geo(self) -> bool:
@@ -175,6 +196,8 @@ class EventSeries(Model):
     venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id"), index=True)
     # Free text about who is welcome ("Children with an adult"); the audiences are audience_rows.
     audience_note: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The language title, description and audience note are written in (versions: text_versions).
+    original_language: Mapped[str] = mapped_column(sa.String(16), default=network_language, server_default="en")
     age_min: Mapped[int | None] = mapped_column()
     age_max: Mapped[int | None] = mapped_column()
     is_drop_in: Mapped[bool] = mapped_column(default=False)
@@ -222,6 +245,23 @@ class EventSeries(Model):
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="series", order_by="Occurrence.original_start_at", passive_deletes=True
     )
+    text_versions: Mapped[list[SeriesTextVersion]] = relationship(
+        back_populates="series", cascade="all, delete-orphan", order_by="SeriesTextVersion.language"
+    )
+
+    TEXT_NAMES: ClassVar[tuple[str, ...]] = ("title", "description_html", "audience_note")
+    HTML_TEXTS: ClassVar[tuple[str, ...]] = ("description_html",)  # sanitised like the original
+
+    @property
+    def original_texts(self) -> dict[str, str]:
+        """The texts that may have versions in other languages, as written originally."""
+        return {"title": self.title or "", "description_html": self.description_html or "",
+                "audience_note": self.audience_note or ""}
+
+    @property
+    def texts_revision(self) -> str:
+        """Names the state of the original texts (a version records the one it was written against)."""
+        return texts_revision(self.original_texts)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
     # Bookkeeping the scheduler writes: not an edit, so it does not make open edit forms stale.
@@ -296,6 +336,67 @@ class EventSeries(Model):
         return f"<EventSeries {self.id} {self.title!r}>"
 
 
+class SeriesTextVersion(TextVersionColumns, Model):
+    """An event series' title, description and audience note in a language other than the original's."""
+
+    __tablename__ = "series_text_version"
+    __table_args__ = (sa.UniqueConstraint("series_id", "language"),)
+
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description_html: Mapped[str] = mapped_column(sa.Text, default="")
+    audience_note: Mapped[str] = mapped_column(sa.String(200), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    series: Mapped[EventSeries] = relationship(back_populates="text_versions")
+    updated_by: Mapped[User | None] = relationship()
+    # Optimistic locking as for the subject (ink.saving): a stale edit of the version is a 409.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {"title": self.title or "", "description_html": self.description_html or "",
+                "audience_note": self.audience_note or ""}
+
+    @property
+    def is_stale(self) -> bool:
+        """May be out of date: the series' texts changed since this version was written."""
+        return self.is_out_of_date(self.series.texts_revision)
+
+    def __repr__(self) -> str:
+        return f"<SeriesTextVersion {self.series_id} {self.language}>"
+
+
+class VenueTextVersion(TextVersionColumns, Model):
+    """A venue's accessibility notes in a language other than the original's."""
+
+    __tablename__ = "venue_text_version"
+    __table_args__ = (sa.UniqueConstraint("venue_id", "language"),)
+
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"), index=True)
+    accessibility: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    venue: Mapped[Venue] = relationship(back_populates="text_versions")
+    updated_by: Mapped[User | None] = relationship()
+    # Optimistic locking as for the subject (ink.saving): a stale edit of the version is a 409.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {"accessibility": self.accessibility or ""}
+
+    @property
+    def is_stale(self) -> bool:
+        """May be out of date: the venue's notes changed since this version was written."""
+        return self.is_out_of_date(self.venue.texts_revision)
+
+    def __repr__(self) -> str:
+        return f"<VenueTextVersion {self.venue_id} {self.language}>"
+
+
 class Occurrence(Model):
     __tablename__ = "occurrence"
     __table_args__ = (
@@ -366,6 +467,7 @@ class ModerationKind(enum.StrEnum):
     PUBLISH = "publish"
     CHANGE = "change"
     MOVE = "move"
+    TEXT = "text"  # add or change a version of the texts in another language (issue 12)
 
 
 class ModerationStatus(enum.StrEnum):
@@ -380,6 +482,7 @@ MODERATION_KIND_LABELS: dict[ModerationKind, str] = {
     ModerationKind.PUBLISH: N_("Publish the event"),
     ModerationKind.CHANGE: N_("Change the event"),
     ModerationKind.MOVE: N_("Move a date"),
+    ModerationKind.TEXT: N_("Add or change a version in another language"),
 }
 
 
@@ -387,7 +490,8 @@ class ModerationRequest(Model):
     """A reviewed organisation's publish, change or move waiting for (or decided by) a coordinator.
 
     ``proposed`` holds the proposed values (JSON): for a change the held fields of the series (see
-    ink/events/moderation.py), for a move the occurrence's new start, end, venue and note; empty for a publish.
+    ink/events/moderation.py), for a move the occurrence's new start, end, venue and note, for a text the
+    version's language and texts; empty for a publish.
     Until approval the series and occurrence rows stay as they are, so the public sees the approved version.
     """
 
@@ -439,6 +543,10 @@ class ModerationRequest(Model):
     @property
     def is_move(self) -> bool:
         return self.kind == ModerationKind.MOVE
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == ModerationKind.TEXT
 
     def __repr__(self) -> str:
         return f"<ModerationRequest {self.id} {self.kind} of {self.series_id} {self.status}>"

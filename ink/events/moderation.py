@@ -10,7 +10,11 @@ For an editor of a reviewed organisation (never for a coordinator):
   change) and leaves them as they are on the series row, so the public keeps the approved version; the
   edit's other fields (topics, audiences, languages, co-organisers, ages, registration link…) are applied
   at once, since they change neither when nor where anything happens nor what it is called;
-- moving a date of a published series (another time or venue) creates a pending request (kind move).
+- moving a date of a published series (another time or venue) creates a pending request (kind move);
+- adding or changing a version of a published series' texts in another language creates a pending
+  request (kind text: the language and the proposed texts); the public keeps the approved version (or
+  the original, for a new one) until a coordinator approves. Removing a version is never held (it only
+  takes a translation away: readers get the original, which was approved) and withdraws a waiting one.
 
 A new request of the same kind (for a move: of the same date) replaces the pending one; an edit that
 leaves the held fields as the public sees them takes the pending change back. Cancelling a date or a whole
@@ -38,6 +42,7 @@ from ink.events.models import (
     ModerationRequest,
     ModerationStatus,
     Occurrence,
+    SeriesTextVersion,
     Venue,
 )
 from ink.events.service import (
@@ -53,6 +58,7 @@ from ink.events.service import (
 from ink.extensions import db
 from ink.notices import queue_notice
 from ink.organisations.access import is_coordinator
+from ink.organisations import text_versions
 from ink.organisations.models import Membership, Organisation
 
 # The series' fields whose change waits for review (schedule columns as ink.events.service stores them).
@@ -171,6 +177,59 @@ def save_occurrence_move(occ: Occurrence, *, start_at: datetime, end_at: datetim
     return _submit(series, ModerationKind.MOVE, by=by, now=now, proposed=proposed, occurrence=occ)
 
 
+def text_version_is_held(user: Any, series: EventSeries) -> bool:
+    """Whether this user's new or changed version of the series' texts waits for review."""
+    return _is_shown(series) and is_held(user, series)
+
+
+def _pending_texts(series: EventSeries, language: str | None = None) -> list[ModerationRequest]:
+    requests = db.session.scalars(sa.select(ModerationRequest).where(
+        ModerationRequest.series_id == series.id, ModerationRequest.kind == ModerationKind.TEXT,
+        ModerationRequest.status == ModerationStatus.PENDING).order_by(ModerationRequest.id))
+    return [request for request in requests if language is None or request.proposed.get("language") == language]
+
+
+def pending_text_version(series: EventSeries, language: str) -> dict[str, Any] | None:
+    """The texts proposed for the series' version in ``language`` and waiting for review, if any."""
+    pending = _pending_texts(series, language)
+    return dict(pending[-1].proposed) if pending else None
+
+
+def propose_text_version(series: EventSeries, language: str, texts: dict[str, str], *, by: User,
+                         now: datetime) -> ModerationRequest:
+    """Hold a new or changed version (checked as if it were saved now); a waiting one in the same
+    language is replaced. The series' versions stay as they are until approval."""
+    cleaned = text_versions.clean_texts(series, texts)
+    existing = {version.language for version in series.text_versions}
+    if language not in existing and language not in text_versions.languages_to_add(series):
+        raise ValidationFailed(N_("Choose a language that has no version yet and is not the original's."), "language")
+    if not cleaned["title"]:
+        raise ValidationFailed(N_("This text is required in a version."), "title")
+    for previous in _pending_texts(series, language):
+        previous.status = ModerationStatus.WITHDRAWN
+    request = ModerationRequest(series=series, kind=ModerationKind.TEXT, status=ModerationStatus.PENDING,
+                                proposed={"language": language, **cleaned}, submitted_by_id=by.id, submitted_at=now)
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def withdraw_text_version(series: EventSeries, language: str) -> None:
+    """Take back what waits for the series' version in ``language`` (the version is being removed)."""
+    for request in _pending_texts(series, language):
+        request.status = ModerationStatus.WITHDRAWN
+
+
+def _apply_text_version(series: EventSeries, proposed: dict[str, Any], *, now: datetime) -> None:
+    language = proposed["language"]
+    texts = {name: proposed.get(name, "") for name in series.TEXT_NAMES}
+    for version in series.text_versions:
+        if version.language == language:
+            text_versions.update_text_version(series, version, texts, now=now)
+            return
+    text_versions.add_text_version(series, SeriesTextVersion, language, texts, now=now)
+
+
 # --- deciding ---------------------------------------------------------------------------------------------------
 
 def _require_pending(request: ModerationRequest) -> None:
@@ -189,6 +248,8 @@ def approve_request(request: ModerationRequest, *, by: User, now: datetime) -> N
         start_local = datetime.fromisoformat(proposed["start_local"])
         rule = recurrence.from_rrule(proposed["rrule"], start_local, proposed["timezone"])
         update_series(series, _data_with(series_data_of(series, rule=rule), proposed), now=now)
+    elif request.is_text:
+        _apply_text_version(series, request.proposed, now=now)
     elif request.occurrence is not None:
         proposed = request.proposed
         venue = db.session.get(Venue, proposed["venue_id"]) if proposed["venue_id"] is not None else None

@@ -27,7 +27,7 @@ from ink.events.recurrence import RecurrenceError
 from ink.events.summary import describe_schedule
 from ink.extensions import db, now
 from ink.forms import apply_domain_error
-from ink.i18n import error_text, fmt_when
+from ink.i18n import error_text, fmt_when, language_name
 from ink.notices import register_notice
 from ink.organisations.access import editor_organisation_ids, is_coordinator, require_coordinator
 from ink.panels import register_panel
@@ -90,6 +90,25 @@ def _series_rows(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> 
     return rows
 
 
+def _text_rows(series: Any, proposed: Mapping[str, Any]) -> list[DiffRow]:
+    """A version in another language: each text the public sees in that language now (the version's, or
+    nothing for a new one) beside the proposed one."""
+    language = proposed.get("language", "")
+    current: Mapping[str, str] = next(
+        (version.texts for version in series.text_versions if version.language == language), {})
+    name = language_name(language) if language else ""
+    rows = [DiffRow(_("Language"), name if current else "", name)]
+    labels = {"title": _("Title"), "description_html": _("Description"), "audience_note": _("About the audience")}
+    for field, label in labels.items():
+        before, after = current.get(field, ""), proposed.get(field, "")
+        if before != after:
+            if field == "description_html":  # sanitised when stored (ink.core.html)
+                rows.append(DiffRow(label, Markup(before), Markup(after)))  # noqa: S704
+            else:
+                rows.append(DiffRow(label, before, after))
+    return rows
+
+
 def request_rows(request: ModerationRequest) -> list[DiffRow]:
     """What the request would change, field by field."""
     series = request.series
@@ -97,6 +116,8 @@ def request_rows(request: ModerationRequest) -> list[DiffRow]:
         return _series_rows(None, moderation.live_values(series))
     if request.is_change:
         return _series_rows(moderation.live_values(series), request.proposed)
+    if request.is_text:
+        return _text_rows(series, request.proposed)
     occ, proposed = request.occurrence, request.proposed
     if occ is None:
         return []

@@ -34,6 +34,7 @@ from ink.events.models import (
     SEARCH_TSVECTOR_SQL,
     EventSeries,
     SearchDocument,
+    SeriesTextVersion,
     Venue,
     coorganiser_accepted_clause,
     series_coorganiser,
@@ -128,6 +129,15 @@ def _documents(connection: sa.Connection, series_ids: Sequence[int]) -> list[dic
         .where(series_topic.c.series_id.in_(series_ids))
     ):
         names[series_id].extend(topic_names(name))
+    titles: dict[int, list[str]] = defaultdict(list)
+    bodies: dict[int, list[str]] = defaultdict(list)
+    for version in connection.execute(  # versions in other languages (issue 12): found in any of them
+        sa.select(SeriesTextVersion.series_id, SeriesTextVersion.title, SeriesTextVersion.description_html,
+                  SeriesTextVersion.audience_note)
+        .where(SeriesTextVersion.series_id.in_(series_ids)).order_by(SeriesTextVersion.language)
+    ):
+        titles[version.series_id].append(version.title)
+        bodies[version.series_id].extend((html_to_text(version.description_html), version.audience_note))
     rows = connection.execute(
         sa.select(EventSeries.id, EventSeries.title, EventSeries.description_html, EventSeries.audience_note,
                   Organisation.name.label("organisation"), Venue.name.label("venue"))
@@ -135,9 +145,9 @@ def _documents(connection: sa.Connection, series_ids: Sequence[int]) -> list[dic
         .outerjoin(Venue, Venue.id == EventSeries.venue_id)
         .where(EventSeries.id.in_(series_ids))
     )
-    return [{"series_id": row.id, "title": _words(row.title),
+    return [{"series_id": row.id, "title": _words(row.title, *titles[row.id]),
              "names": _words(row.organisation, row.venue or "", *names[row.id]),
-             "body": _words(html_to_text(row.description_html), row.audience_note)} for row in rows]
+             "body": _words(html_to_text(row.description_html), row.audience_note, *bodies[row.id])} for row in rows]
 
 
 def reindex_series(connection: sa.Connection, series_ids: Iterable[int]) -> int:
@@ -172,9 +182,10 @@ class _Pending:
     organisations: list[Organisation] = field(default_factory=list)
     venues: list[Venue] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
+    versions: list[SeriesTextVersion] = field(default_factory=list)  # added, changed or removed
 
     def __bool__(self) -> bool:
-        return bool(self.series or self.organisations or self.venues or self.topics)
+        return bool(self.series or self.organisations or self.venues or self.topics or self.versions)
 
 
 def _changed(obj: object, names: Sequence[str]) -> bool:
@@ -198,6 +209,8 @@ def _note_changes(session: Session, flush_context: UOWTransaction, instances: ob
         return
     pending = session.info.setdefault(_PENDING, _Pending())
     pending.series.extend(obj for obj in session.new if isinstance(obj, EventSeries))
+    pending.versions.extend(obj for obj in (*session.new, *session.dirty, *session.deleted)
+                            if isinstance(obj, SeriesTextVersion))
     for obj in session.dirty:
         if isinstance(obj, EventSeries) and _changed(obj, SERIES_FIELDS):
             pending.series.append(obj)
@@ -211,6 +224,8 @@ def _note_changes(session: Session, flush_context: UOWTransaction, instances: ob
 
 def _affected_ids(connection: sa.Connection, pending: _Pending) -> set[int]:
     ids = {obj.id for obj in pending.series}
+    ids.update(version.series_id if version.series_id is not None else version.series.id
+               for version in pending.versions)
     if pending.organisations:
         organisation_ids = [obj.id for obj in pending.organisations]
         ids.update(connection.scalars(sa.select(EventSeries.id).where(EventSeries.organisation_id.in_(organisation_ids))))

@@ -30,6 +30,7 @@ from ink.events.recurrence import Recurrence, RecurrenceError
 from ink.extensions import db, network_timezone
 from ink.organisations.models import Organisation, Topic
 from ink.organisations.service import unique_slug
+from ink.organisations.text_versions import check_original_language
 
 DEFAULT_HORIZON = timedelta(days=730)
 MAX_ALL_DAY_DAYS = 31
@@ -64,6 +65,8 @@ class SeriesData:
     consenting: frozenset[int] = frozenset()
     # Who is saving (recorded as the one who accepted for ``consenting``), when signed in.
     saved_by_id: int | None = None
+    # The language title, description and note are written in; None keeps the stored one (new: the default).
+    original_language: str | None = None
 
 
 # Fields whose change moves instances in time: they raise SEQUENCE and regenerate the future.
@@ -121,6 +124,9 @@ def update_series(series: EventSeries, data: SeriesData, *, now: datetime,
 
 
 def _apply(series: EventSeries, data: SeriesData) -> None:
+    if data.original_language:
+        check_original_language(series, data.original_language)
+        series.original_language = data.original_language
     series.title = data.title.strip()
     series.description_html = sanitise_html(data.description_html)
     series.organisation = data.organisation
@@ -464,6 +470,7 @@ class VenueData:
     longitude: float | None = None
     accessibility: str = ""
     capacity: int | None = None
+    original_language: str | None = None  # of the accessibility notes; None keeps the stored one
 
 
 def _check_venue(data: VenueData) -> None:
@@ -497,6 +504,9 @@ def update_venue(venue: Venue, data: VenueData) -> Venue:
 
 
 def _apply_venue(venue: Venue, data: VenueData) -> None:
+    if data.original_language:
+        check_original_language(venue, data.original_language)
+        venue.original_language = data.original_language
     venue.name = data.name.strip()
     venue.address = data.address.strip()
     venue.latitude = data.latitude

@@ -28,7 +28,7 @@ from ink.events.moderation_views import request_rows
 from ink.events.recurrence import RecurrenceError
 from ink.events.summary import describe_schedule, schedule_summary
 from ink.extensions import db, now
-from ink.forms import apply_domain_error, language_choices, make_choices
+from ink.forms import apply_domain_error, language_choices, make_choices, text_language_choices
 from ink.i18n import fmt_date, fmt_datetime, fmt_time
 from ink.organisations.access import (
     can_manage_organisation,
@@ -39,6 +39,7 @@ from ink.organisations.access import (
 )
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
 from ink.organisations.service import all_topics
+from ink.organisations.text_versions import original_language_choices
 from ink.pictures.editing import apply_picture_form, picture_form
 from ink.pictures.images import PictureRefused
 from ink.pictures.views import accepts_picture_upload
@@ -139,6 +140,7 @@ def _series_form(series: EventSeries | None = None) -> SeriesForm:
     form.venue.choices = make_choices([("", _("No venue / online"))] + [(v.id, v.name) for v in service.all_venues()])
     form.topics.choices = make_choices([(topic.id, topic.display_name) for topic in all_topics()])
     form.languages.choices = language_choices(series.languages if series is not None else None)
+    form.original_language.choices = text_language_choices(original_language_choices(series))
     return form
 
 
@@ -173,6 +175,7 @@ def _series_data(form: SeriesForm, series: EventSeries | None) -> service.Series
         timezone=_timezone(series),
         consenting=frozenset(org.id for org in coorganisers if can_manage_organisation(current_user, org)),
         saved_by_id=current_user.id,
+        original_language=form.original_language.data or None,
     )
 
 
@@ -518,6 +521,7 @@ def _venue_data(form: VenueForm) -> service.VenueData:
         latitude=float(form.latitude.data) if form.latitude.data is not None else None,
         longitude=float(form.longitude.data) if form.longitude.data is not None else None,
         accessibility=form.accessibility.data or "", capacity=form.capacity.data,
+        original_language=form.original_language.data or None,
     )
 
 
@@ -552,6 +556,7 @@ def venue_edit(venue_id: int) -> ResponseReturnValue:
     venue = service.get_venue(venue_id)
     require_venue_manager(current_user)
     form = VenueForm(obj=venue if request.method == "GET" else None)
+    form.original_language.choices = text_language_choices(original_language_choices(venue))
     if form.validate_on_submit():
         if is_stale(form, venue):
             return _stale_venue_form(form, venue)

@@ -28,6 +28,7 @@ _SIGNALS = (
     signals.occurrence_moved,
     signals.occurrences_removing,
     signals.organisation_status_changed,
+    signals.texts_changed,  # an event's version in another language: the feeds in that language change
 )
 
 

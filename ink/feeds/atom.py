@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from ink.core.html import html_to_text
 from ink.core.time import as_utc
+from ink.events.reading import texts_of
 from ink.events.models import Occurrence
 from ink.feeds.ical import event_url
 from ink.i18n import fmt_date, fmt_time, fmt_when
@@ -117,12 +118,13 @@ def _details(occ: Occurrence) -> list[str]:
 def occurrence_entry(occ: Occurrence, *, base_url: str) -> AtomEntry:
     """One date as an entry, its words in the current language (call inside ``force_locale``)."""
     series = occ.series
-    title = " ".join(series.title.split())
+    texts = texts_of(series)  # the version in the feed's language (forced locale), else the original
+    title = " ".join(texts["title"].split())
     if occ.is_cancelled:
         title = _("Cancelled: %(title)s", title=title)
     when = fmt_when(occ.start_at, occ.end_at, series.is_all_day, "full")
     summary = " · ".join(part for part in (when, _place(occ)) if part)
-    content = "\n\n".join(part for part in (summary, *_details(occ), html_to_text(series.description_html),
+    content = "\n\n".join(part for part in (summary, *_details(occ), html_to_text(texts["description_html"]),
                                             _("Organised by %(name)s", name=series.organisation.name)) if part)
     author = AtomPerson(series.organisation.name,
                         absolute_url("public.organisation", slug=series.organisation.slug))

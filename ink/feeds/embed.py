@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from ink.core.errors import ValidationFailed
 from ink.core.time import local_midnight_utc
+from ink.events.reading import texts_of
 from ink.events.models import Occurrence
 from ink.events.filters import DROP_IN_PARAMETER, FILTER_PARAMETERS, FeedFilter, parse_filter, resolve_filter
 from ink.feeds.query import occurrence_series, occurrences_in
@@ -103,17 +104,19 @@ class EmbedRow:
     url: str
     start_at: datetime
     is_cancelled: bool
+    title_language: str = ""  # the title's real language (issue 12: a version, or the original's)
 
 
 def embed_row(occ: Occurrence, today: date) -> EmbedRow:
     series = occ.series
     venue = occ.venue
+    texts = texts_of(series)
     return EmbedRow(
         day=relative_day(occ.start_at, today),
         time=_("All day") if series.is_all_day else fmt_time_range(occ.start_at, occ.end_at),
-        title=series.title, place=venue.name if venue else "",
+        title=texts["title"], place=venue.name if venue else "",
         url=absolute_url("public.event", series_id=series.id), start_at=occ.start_at,
-        is_cancelled=occ.is_cancelled,
+        is_cancelled=occ.is_cancelled, title_language=texts.lang("title"),
     )
 
 

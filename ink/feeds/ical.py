@@ -105,6 +105,18 @@ class FeedMeta:
     organizer_email: str = "contact@ink-events.example"
 
 
+@dataclass(frozen=True)
+class FeedTexts:
+    """A series' texts for the feed's language (issue 12: a version, else the original), chosen by the caller
+    (ink.core.texts.choose_texts); ``language`` becomes SUMMARY's and DESCRIPTION's LANGUAGE parameter
+    (None: none, as for a series that has no versions); ``updated_at`` (the version's) counts for LAST-MODIFIED."""
+
+    title: str
+    description_html: str
+    language: str | None = None
+    updated_at: datetime | None = None
+
+
 def event_url(base_url: str, series_id: int) -> str:
     return f"{base_url}/events/{series_id}"
 
@@ -160,8 +172,9 @@ _END = b"END:VCALENDAR\r\n"
 class _Writer:
     """Collects VEVENTs and the time zones and years they use."""
 
-    def __init__(self, meta: FeedMeta) -> None:
+    def __init__(self, meta: FeedMeta, texts: Mapping[int, FeedTexts] | None = None) -> None:
         self.meta = meta
+        self.texts: Mapping[int, FeedTexts] = texts or {}
         self.events: list[Event] = []
         self.chunks: list[bytes] = []  # already serialised VEVENTs
         self.years: dict[str, list[int]] = {}
@@ -209,16 +222,20 @@ def _location(venue: VenueLike | None) -> str:
     return ", ".join(part for part in (venue.name, venue.address) if part)
 
 
-def _describe(series: SeriesLike, meta: FeedMeta, *extra: str) -> str:
-    parts = [html_to_text(series.description_html), *extra, event_url(meta.base_url, series.id)]
+def _describe(series: SeriesLike, meta: FeedMeta, description_html: str, *extra: str) -> str:
+    parts = [html_to_text(description_html), *extra, event_url(meta.base_url, series.id)]
     return _text("\n\n".join(part.strip() for part in parts if part and part.strip()))
 
 
 def _common(event: Event, series: SeriesLike, meta: FeedMeta, *, cancelled: bool, venue: VenueLike | None,
-            extra: Sequence[str], last_modified: datetime) -> None:
-    title = _text(series.title)
-    event.add("summary", meta.cancelled_format % {"title": title} if cancelled else title)
-    event.add("description", _describe(series, meta, *extra))
+            extra: Sequence[str], last_modified: datetime, texts: FeedTexts | None = None) -> None:
+    title = _text(texts.title if texts is not None else series.title)
+    language: dict[str, str] = {"LANGUAGE": texts.language} if texts is not None and texts.language else {}
+    if texts is not None and texts.updated_at is not None:
+        last_modified = max(last_modified, texts.updated_at)
+    event.add("summary", meta.cancelled_format % {"title": title} if cancelled else title, parameters=language)
+    event.add("description", _describe(series, meta, texts.description_html if texts is not None
+                                       else series.description_html, *extra), parameters=language)
     location = _location(venue)
     if location:
         event.add("location", _text(location))
@@ -341,7 +358,7 @@ def _recurring(writer: _Writer, series: SeriesLike, rows: Sequence[FeedOccurrenc
                               for start in exdates])
     extra = [series.cancel_reason] if cancelled else []
     _common(master, series, meta, cancelled=cancelled, venue=series.venue, extra=extra,
-            last_modified=series.updated_at)
+            last_modified=series.updated_at, texts=writer.texts.get(series.id))
     writer.events.append(master)
     for row in rows:
         # Also override instances whose wall-clock span is not their real one (a night event
@@ -358,7 +375,8 @@ def _override(writer: _Writer, series: SeriesLike, row: FeedOccurrence, *, as_da
     reason = row.cancel_reason or (series.cancel_reason if _series_cancelled(series) else "")
     extra = [reason if cancelled else "", row.note]
     _common(event, series, writer.meta, cancelled=cancelled, venue=row.venue or series.venue,
-            extra=extra, last_modified=max(row.updated_at or series.updated_at, series.updated_at))
+            extra=extra, last_modified=max(row.updated_at or series.updated_at, series.updated_at),
+            texts=writer.texts.get(series.id))
     return event
 
 
@@ -369,28 +387,31 @@ def _single(writer: _Writer, series: SeriesLike, row: FeedOccurrence, *, uid: st
     reason = row.cancel_reason or (series.cancel_reason if _series_cancelled(series) else "")
     _common(event, series, writer.meta, cancelled=cancelled, venue=row.venue or series.venue,
             extra=[reason if cancelled else "", row.note],
-            last_modified=max(row.updated_at or series.updated_at, series.updated_at))
+            last_modified=max(row.updated_at or series.updated_at, series.updated_at),
+            texts=writer.texts.get(series.id))
     writer.events.append(event)
 
 
 def build_calendar(series_list: Iterable[SeriesLike],
                    occurrences_by_series: Mapping[int, Sequence[FeedOccurrence]], *,
-                   meta: FeedMeta) -> bytes:
+                   meta: FeedMeta, texts: Mapping[int, FeedTexts] | None = None) -> bytes:
     """The VCALENDAR for ``series_list``, with each series' occurrence rows in the window.
 
     ``occurrences_by_series[series.id]`` holds every occurrence (live or cancelled) of the series
     in the window; a series without any is left out. The output depends only on the arguments:
-    unchanged data renders to identical bytes.
+    unchanged data renders to identical bytes. ``texts[series.id]``, when given, are the series' texts in the
+    feed's language (FeedTexts); otherwise its own.
     """
-    writer = _Writer(meta)
+    texts = texts or {}
+    writer = _Writer(meta, texts)
     for series in sorted(series_list, key=lambda s: (_series_start_at(s), s.id)):
         rows = sorted(occurrences_by_series.get(series.id, ()), key=lambda row: row.original_start_at)
         if not rows:
             continue
-        key = _series_key(series, rows, meta)
+        key = (*_series_key(series, rows, meta), texts.get(series.id))
         cached = _MEMO.get(key)
         if cached is None:
-            part = _Writer(meta)
+            part = _Writer(meta, texts)
             if series.rrule:
                 _recurring(part, series, rows)
             else:
@@ -451,10 +472,11 @@ def _series_key(series: SeriesLike, rows: Sequence[FeedOccurrence], meta: FeedMe
     )
 
 
-def build_occurrence_calendar(series: SeriesLike, row: FeedOccurrence, *, meta: FeedMeta) -> bytes:
+def build_occurrence_calendar(series: SeriesLike, row: FeedOccurrence, *, meta: FeedMeta,
+                              texts: FeedTexts | None = None) -> bytes:
     """One date as a standalone event ("add this date"), with a UID of its own so that it does not
     replace the series in a calendar that also subscribes to the feed."""
-    writer = _Writer(meta)
+    writer = _Writer(meta, {series.id: texts} if texts is not None else None)
     stamp = as_utc(row.original_start_at).strftime("%Y%m%dT%H%M%SZ")
     _single(writer, series, row, uid=f"{series.uid}-{stamp}")
     return writer.calendar()

@@ -83,7 +83,7 @@ def _occurrence_schema() -> dict[str, Any]:
         "type": "object",
         "description": "One date of an event series, live or cancelled.",
         "required": ["series_id", "uid", "recurrence_id", "start", "end", "all_day", "status", "title",
-                     "venue", "organisation", "audiences", "url"],
+                     "venue", "organisation", "audiences", "url", "original_language", "texts"],
         "additionalProperties": False,
         "properties": {
             "series_id": {"type": "integer", "minimum": 1},
@@ -101,6 +101,22 @@ def _occurrence_schema() -> dict[str, Any]:
             "audiences": {"type": "array", "uniqueItems": True,
                           "items": {"type": "string", "enum": [audience.value for audience in Audience]}},
             "url": {"type": "string", "format": "uri", "description": "The event's public page."},
+            "original_language": {"type": "string", "minLength": 1,
+                                  "description": "The language code of the original texts (`title` is the original's)."},
+            "texts": {
+                "type": "object", "minProperties": 1,
+                "description": "The event's texts by language code: the original's and every version in another "
+                               "of the network's languages.",
+                "additionalProperties": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["title", "description_html", "audience_note"],
+                    "properties": {"title": {"type": "string"},
+                                   "description_html": {"type": "string",
+                                                        "description": "Sanitised HTML (paragraphs, emphasis, "
+                                                                       "lists, links)."},
+                                   "audience_note": {"type": "string"}},
+                },
+            },
         },
         # Timed dates carry date-times with their UTC offset; an all-day date's recurrence_id is a
         # date (its start and end too, unless the date was moved to a time of day).

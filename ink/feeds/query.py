@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 from ink.events.filters import MAX_OCCURRENCE_SPAN, overlapping
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, Venue
 from ink.extensions import db
-from ink.feeds.ical import FeedOccurrence
+from ink.feeds.ical import FeedOccurrence, FeedTexts
+from ink.organisations.text_versions import chosen_texts
 
 
 def _load_series(ids: set[int]) -> list[EventSeries]:
@@ -22,9 +23,26 @@ def _load_series(ids: set[int]) -> list[EventSeries]:
     return list(db.session.scalars(
         sa.select(EventSeries).where(EventSeries.id.in_(sorted(ids))).options(
             selectinload(EventSeries.venue), selectinload(EventSeries.topics),
-            selectinload(EventSeries.organisation),
+            selectinload(EventSeries.organisation), selectinload(EventSeries.text_versions),
         )
     ))
+
+
+def series_feed_texts(series: EventSeries, language: str) -> FeedTexts:
+    """The series' texts for a feed in ``language`` (its version, else the original): marked with their
+    language (LANGUAGE) when the series has versions or they are not in the feed's language; a series
+    with neither renders as before versions existed, byte for byte."""
+    chosen = chosen_texts(series, language)
+    marked = bool(series.text_versions) or chosen.language != language
+    updated = next((version.updated_at for version in series.text_versions if version.language == chosen.language),
+                   None)
+    return FeedTexts(title=chosen["title"], description_html=chosen["description_html"],
+                     language=chosen.lang("title") if marked else None, updated_at=updated)
+
+
+def feed_texts(series_list: Sequence[EventSeries], language: str) -> dict[int, FeedTexts]:
+    """``series_feed_texts`` of each series, by id."""
+    return {series.id: series_feed_texts(series, language) for series in series_list}
 
 
 def feed_content(condition: sa.ColumnElement[bool], *, window_start: datetime

@@ -21,9 +21,13 @@ from ink.core.time import as_utc, in_zone, local_midnight_utc, utc_to_local
 from ink.events.models import Audience, EventSeries, Occurrence
 from ink.extensions import db, now
 from ink.i18n import language_in_locale
+from ink.core.texts import offered_versions
+from ink.organisations.text_versions import network_languages, versions_of
 from ink.feeds import atom, ical, openapi
 from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse_filter, resolve_filter
-from ink.feeds.query import feed_content, feed_occurrence, occurrence_series, occurrences_in
+from ink.feeds.query import (
+    feed_content, feed_occurrence, feed_texts, occurrence_series, occurrences_in, series_feed_texts,
+)
 from ink.feeds.service import (
     FeedCache,
     Rendered,
@@ -157,7 +161,8 @@ def serve_feed(feed_filter: FeedFilter, filename: str, *, missing: str,
             window = window_start_at(today, tz, past_window_days())
             series, rows = feed_content(resolved.condition, window_start=window)
             name, description = describe(resolved)
-            body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window))
+            body = ical.build_calendar(series, rows, meta=feed_meta(name, description, window),
+                                       texts=feed_texts(series, language))
         return body, version_details(series)
 
     rendered = cached_feed(("feed", missing, feed_filter.cache_key(), language), render)
@@ -299,7 +304,7 @@ def _visible_series(series_id: int) -> EventSeries:
 @bp.get("/events/<int:series_id>.ics")
 def series_feed(series_id: int) -> Response:
     series = _visible_series(series_id)
-    title = series.title
+    title = series_feed_texts(series, feed_language()).title
 
     def describe(resolved: ResolvedFilter) -> tuple[str, str]:
         return title, _("Dates of %(title)s in the INK network's programme.", title=title)
@@ -315,8 +320,9 @@ def occurrence_download(series_id: int, occurrence_id: int) -> Response:
     occ = db.session.get(Occurrence, occurrence_id)
     if occ is None or occ.series_id != series.id:
         raise NotFound(_("We could not find that date."))
-    meta = feed_meta(series.title, _("One date from the INK network's programme."), None)
-    body = ical.build_occurrence_calendar(series, feed_occurrence(occ), meta=meta)
+    texts = series_feed_texts(series, feed_language())
+    meta = feed_meta(texts.title, _("One date from the INK network's programme."), None)
+    body = ical.build_occurrence_calendar(series, feed_occurrence(occ), meta=meta, texts=texts)
     last_modified = max(series.updated_at, occ.updated_at or series.updated_at).replace(microsecond=0)
     rendered = Rendered(body, make_etag(body), last_modified, (), 0.0)
     day = utc_to_local(occ.start_at, series.timezone).date().isoformat()
@@ -398,7 +404,17 @@ def _occurrence_json(occ: Occurrence) -> dict[str, object]:
         "organisation": {"slug": series.organisation.slug, "name": series.organisation.name},
         "audiences": [audience.value for audience in series.audiences],
         "url": absolute_url("public.event", series_id=series.id),
+        "original_language": series.original_language,
+        "texts": _texts_json(series),
     }
+
+
+def _texts_json(series: EventSeries) -> dict[str, dict[str, str]]:
+    """The original's texts and each version offered (issue 12), by language code, the original first."""
+    texts = {series.original_language: series.original_texts}
+    texts.update({code: dict(version) for code, version in offered_versions(
+        series.original_language, versions_of(series), network_languages()).items()})
+    return texts
 
 
 def _midnight(instant: datetime, series: EventSeries) -> bool:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField, TextAreaField, URLField
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
-from ink.forms import BaseForm, MultiCheckboxField, VersionedForm, make_choices, strip_filter
+from ink.forms import BaseForm, MultiCheckboxField, OriginalLanguageField, VersionedForm, make_choices, strip_filter
 
 
 class OrganisationForm(VersionedForm):
@@ -19,6 +19,7 @@ class OrganisationForm(VersionedForm):
         description=_l("The last part of the organisation's public address; leave empty to make one from the name."),
     )
     description = TextAreaField(_l("About the organisation"), validators=[Optional(), Length(max=10_000)])
+    original_language = OriginalLanguageField(description=_l("The language of the text about the organisation."))
     website = URLField(_l("Website"), validators=[
         Optional(), Length(max=300),
         URL(require_tld=False, message=_l("Enter a web address starting with http:// or https://.")),
@@ -33,6 +34,17 @@ class OrganisationForm(VersionedForm):
     def validate_website(self, field: URLField) -> None:
         if field.data and not field.data.lower().startswith(("http://", "https://")):
             raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+
+
+class OrganisationTextForm(VersionedForm):
+    """A version of the organisation's description in another language (limits as the original's)."""
+
+    language = SelectField(_l("Language"), validators=[InputRequired()], validate_choice=False)
+    description = TextAreaField(_l("About the organisation"), validators=[InputRequired(), Length(max=10_000)])
+
+
+class TextVersionActionForm(VersionedForm):
+    """Confirming or removing a version in another language: only the version it was shown at."""
 
 
 class InviteForm(BaseForm):

@@ -1,4 +1,6 @@
-"""Organisations models: Organisation, Topic, their languages and Membership (who edits what).
+"""Organisations models: Organisation, Topic, their languages, Membership (who edits what) and the
+organisation description's versions in other languages (OrganisationTextVersion; TextVersionColumns is
+what every subject's versions share, events' included).
 
 Only columns, relationships and small derived properties; queries and rules live in service.py and access.py.
 """
@@ -6,13 +8,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ink.auth.models import User
-from ink.extensions import Model, UTCDateTime, db
+from ink.core.texts import texts_revision
+from ink.extensions import Model, UTCDateTime, db, network_language
 from ink.pictures.models import Picture
 
 
@@ -77,6 +81,21 @@ class OrganisationLanguage(Model):
     code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
 
 
+class TextVersionColumns:
+    """What every version of a subject's texts in another language records besides the texts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(sa.String(16))
+    # The original's ``texts_revision`` this version was written against (or confirmed for).
+    original_revision: Mapped[str] = mapped_column(sa.String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def is_out_of_date(self, current_revision: str) -> bool:
+        """The original changed since this version was written (or last confirmed)."""
+        return self.original_revision != current_revision
+
+
 class Organisation(Model):
     __tablename__ = "organisation"
 
@@ -84,6 +103,8 @@ class Organisation(Model):
     name: Mapped[str] = mapped_column(sa.String(160))
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The language the description is written in (versions in other languages: text_versions).
+    original_language: Mapped[str] = mapped_column(sa.String(16), default=network_language, server_default="en")
     website: Mapped[str | None] = mapped_column(sa.String(300))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
@@ -116,6 +137,22 @@ class Organisation(Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
+    text_versions: Mapped[list[OrganisationTextVersion]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationTextVersion.language"
+    )
+
+    TEXT_NAMES: ClassVar[tuple[str, ...]] = ("description",)
+    HTML_TEXTS: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def original_texts(self) -> dict[str, str]:
+        """The texts that may have versions in other languages, as written originally."""
+        return {"description": self.description or ""}
+
+    @property
+    def texts_revision(self) -> str:
+        """Names the state of the original texts (a version records the one it was written against)."""
+        return texts_revision(self.original_texts)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see ink.saving
 
@@ -297,3 +334,32 @@ class Invitation(Model):
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} to {self.organisation_id}>"
+
+
+class OrganisationTextVersion(TextVersionColumns, Model):
+    """An organisation's description in a language other than the original's."""
+
+    __tablename__ = "organisation_text_version"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "language"),)
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="text_versions")
+    updated_by: Mapped[User | None] = relationship()
+    # Optimistic locking as for the subject (ink.saving): a stale edit of the version is a 409.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {"description": self.description or ""}
+
+    @property
+    def is_stale(self) -> bool:
+        """May be out of date: the organisation's description changed since this version was written."""
+        return self.is_out_of_date(self.organisation.texts_revision)
+
+    def __repr__(self) -> str:
+        return f"<OrganisationTextVersion {self.organisation_id} {self.language}>"

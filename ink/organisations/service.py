@@ -12,6 +12,7 @@ from ink.core import signals
 from ink.core.errors import N_, Conflict, NotFound, ValidationFailed
 from ink.core.text import slugify
 from ink.extensions import db
+from ink.organisations.text_versions import check_original_language
 from ink.organisations.models import (
     Membership,
     MembershipRole,
@@ -59,6 +60,7 @@ class OrganisationData:
     languages: list[str] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     slug: str | None = None
+    original_language: str | None = None  # of the description; None keeps the stored one
 
 
 def ensure_topics() -> list[Topic]:
@@ -132,6 +134,9 @@ def _claim_slug(wanted: str | None, name: str, *, exclude_id: int | None = None)
 
 
 def _apply(organisation: Organisation, data: OrganisationData) -> None:
+    if data.original_language:
+        check_original_language(organisation, data.original_language)
+        organisation.original_language = data.original_language
     organisation.name = data.name.strip()
     organisation.description = data.description.strip()
     organisation.website = data.website or None

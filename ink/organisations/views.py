@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from ink.core.errors import DomainError
 from ink.extensions import db, now
-from ink.forms import apply_domain_error, language_choices, make_choices
+from ink.forms import apply_domain_error, language_choices, make_choices, text_language_choices
 from ink import ratelimit
 from ink.organisations import invitations, service
 from ink.organisations.access import (
@@ -28,6 +28,7 @@ from ink.organisations.access import (
 )
 from ink.organisations.forms import InviteForm, ModerationForm, OrganisationForm
 from ink.organisations.models import Invitation, Membership, Organisation, OrganisationModeration, OrganisationStatus, Topic
+from ink.organisations.text_versions import original_language_choices
 from ink.pictures.editing import apply_picture_form, picture_form
 from ink.pictures.images import PictureRefused
 from ink.pictures.views import accepts_picture_upload
@@ -78,6 +79,7 @@ def _form(organisation: Organisation | None, *, with_slug: bool) -> Organisation
         form.languages.data = organisation.languages
     form.topics.choices = make_choices([(topic.id, topic.display_name) for topic in service.all_topics()])
     form.languages.choices = language_choices(organisation.languages if organisation is not None else None)
+    form.original_language.choices = text_language_choices(original_language_choices(organisation))
     return form
 
 
@@ -92,6 +94,7 @@ def _data(form: OrganisationForm) -> service.OrganisationData:
         languages=list(form.languages.data or []),
         topics=topics,
         slug=_slug(form),
+        original_language=form.original_language.data or None,
     )
 
 

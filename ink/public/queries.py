@@ -38,6 +38,7 @@ def _occurrence_query() -> sa.Select[tuple[Occurrence]]:
             contains_eager(Occurrence.series).joinedload(EventSeries.venue),
             contains_eager(Occurrence.series).joinedload(EventSeries.picture),
             contains_eager(Occurrence.series).selectinload(EventSeries.language_rows),
+            contains_eager(Occurrence.series).selectinload(EventSeries.text_versions),
             contains_eager(Occurrence.series).selectinload(EventSeries.topics),
             joinedload(Occurrence.venue_override),
         )
@@ -242,6 +243,7 @@ def series_with_details(series_id: int) -> EventSeries | None:
             selectinload(EventSeries.topics),
             selectinload(EventSeries.language_rows),
             selectinload(EventSeries.audience_rows),
+            selectinload(EventSeries.text_versions),
         )
     )
 

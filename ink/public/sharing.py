@@ -89,9 +89,11 @@ def preview_text(series: EventSeries, next_date: Occurrence | None) -> str:
     return f"{when} · {place}"
 
 
-def meta_description(series: EventSeries, preview: str) -> str:
-    """The search snippet: the preview text, then the start of the event's description."""
-    description = " ".join(html_to_text(series.description_html).split())
+def meta_description(series: EventSeries, preview: str, description_html: str | None = None) -> str:
+    """The search snippet: the preview text, then the start of the event's description (``description_html``:
+    the reader's version of it, when given)."""
+    description = " ".join(html_to_text(series.description_html if description_html is None
+                                        else description_html).split())
     if not description:
         return preview
     text = f"{preview} — {description}"

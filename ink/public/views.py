@@ -30,6 +30,7 @@ from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse
 from ink.events.models import EventSeries, Occurrence, Venue
 from ink.events.service import upcoming_occurrences
 from ink.events.window import by_local_day, parse_window
+from ink.events.reading import texts_of
 from ink.events.summary import schedule_summary
 from ink.extensions import now
 from ink.i18n import LANGUAGE_COOKIE, formatting_locale, language_in_locale
@@ -178,13 +179,14 @@ def _sharing(series: EventSeries, occurrences: list[Occurrence], next_date: Next
     preview = sharing.preview_text(series, next_date.occurrence)
     image = sharing.event_image(series)
     events = sharing.event_structured_data(series, occurrences, image)
+    texts = texts_of(series)  # the reader's version, as on the page
     return EventSharing(
         url=url,
-        title=series.title,
+        title=texts["title"],
         description=preview,
-        meta_description=sharing.meta_description(series, preview),
+        meta_description=sharing.meta_description(series, preview, texts["description_html"]),
         locale=sharing.og_locale(formatting_locale()),
-        links=sharing.share_links(url, series.title, preview),
+        links=sharing.share_links(url, texts["title"], preview),
         image=image,
         structured_data=sharing.script_json(events) if events else None,
     )

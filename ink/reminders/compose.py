@@ -15,12 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 
 from ink.auth.models import User
 from ink.core.html import html_to_text
+from ink.core.texts import ChosenTexts
 from ink.core.time import as_utc, local_date
 from ink.events.models import EventSeries, Occurrence
 from ink.events.service import occurrences_between
@@ -28,6 +29,7 @@ from ink.extensions import db
 from ink.i18n import relative_day
 from ink.notices import notice_kind
 from ink.organisations.models import Organisation, OrganisationStatus, Topic
+from ink.organisations.text_versions import chosen_texts
 from ink.reminders import links
 from ink.reminders.mail import (
     Attachment,
@@ -64,7 +66,7 @@ class Batch:
     """What one dispatch run computes once and shares between messages."""
 
     now: datetime
-    _digest: list[dict[str, Any]] | None = None
+    _digest: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by the recipients' language
     _missing: dict[int, set[int]] = field(default_factory=dict)
     # Bodies of messages that differ only by their links (the digest), rendered once with placeholders.
     _bodies: dict[tuple[Any, ...], tuple[str, str]] = field(default_factory=dict)
@@ -72,14 +74,15 @@ class Batch:
     # The same messages whole, written out once with slots (see MessageTemplate), by the same keys.
     _templates: dict[tuple[Any, ...], MessageTemplate] = field(default_factory=dict)
 
-    def digest_items(self) -> list[dict[str, Any]]:
+    def digest_items(self, locale: str) -> list[dict[str, Any]]:
+        """The coming week's dates as plain values, their texts in ``locale`` (issue 12: the versions)."""
         # Plain values, not ORM objects: each message's commit expires loaded objects.
-        if self._digest is None:
-            self._digest = [
-                _occurrence_context(occ) for occ in occurrences_between(self.now, self.now + timedelta(days=7))
-                if occ.is_live
+        if locale not in self._digest:
+            self._digest[locale] = [
+                _occurrence_context(occ, locale)
+                for occ in occurrences_between(self.now, self.now + timedelta(days=7)) if occ.is_live
             ]
-        return self._digest
+        return self._digest[locale]
 
     def missing_count_ids(self, organisation_id: int) -> set[int] | None:
         if organisation_id not in self._missing:
@@ -315,7 +318,8 @@ def describe(subscription: Subscription) -> str:
         return _("the weekly digest of the programme")
     if kind == TargetKind.SERIES:
         series = db.session.get(EventSeries, subscription.target_id)
-        return _("reminders for %(title)s", title=series.title if series else "?")
+        title = chosen_texts(series, str(get_locale() or "en"))["title"] if series else "?"
+        return _("reminders for %(title)s", title=title)
     if kind == TargetKind.ORGANISATION:
         organisation = db.session.get(Organisation, subscription.target_id)
         return _("reminders for events by %(name)s", name=organisation.name if organisation else "?")
@@ -323,26 +327,33 @@ def describe(subscription: Subscription) -> str:
     return _("reminders for events about %(name)s", name=topic.display_name if topic else "?")
 
 
-def _ics(occ: Occurrence) -> Attachment:
+def _texts(series: EventSeries, locale: str | None) -> ChosenTexts:
+    """The series' texts in the recipient's language (its version, else the original: ink.core.texts)."""
+    return chosen_texts(series, locale or "en")
+
+
+def _ics(occ: Occurrence, locale: str | None) -> Attachment:
     series = occ.series
+    texts = _texts(series, locale)
     venue = occ.venue
     content = occurrence_ics(
         uid=f"{series.uid}-{as_utc(occ.original_start_at):%Y%m%dT%H%M%SZ}",
-        title=series.title, start_at=occ.start_at, end_at=occ.end_at,
+        title=texts["title"], start_at=occ.start_at, end_at=occ.end_at,
         stamp=occ.updated_at or series.updated_at, sequence=series.sequence,
         organizer_name=series.organisation.name,
         organizer_email=(series.organisation.contact_email or "").strip() or current_app.config["NETWORK_EMAIL"],
         location=", ".join(part for part in (venue.name, venue.address) if part) if venue else "",
-        description=html_to_text(series.description_html)[:2000], url=links.event_url(series.id),
+        description=html_to_text(texts["description_html"])[:2000], url=links.event_url(series.id),
         cancelled=occ.is_cancelled,
     )
     return Attachment("event.ics", content, params={"method": "PUBLISH"})
 
 
-def _occurrence_context(occ: Occurrence) -> dict[str, Any]:
+def _occurrence_context(occ: Occurrence, locale: str | None) -> dict[str, Any]:
     venue = occ.venue
+    texts = _texts(occ.series, locale)
     return {
-        "title": occ.series.title, "start_at": occ.start_at, "end_at": occ.end_at,
+        "title": texts["title"], "title_lang": texts.lang("title"), "start_at": occ.start_at, "end_at": occ.end_at,
         "venue": venue.name if venue else "", "address": venue.address if venue else "",
         "note": occ.note, "event_url": links.event_url(occ.series_id),
         "is_all_day": occ.series.is_all_day,
@@ -382,12 +393,12 @@ def _reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     occ = _live_occurrence(row, batch.now)
     if isinstance(occ, Skip):
         return occ
-    title = occ.series.title
+    title = _texts(occ.series, row.locale)["title"]
     return Draft(
         "reminder", lambda: subject_text(row.kind, title),
-        _occurrence_context(occ) | {"what": lambda: describe(subscription)},
+        _occurrence_context(occ, row.locale) | {"what": lambda: describe(subscription)},
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
-        attachments=[_ics(occ)],
+        attachments=[_ics(occ, row.locale)],
     )
 
 
@@ -417,7 +428,7 @@ def _change_notice(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     return Draft(
         "change_notice", lambda: subject_text(row.kind, title, change), context,
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
-        attachments=[_ics(occ)] if occ is not None else [],
+        attachments=[_ics(occ, row.locale)] if occ is not None else [],
     )
 
 
@@ -425,7 +436,7 @@ def _digest(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     subscription = _active_subscription(row)
     if isinstance(subscription, Skip):
         return subscription
-    items = batch.digest_items()
+    items = batch.digest_items(row.locale or "en")
     return Draft(
         "digest", lambda: subject_text(row.kind), {"items": items, "what": lambda: describe(subscription)},
         unsubscribe=unsubscribe_token(subscription), manage=manage_token(subscription.subscriber),
@@ -440,13 +451,14 @@ def _organiser_reminder(row: OutboxMessage, batch: Batch) -> Draft | Skip:
     occ = _live_occurrence(row, batch.now)
     if isinstance(occ, Skip):
         return occ
-    title, start_at, today = occ.series.title, occ.start_at, local_date(batch.now, current_app.config["TIMEZONE"])
+    title, start_at = _texts(occ.series, row.locale)["title"], occ.start_at
+    today = local_date(batch.now, current_app.config["TIMEZONE"])
     # "Today: …" or "Tomorrow: …" by the network's calendar when it is sent (a late start sends it on the day).
     return Draft(
         "organiser_reminder",
         lambda: subject_text(row.kind, title, day=_capitalised(relative_day(start_at, today))),
-        _occurrence_context(occ) | {"dashboard_url": links.dashboard_url()},
-        unsubscribe=staff_unsubscribe_token(user, row.kind), attachments=[_ics(occ)],
+        _occurrence_context(occ, row.locale) | {"dashboard_url": links.dashboard_url()},
+        unsubscribe=staff_unsubscribe_token(user, row.kind), attachments=[_ics(occ, row.locale)],
     )
 
 
@@ -462,10 +474,10 @@ def _nudge(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         return Skip("attendance not installed")
     if occ.id not in missing:
         return Skip("count recorded")
-    title = occ.series.title
+    title = _texts(occ.series, row.locale)["title"]
     return Draft(
         "nudge", lambda: subject_text(row.kind, title),
-        _occurrence_context(occ) | {
+        _occurrence_context(occ, row.locale) | {
             "again": row.kind == MessageKind.NUDGE_AGAIN.value,
             "entry_url": links.attendance_entry_url(occ.id), "door_url": links.door_counter_url(occ.id),
         },

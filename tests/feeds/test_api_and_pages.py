@@ -39,6 +39,8 @@ def test_occurrences_api_shape(client, weekly, factory) -> None:
         "status": "scheduled", "title": "Café", "venue": {"slug": "hall", "name": "Hall", "address": ""},
         "organisation": {"slug": "alpha", "name": "Alpha"}, "audiences": [],
         "url": f"https://ink.example.org/events/{weekly.id}",
+        "original_language": "en",
+        "texts": {"en": {"title": "Café", "description_html": "", "audience_note": ""}},
     }
     [fest] = [item for item in items if item["series_id"] == festival.id]
     assert (fest["start"], fest["end"], fest["all_day"]) == ("2026-06-06", "2026-06-08", True)

@@ -59,7 +59,7 @@ def test_an_organisations_next_dates_with_day_time_title_and_place(client, cafe,
     first = rows[0]
     assert "Today" in first and "18:00–20:00" in first and "Sølvberget" in first
     assert "Language café &lt;&amp;&gt; “Polish”" in first  # escaped
-    assert f'<a href="https://ink.example.org/events/{cafe.id}" target="_blank" rel="noopener">' in first
+    assert f'<a href="https://ink.example.org/events/{cafe.id}" target="_blank" rel="noopener" lang="en" dir="auto">' in first
     assert "Tuesday 9 June" in rows[1]
     assert "Kite workshop" not in html
     assert '<html lang="en" dir="ltr" class="theme-auto">' in html

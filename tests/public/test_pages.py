@@ -38,7 +38,7 @@ def test_event_page_shows_the_details(client, language_cafe):
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<h1>Language café</h1>" in html
+    assert '<h1 lang="en" dir="auto">Language café</h1>' in html
     assert "<p>Practise <strong>Norwegian</strong>.</p>" in html
     assert "Every Tuesday and Thursday, 17:00–19:00" in html
     assert f'href="/organisations/{language_cafe.organisation.slug}"' in html

@@ -57,11 +57,11 @@ def programme(factory) -> Programme:  # type: ignore[no-untyped-def]
 
 
 def titles(page: str) -> set[str]:
-    return set(re.findall(r'<h3 class="occurrence-title"><a href="/events/\d+">([^<]+)</a>', page))
+    return set(re.findall(r'<h3 class="occurrence-title"><a href="/events/\d+"[^>]*>([^<]+)</a>', page))
 
 
 def series_ids(page: str) -> set[int]:
-    return {int(i) for i in re.findall(r'<h3 class="occurrence-title"><a href="/events/(\d+)">', page)}
+    return {int(i) for i in re.findall(r'<h3 class="occurrence-title"><a href="/events/(\d+)"', page)}
 
 
 def get(client, url: str) -> str:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 def titles(page: str) -> list[str]:
     """The event titles of a programme page, in page order."""
-    return re.findall(r'<h3 class="occurrence-title"><a href="/events/\d+">([^<]+)</a>', page)
+    return re.findall(r'<h3 class="occurrence-title"><a href="/events/\d+"[^>]*>([^<]+)</a>', page)
 
 
 def search(client, query: str, extra: str = "") -> list[str]:  # type: ignore[no-untyped-def]

@@ -52,7 +52,7 @@ def test_event_page_and_directory_queries_do_not_grow(client, factory):
     with count_queries() as directory_many:
         client.get("/organisations/")
 
-    assert len(event_queries) <= 8
+    assert len(event_queries) <= 9  # 8, and the event's versions in other languages (issue 12)
     assert len(directory_many) == len(directory_few)
 
 
