@@ -20,6 +20,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ink.core.errors import DomainError
+from ink.core.text import fold_text
 from ink.i18n import error_text
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -59,7 +60,7 @@ def language_label(code: str) -> str:
 def language_choices(extra: list[str] | None = None) -> list[Any]:
     """SPOKEN_LANGUAGES plus any already stored (``extra``), sorted by name."""
     codes = list(dict.fromkeys([*SPOKEN_LANGUAGES, *(extra or [])]))
-    pairs = sorted(((code, language_label(code)) for code in codes), key=lambda choice: choice[1].casefold())
+    pairs = sorted(((code, language_label(code)) for code in codes), key=lambda choice: fold_text(choice[1]))
     return make_choices(pairs)
 
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ink.core.errors import NotFound, ValidationFailed
+from ink.core.text import fold_text
 from ink.events.models import (
     Audience,
     EventSeries,
@@ -34,6 +35,7 @@ from ink.events.models import (
 from ink.events.search import matching_ids, query_words
 from ink.events.service import MAX_ALL_DAY_DAYS
 from ink.extensions import db
+from ink.i18n import language_in_locale
 from ink.organisations.models import Organisation, Topic
 
 FILTER_PARAMETERS = ("organisation", "topic", "venue", "language", "audience")
@@ -275,8 +277,11 @@ def filter_choices(now: datetime) -> dict[str, list[tuple[str, str]]]:
             audiences.add(value)
         else:
             found[row_kind][value] = _(label) if row_kind == "topic" else label  # topics are translated
-    choices = {name: sorted(pairs.items(), key=lambda pair: (pair[1].casefold(), pair[0]))
+    # Alphabetical in the reader's language, accents aside ("árabe" before "inglés"); languages by
+    # the name the page shows, not by their code.
+    choices = {name: sorted(pairs.items(), key=lambda pair: (fold_text(pair[1]), pair[0]))
                for name, pairs in found.items()}
-    choices["language"] = sorted(found["language"].items())
+    choices["language"] = sorted(found["language"].items(),
+                                  key=lambda pair: (fold_text(language_in_locale(pair[0])), pair[0]))
     choices["audience"] = [(audience.value, _(audience.label)) for audience in Audience if audience.value in audiences]
     return choices

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 
 from ink.core.errors import NotFound
+from ink.core.text import fold_text
 from ink.events.models import Venue
 from ink.extensions import now
 from ink.page_cache import cached_page
@@ -72,5 +73,5 @@ def venue(slug: str) -> ResponseReturnValue:
 @cached_page
 def topics() -> ResponseReturnValue:
     listings = sorted(queries.topics_with_upcoming_counts(now=now()),
-                      key=lambda listing: listing.topic.display_name.casefold())
+                      key=lambda listing: fold_text(listing.topic.display_name))
     return render_template("public/topics.html", listings=listings)

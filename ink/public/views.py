@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from ink.auth.redirects import safe_next
 from ink.core.errors import NotFound, ValidationFailed
+from ink.core.text import fold_text
 from ink.core.time import local_date, local_day_bounds
 from ink.events.filters import FeedFilter, ResolvedFilter, filter_choices, parse_filter, resolve_filter
 from ink.events.models import EventSeries, Occurrence, Venue
@@ -232,7 +233,7 @@ def organisation_directory() -> ResponseReturnValue:
         "public/organisations.html",
         organisations=queries.active_organisations(topic=topic, language=language or None),
         topics=queries.all_topics(),
-        languages=sorted(queries.directory_languages(), key=lambda code: language_in_locale(code).casefold()),
+        languages=sorted(queries.directory_languages(), key=lambda code: fold_text(language_in_locale(code))),
         selected_topic=topic,
         selected_language=language,
     )

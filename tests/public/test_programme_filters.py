@@ -302,3 +302,17 @@ def test_filtered_programme_is_in_bokmal(client, programme):  # type: ignore[no-
     assert english_in(empty, needles) == []
     assert english_in(error, needles) == []
     assert 'lang="nb"' in full
+
+
+def test_the_language_choices_are_alphabetical_by_their_names_in_the_readers_language(client, factory):  # type: ignore[no-untyped-def]
+    # By code they would read "ar, de, en, nb, pl" in every language. By name, accents aside:
+    for code in ("pl", "en", "nb", "ar", "de"):
+        factory.series(title=f"Event in {code}", languages=[code], start_local=datetime(2026, 6, 3, 18, 0))
+
+    def offered(lang: str) -> list[str]:
+        page = client.get(f"/?lang={lang}").get_data(as_text=True)
+        return re.findall(r'name="language" value="([a-z-]+)"', page)
+
+    assert offered("en") == ["ar", "en", "de", "nb", "pl"]  # Arabic, English, German, Norwegian…, Polish
+    assert offered("es") == ["de", "ar", "en", "nb", "pl"]  # alemán, árabe (not last), inglés, noruego…, polaco
+    assert offered("pl") == ["en", "ar", "de", "nb", "pl"]  # angielski, arabski, niemiecki, norweski…, polski
