@@ -261,6 +261,17 @@ def fmt_average(value: float | None) -> str:
     return numbers.format_decimal(value, format="#,##0.0", locale=formatting_locale())
 
 
+def list_separator() -> str:
+    """What stands between the items of a list in the current language (CLDR's middle list pattern):
+    ", " in most, " و" in Arabic, which joins every item with "and" rather than a Latin comma."""
+    return _list_separator(str(formatting_locale()))
+
+
+@lru_cache(maxsize=64)
+def _list_separator(locale: str) -> str:
+    return Locale.parse(locale).list_patterns["standard"]["middle"].replace("{0}", "").replace("{1}", "")
+
+
 def spreadsheet_datetime(value: datetime) -> str:
     """The wall-clock time of an instant for CSV cells: "2026-12-01 17:00", which every spreadsheet sorts
     and reads as a date in any language (the only numeric form, and never shown on a page)."""
@@ -286,6 +297,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         now=now, panels_for=panels_for,
         get_locale=get_locale, supported_languages=supported_languages, language_name=language_name,
+        list_separator=list_separator,
         language_direction=language_direction, text_direction=text_direction,
         language_alternates=language_alternates, path_without_language=path_without_language,
     )

@@ -71,12 +71,12 @@ def test_a_weekly_series_is_one_line_and_a_single_date_is_listed_under_its_day(c
     regular = _regular(html)
     # eight dates (Tuesdays and Thursdays 2–25 June) printed once
     assert "Every Tuesday and Thursday, 18:00–20:00" in regular
-    assert "Language café" in regular and "Sølvberget · Språkkafé Stavanger" in regular
+    assert "Language café" in regular and "Sølvberget · <bdi>Språkkafé Stavanger</bdi>" in regular
     assert html.count("Language café") == 1  # not once per date
     assert _days(html) == ["2026-06-05"]
     friday = _day(html, "2026-06-05")
     assert "Friday 5 June" in friday
-    assert "19:30–21:00" in friday and "Summer concert" in friday and "Folken · Kulturhuset" in friday
+    assert "19:30–21:00" in friday and "Summer concert" in friday and "<bdi>Folken</bdi> · <bdi>Kulturhuset</bdi>" in friday
 
 
 def test_a_fortnightly_series_and_one_with_a_moved_date_are_listed_day_by_day(client, factory, clock, cafe) -> None:  # type: ignore[no-untyped-def]
