@@ -141,6 +141,7 @@ def save_series_edit(series: EventSeries, data: SeriesData, *, by: User, now: da
     """Save an edit: at once when it is not held; otherwise apply the fields that are not held and keep
     the held ones as a pending change (returned), or take a pending change back when the edit leaves
     the held fields as the public sees them."""
+    check_source_owned(series, data)
     if not (_is_shown(series) and is_held(by, series, data.organisation)):
         update_series(series, data, now=now)
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ink.sources import jobs, notices, ownership, views
+from ink.sources import jobs, notices, ownership, panels, views
 
 
 def init_app(app: Flask) -> None:
@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     jobs.register_jobs(app)
     notices.register_notices(app)
     ownership.connect_listeners(app)
+    panels.register_panels(app)

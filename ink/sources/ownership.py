@@ -11,17 +11,24 @@ from ink.extensions import db
 from ink.jobs import register_source
 from ink.sources.models import CalendarSource, SourceEvent
 
-OWNER_SOURCE = "series-source-name"
+# The name the events domain asks for (ink.events.service.SERIES_OWNER).
+OWNER_SOURCE = "series-owner"
+
+
+def series_source(series: EventSeries) -> CalendarSource | None:
+    """The calendar source the series is imported from, or None for an ordinary series."""
+    if series.id is None:
+        return None
+    return db.session.scalar(
+        sa.select(CalendarSource).join(SourceEvent, SourceEvent.source_id == CalendarSource.id)
+        .where(SourceEvent.series_id == series.id)
+    )
 
 
 def series_source_name(series: EventSeries) -> str | None:
     """The name of the calendar the series is imported from, or None for an ordinary series."""
-    if series.id is None:
-        return None
-    return db.session.scalar(
-        sa.select(CalendarSource.name).join(SourceEvent, SourceEvent.source_id == CalendarSource.id)
-        .where(SourceEvent.series_id == series.id)
-    )
+    source = series_source(series)
+    return None if source is None else source.name
 
 
 def connect_listeners(app: Flask) -> None:
