@@ -43,6 +43,7 @@ from ink.events.models import (
 from ink.events.service import (
     SeriesData,
     check_move,
+    check_source_owned,
     move_occurrence,
     publish_series,
     series_data_of,

@@ -284,7 +284,7 @@ def series_edit(series_id: int) -> ResponseReturnValue:
 def _mark_source_owned(form: SeriesForm, series: EventSeries) -> None:
     """An imported series: the fields its calendar owns are read-only and say where they come from."""
     name = service.series_owner(series)
-    form.owned_by = name  # type: ignore[attr-defined]
+    form.owned_by = name
     if name is None:
         return
     for field in (form.title, form.description, form.date, form.start_time, form.end_time, form.all_day_days):
