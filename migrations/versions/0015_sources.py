@@ -69,7 +69,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['source_id'], ['calendar_source.id'], name=op.f('fk_source_event_source_id_calendar_source'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_source_event')),
     sa.UniqueConstraint('series_id', name=op.f('uq_source_event_series_id')),
-    sa.UniqueConstraint('source_id', 'uid', name=op.f('uq_source_event_source_id'))
+    sa.UniqueConstraint('source_id', 'uid', name=op.f('uq_source_event_source_id_uid'))
     )
     with op.batch_alter_table('source_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_source_event_source_id'), ['source_id'], unique=False)
