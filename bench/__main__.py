@@ -12,7 +12,7 @@ import sys
 
 from bench.common import DATABASE_URL_ENV
 
-SUITE = ("bench.foundation", "bench.feeds", "bench.attendance", "bench.reminders", "bench.pages")
+SUITE = ("bench.foundation", "bench.feeds", "bench.attendance", "bench.reminders", "bench.pages", "bench.sources")
 
 
 def run_all(argv: list[str]) -> int:
