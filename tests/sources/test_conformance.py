@@ -126,3 +126,17 @@ def test_edits_of_other_producers_keep_the_truth(calendar_server, make_source, n
         assert edited != body
         body = edited
         _sync_and_compare(calendar_server, source, "/" + name, body)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_our_feed_says_what_the_source_says(calendar_server, make_source, client, name) -> None:  # type: ignore[no-untyped-def]
+    """Residents' calendars read our /calendar.ics: its dates (expanded by recurring-ical-events) equal
+    the source's, including events imported as explicit dates (our feed writes them as RDATEs)."""
+    source = make_source(calendar_server.base_url + "/" + name)
+    body = calendar_file(name)
+    _sync_and_compare(calendar_server, source, "/" + name, body)
+    start, end = window()
+    feed = client.get("/calendar.ics").data
+    ours = {(begins, ends) for _uid, begins, ends in truth(feed, start, end)}
+    theirs = {(begins, ends) for _uid, begins, ends in truth(body, start, end)}
+    assert ours == theirs, (sorted(theirs - ours)[:5], sorted(ours - theirs)[:5])
