@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -32,7 +33,8 @@ UTC = timezone.utc
 # The rule an event imported as explicit dates is stored with: its first date; the others are rows.
 EXPLICIT_RULE = "FREQ=DAILY;COUNT=1"
 _NOT_EXPRESSIBLE = N_("A repeat rule INK Events cannot express: imported as its dates.")
-_VOLATILE = frozenset({"DTSTAMP"})  # rewritten on every export (Google): not a change of the event
+# Rewritten on every export (Google) or bumped without a change of what we import: not a change.
+_VOLATILE = frozenset({"DTSTAMP", "LAST-MODIFIED", "SEQUENCE"})
 
 
 class MappingError(ValueError):
@@ -82,12 +84,15 @@ class SourceEvent:
 
 @dataclass
 class MappedCalendar:
+    """The file's name, the events mapped, and the UIDs left unmapped because their digest is known."""
+
     name: str
     events: list[SourceEvent] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
 
-def read_calendar(data: bytes) -> icalendar.Calendar:
-    """Parse ICS bytes (a BOM, CRLF or bare LF, folded lines); MappingError for anything else."""
+def _calendar_text(data: bytes) -> str:
+    """The file as text, checked to be a whole calendar; MappingError otherwise."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -97,16 +102,115 @@ def read_calendar(data: bytes) -> icalendar.Calendar:
         raise MappingError(N_("The address did not return a calendar (no BEGIN:VCALENDAR)."))
     if "END:VCALENDAR" not in stripped.rstrip()[-40:].upper():
         raise MappingError(N_("The calendar file is incomplete (no END:VCALENDAR at its end)."))
+    return stripped
+
+
+def _parse(text: str) -> icalendar.Calendar:
     try:
-        calendar = icalendar.Calendar.from_ical(stripped)
+        calendar = icalendar.Calendar.from_ical(text)
         return x_wr_timezone.to_standard(calendar)
     except (ValueError, KeyError, IndexError, TypeError) as error:
         raise MappingError(N_("The calendar file cannot be read: %(error)s"), error=str(error)[:200]) from error
 
 
-def map_calendar(data: bytes, *, window_start: datetime, window_end: datetime, network_tz: str) -> MappedCalendar:
-    """Every event of the file with its instances starting in [window_start, window_end)."""
-    calendar = read_calendar(data)
+def read_calendar(data: bytes) -> icalendar.Calendar:
+    """Parse ICS bytes (a BOM, CRLF or bare LF, folded lines); MappingError for anything else."""
+    return _parse(_calendar_text(data))
+
+
+@dataclass
+class RawCalendar:
+    """A calendar file cut into its raw parts, without parsing any value: the calendar's own lines
+    (and every component but the events), and each UID's VEVENT blocks (master and overrides)."""
+
+    head: list[str]
+    events: dict[str, list[str]]
+    tail: list[str]
+
+    def name(self) -> str:
+        """X-WR-CALNAME, unescaped as icalendar would."""
+        for line in self.head:
+            key, _, value = line.partition(":")
+            if key.split(";", 1)[0].upper() == "X-WR-CALNAME":
+                return value.replace("\\,", ",").replace("\\;", ";").replace("\\n", " ").strip()[:200]
+        return ""
+
+    def text(self, uids: Iterable[str]) -> str:
+        """A calendar of the head and only the given UIDs' events (what the mapper parses)."""
+        blocks = [block for uid in uids for block in self.events.get(uid, [])]
+        return "\r\n".join(self.head + blocks + self.tail) + "\r\n"
+
+
+def _unfolded(text: str) -> list[str]:
+    lines: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] += line[1:]
+        elif line:
+            lines.append(line)
+    return lines
+
+
+def split_calendar(text: str) -> RawCalendar:
+    """Cut the (unfolded) text into the head, each top-level VEVENT by its UID, and END:VCALENDAR."""
+    head: list[str] = []
+    events: dict[str, list[str]] = {}
+    lines = _unfolded(text)
+    tail = [lines.pop()] if lines and lines[-1].strip().upper() == "END:VCALENDAR" else []
+    depth, inner, block, uid = 0, 0, [], ""  # inner: depth inside the VEVENT being read (0: none)
+    for line in lines:
+        upper = line.upper()
+        if inner:
+            block.append(line)
+            if upper.startswith("BEGIN:"):
+                inner += 1
+            elif upper.startswith("END:"):
+                inner -= 1
+                if not inner:
+                    events.setdefault(uid, []).append("\r\n".join(block))
+            elif inner == 1 and line.split(":", 1)[0].split(";", 1)[0].upper() == "UID":
+                uid = line.partition(":")[2].strip()
+            continue
+        if depth == 1 and upper.startswith("BEGIN:VEVENT"):
+            inner, block, uid = 1, [line], ""
+            continue
+        head.append(line)
+        if upper.startswith("BEGIN:"):
+            depth += 1
+        elif upper.startswith("END:"):
+            depth -= 1
+    if inner:
+        raise MappingError(N_("The calendar file cannot be read: %(error)s"), error="BEGIN:VEVENT without END:VEVENT")
+    return RawCalendar(head, events, tail)
+
+
+def raw_digest(blocks: list[str]) -> str:
+    """The digest of one UID's VEVENT blocks as written, without the lines every export rewrites
+    (DTSTAMP, LAST-MODIFIED, SEQUENCE): the same digest means the same event."""
+    parts = []
+    for block in blocks:
+        lines = [line for line in block.split("\r\n")
+                 if line.split(":", 1)[0].split(";", 1)[0].upper() not in _VOLATILE]
+        parts.append("\n".join(lines))
+    return hashlib.sha256("\n--\n".join(sorted(parts)).encode()).hexdigest()
+
+
+def map_calendar(data: bytes, *, window_start: datetime, window_end: datetime, network_tz: str,
+                 known: Mapping[str, str] | None = None) -> MappedCalendar:
+    """Every event of the file with its instances starting in [window_start, window_end).
+
+    ``known`` maps UIDs to the digest last applied: an event whose raw digest is the same is neither
+    parsed nor expanded; its UID is listed in ``unchanged`` instead of ``events``."""
+    raw = split_calendar(_calendar_text(data))
+    digests = {uid: raw_digest(blocks) for uid, blocks in raw.events.items() if uid}
+    known = known or {}
+    unchanged = [uid for uid, digest in digests.items() if known.get(uid[:500]) == digest]
+    mapped = MappedCalendar(name=raw.name(), unchanged=[uid[:500] for uid in unchanged])
+    skip = set(unchanged)
+    todo = [uid for uid in raw.events if uid and uid not in skip]
+    if not todo:
+        return mapped
+    calendar = _parse(raw.text(todo))
     by_uid: dict[str, list[Any]] = {}
     for component in calendar.walk("VEVENT"):
         uid = str(component.get("UID", "")).strip()
@@ -119,13 +223,13 @@ def map_calendar(data: bytes, *, window_start: datetime, window_end: datetime, n
     instances_by_uid: dict[str, list[Any]] = {}
     for component in found:
         instances_by_uid.setdefault(str(component.get("UID", "")).strip(), []).append(component)
-    mapped = MappedCalendar(name=str(calendar.get("X-WR-CALNAME", "")).strip()[:200])
     for uid, components in by_uid.items():
         masters = [c for c in components if c.get("RECURRENCE-ID") is None]
         master = masters[0] if masters else components[0]
+        digest = digests.get(uid) or _digest(components)
         try:
             event = _map_event(uid[:500], master, components, instances_by_uid.get(uid, []),
-                               window_start, window_end, network_tz)
+                               window_start, window_end, network_tz, digest)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise MappingError(N_("An event in the calendar cannot be read (%(uid)s): %(error)s"),
                                uid=uid[:80], error=str(error)[:200]) from error
@@ -193,7 +297,7 @@ def _text(component: Any, name: str, limit: int) -> str:
 
 
 def _map_event(uid: str, master: Any, components: list[Any], found: list[Any], window_start: datetime,
-               window_end: datetime, network_tz: str) -> SourceEvent:
+               window_end: datetime, network_tz: str, digest: str) -> SourceEvent:
     dtstart = master.decoded("DTSTART")
     is_all_day = not isinstance(dtstart, datetime)
     if "DTEND" in master:
@@ -259,7 +363,7 @@ def _map_event(uid: str, master: Any, components: list[Any], found: list[Any], w
         uid=uid, title=_text(master, "SUMMARY", 200) or uid[:200], description=_text(master, "DESCRIPTION", 20000),
         location=_text(master, "LOCATION", 500), start_local=start_local, timezone=tz, is_all_day=is_all_day,
         all_day_days=all_day_days, duration_minutes=duration_minutes, rrule=rrule, is_cancelled=series_cancelled,
-        instances=instances, digest=_digest(components), is_explicit=explicit, problem=problem,
+        instances=instances, digest=digest, is_explicit=explicit, problem=problem,
     )
 
 

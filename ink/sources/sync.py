@@ -147,7 +147,7 @@ def apply_fetch(source: CalendarSource, fetched: Fetched, *, now: datetime, forc
         return SyncResult("unchanged")
     window_start, window_end = sync_window(now)
     mapped = map_calendar(fetched.body, window_start=window_start, window_end=window_end,
-                          network_tz=network_timezone())
+                          network_tz=network_timezone(), known=known_digests(source, window_start, window_end))
     result = apply_calendar(source, mapped, now=now)
     source.content_hash = digest
     _succeeded(source, fetched, now)
@@ -193,6 +193,17 @@ def source_editors(source: CalendarSource) -> list[User]:
 
 # --- applying a mapped calendar -------------------------------------------------------------------
 
+def _fresh(link: SourceEvent, window_start: datetime, window_end: datetime) -> bool:
+    return (link.series.materialised_until or window_start) >= window_end - timedelta(days=1)
+
+
+def known_digests(source: CalendarSource, window_start: datetime, window_end: datetime) -> dict[str, str]:
+    """UID -> digest of the links a sync may skip when the file says the same (not removed, and
+    materialised through the window): the mapper neither parses nor expands those events."""
+    return {link.uid: link.digest for link in source.links
+            if link.digest and not link.is_removed and _fresh(link, window_start, window_end)}
+
+
 def apply_calendar(source: CalendarSource, mapped: MappedCalendar, *, now: datetime) -> SyncResult:
     """Create, update in place or cancel the source's series so they say what ``mapped`` says."""
     window_start, window_end = sync_window(now)
@@ -200,18 +211,21 @@ def apply_calendar(source: CalendarSource, mapped: MappedCalendar, *, now: datet
     result = SyncResult("synced")
     seen: set[str] = set()
     problems = []
+    unchanged = set(mapped.unchanged) & set(links)
+    seen |= unchanged
+    # An event left unmapped keeps what the last sync found about it.
+    problems += [entry for entry in (source.problems or []) if entry.get("uid") in unchanged]
     for event in mapped.events:
         seen.add(event.uid)
         if event.problem:
-            problems.append({"title": event.title, "problem": event.problem})
+            problems.append({"uid": event.uid, "title": event.title, "problem": event.problem})
         link = links.get(event.uid)
         if link is None:
             if event.instances:
                 _create(source, event, now=now, window_end=window_end)
                 result.created += 1
             continue
-        fresh = (link.series.materialised_until or window_start) >= window_end - timedelta(days=1)
-        if link.digest == event.digest and not link.is_removed and fresh:
+        if link.digest == event.digest and not link.is_removed and _fresh(link, window_start, window_end):
             continue
         if _update(link, event, now=now, window_start=window_start, window_end=window_end):
             result.updated += 1
@@ -254,12 +268,14 @@ def _create(source: CalendarSource, event: Mapped, *, now: datetime, window_end:
         setattr(series, name, value)
     db.session.add(series)
     db.session.flush()
-    for instance in event.instances:
-        db.session.add(Occurrence(
-            series=series, original_start_at=instance.original_start_at, start_at=instance.start_at,
-            end_at=instance.end_at, is_moved=instance.is_moved,
-            status=OccurrenceStatus.CANCELLED if instance.is_cancelled else OccurrenceStatus.SCHEDULED,
-        ))
+    if event.instances:  # one multi-row INSERT, not one per occurrence
+        db.session.execute(sa.insert(Occurrence), [
+            {"series_id": series.id, "original_start_at": instance.original_start_at,
+             "start_at": instance.start_at, "end_at": instance.end_at, "is_moved": instance.is_moved,
+             "status": OccurrenceStatus.CANCELLED if instance.is_cancelled else OccurrenceStatus.SCHEDULED,
+             "cancel_reason": "", "note": ""}
+            for instance in event.instances
+        ])
     db.session.add(SourceEvent(source=source, uid=event.uid, series=series, digest=event.digest,
                                location=event.location))
     db.session.flush()
