@@ -27,6 +27,7 @@ from ink.core import signals
 from ink.core.errors import N_
 from ink.core.html import sanitise_html
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesAudience, SeriesStatus
+from ink.events.moderation import request_publish
 from ink.events.service import (
     cancel_occurrence,
     cancel_series,
@@ -279,6 +280,8 @@ def _create(source: CalendarSource, event: Mapped, *, now: datetime, window_end:
     db.session.add(SourceEvent(source=source, uid=event.uid, series=series, digest=event.digest,
                                location=event.location))
     db.session.flush()
+    if status == SeriesStatus.DRAFT:  # a source that needs moderation: the coordinators' queue, from the source
+        request_publish(series, by=None, now=now, source_name=source.name)
     signals.series_changed.send(series, now=now)
     return series
 
@@ -333,6 +336,7 @@ def _update(link: SourceEvent, event: Mapped, *, now: datetime, window_start: da
     elif not event.is_cancelled and (series.is_cancelled or link.is_removed):
         if link.source.needs_moderation:
             unpublish_series(series, now=now)
+            request_publish(series, by=None, now=now, source_name=link.source.name)
         else:
             publish_series(series, now=now)
         changed = True
