@@ -217,12 +217,12 @@ def map_calendar(data: bytes, *, window_start: datetime, window_end: datetime, n
         if uid:
             by_uid.setdefault(uid, []).append(component)
     try:
-        found = recurring_ical_events.of(calendar, skip_bad_series=False).between(window_start, window_end)
+        found = _expand(calendar, window_start, window_end)
     except Exception as error:  # the library raises its own and dateutil's errors for a bad file
         raise MappingError(N_("The calendar file cannot be read: %(error)s"), error=str(error)[:200]) from error
-    instances_by_uid: dict[str, list[Any]] = {}
-    for component in found:
-        instances_by_uid.setdefault(str(component.get("UID", "")).strip(), []).append(component)
+    instances_by_uid: dict[str, list[_Found]] = {}
+    for item in found:
+        instances_by_uid.setdefault(item.uid, []).append(item)
     for uid, components in by_uid.items():
         masters = [c for c in components if c.get("RECURRENCE-ID") is None]
         master = masters[0] if masters else components[0]
@@ -235,6 +235,43 @@ def map_calendar(data: bytes, *, window_start: datetime, window_end: datetime, n
                                uid=uid[:80], error=str(error)[:200]) from error
         mapped.events.append(event)
     return mapped
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One date recurring-ical-events gives: its start, end, RECURRENCE-ID and STATUS (raw values)."""
+
+    uid: str
+    start: date | datetime
+    end: date | datetime
+    recurrence_id: date | datetime
+    status: str
+
+
+def _expand(calendar: icalendar.Calendar, window_start: datetime, window_end: datetime) -> list[_Found]:
+    """Every date of the calendar's events in the window, as recurring-ical-events computes them.
+
+    The library's public ``between`` builds a full copy of the event for each date (most of a first
+    import's time); its occurrences carry the same start, end and source component, so they are read
+    directly when the installed version has them (3.x), and through ``between`` otherwise."""
+    query = recurring_ical_events.of(calendar, skip_bad_series=False)
+    occurrences_between = getattr(query, "_occurrences_between", None)
+    found = []
+    if occurrences_between is not None and hasattr(query, "to_datetime"):
+        for occurrence in occurrences_between(query.to_datetime(window_start), query.to_datetime(window_end)):
+            component = occurrence._adapter._component
+            if component.name != "VEVENT":
+                continue
+            rid = component.get("RECURRENCE-ID")
+            found.append(_Found(str(component.get("UID", "")).strip(), occurrence.start, occurrence.end,
+                                rid.dt if rid is not None else occurrence.start,
+                                str(component.get("STATUS", "")).upper()))
+        return found
+    for component in query.between(window_start, window_end):
+        rid = component.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in component else component.decoded("DTSTART")
+        found.append(_Found(str(component.get("UID", "")).strip(), component.decoded("DTSTART"),
+                            component.decoded("DTEND"), rid, str(component.get("STATUS", "")).upper()))
+    return found
 
 
 def _digest(components: list[Any]) -> str:
@@ -296,7 +333,7 @@ def _text(component: Any, name: str, limit: int) -> str:
     return str(value).strip()[:limit] if value is not None else ""
 
 
-def _map_event(uid: str, master: Any, components: list[Any], found: list[Any], window_start: datetime,
+def _map_event(uid: str, master: Any, components: list[Any], found: list[_Found], window_start: datetime,
                window_end: datetime, network_tz: str, digest: str) -> SourceEvent:
     dtstart = master.decoded("DTSTART")
     is_all_day = not isinstance(dtstart, datetime)
@@ -331,15 +368,13 @@ def _map_event(uid: str, master: Any, components: list[Any], found: list[Any], w
         return start_at + timedelta(minutes=duration_minutes or 0)
 
     instances = []
-    for component in found:
-        start_at = _to_utc(component.decoded("DTSTART"), network_tz)
+    for item in found:
+        start_at = _to_utc(item.start, network_tz)
         if not window_start <= start_at < window_end:
             continue
-        rid = component.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in component else component.decoded("DTSTART")
-        original = _to_utc(rid, network_tz)
-        end_value = component.decoded("DTEND") if "DTEND" in component else None
-        end_at = _to_utc(end_value, network_tz) if end_value is not None else default_end(start_at)
-        cancelled = str(component.get("STATUS", "")).upper() == "CANCELLED"
+        original = _to_utc(item.recurrence_id, network_tz)
+        end_at = _to_utc(item.end, network_tz)
+        cancelled = item.status == "CANCELLED"
         moved = (start_at, end_at) != (original, default_end(original))
         instances.append(Instance(original, start_at, end_at, cancelled, moved))
     instances.sort(key=lambda instance: instance.original_start_at)
