@@ -1,7 +1,7 @@
 """Benchmarks (see README, "Benchmarks"). They print figures; tests never time things.
 
     python -m bench [options]                  # the foundation benchmark (issue #2): see --help
-    python -m bench --all [--database-url URL] # all five, one after the other, each in its own process
+    python -m bench --all [--database-url URL] # all six, one after the other, each in its own process
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import sys
 
 from bench.common import DATABASE_URL_ENV
 
-SUITE = ("bench.foundation", "bench.feeds", "bench.attendance", "bench.reminders", "bench.pages")
+SUITE = ("bench.foundation", "bench.feeds", "bench.attendance", "bench.reminders", "bench.pages", "bench.sources")
 
 
 def run_all(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench --all",
-                                     description="Run the five benchmarks at their defaults, one after the other.")
+                                     description="Run the six benchmarks at their defaults, one after the other.")
     parser.add_argument("--all", action="store_true", required=True)
     parser.add_argument("--database-url", default=os.environ.get(DATABASE_URL_ENV),
                         help="Run every benchmark on this scratch database (each empties it first); "

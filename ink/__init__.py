@@ -34,7 +34,7 @@ from ink.public.views import bp as public_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Domains built on events (and the audit log, which sees them all); each has init_app(app) registering its blueprint, listeners and panels.
-HIGHER_DOMAINS: tuple[str, ...] = ("ink.feeds", "ink.attendance", "ink.reminders", "ink.audit")
+HIGHER_DOMAINS: tuple[str, ...] = ("ink.feeds", "ink.attendance", "ink.reminders", "ink.sources", "ink.audit")
 
 
 class ConfigurationError(click.ClickException):

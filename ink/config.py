@@ -146,6 +146,19 @@ PICTURE_MAX_PIXELS = 40_000_000
 # Pictures: the fewest pixels on each side of an upload.
 PICTURE_MIN_SIDE = 200
 
+# Calendar sources (ink/sources): how often each member's calendar is fetched (minutes), the largest
+# file read (bytes, counted while reading), the timeout of a whole fetch (seconds), the redirects
+# followed, and how many failures in a row before the organisation's editors are told (once).
+SYNC_INTERVAL_MINUTES = 15
+SYNC_MAX_BYTES = 5_000_000
+SYNC_TIMEOUT_SECONDS = 20
+SYNC_MAX_REDIRECTS = 5
+SYNC_FAILURES_BEFORE_NOTICE = 3
+# Calendar sources: allow private, loopback and link-local addresses (tests; never in production), and
+# plain http:// addresses (tests).
+SYNC_ALLOW_PRIVATE = False
+SYNC_ALLOW_HTTP = False
+
 # Tests only: a clock object (ink.core.clock) the app uses instead of the system clock.
 CLOCK = None
 # Tests only: False renders the 500 page for an unexpected error instead of raising it into the test.

@@ -63,6 +63,7 @@ from ink.organisations.service import (
     ensure_topics,
     get_organisation_by_slug,
 )
+from ink.sources.demo import seed_demo_source
 
 COORDINATOR_EMAIL = "coordinator@ink.example"
 EDITOR_EMAIL = "editor@ink.example"
@@ -712,6 +713,7 @@ def seed_demo(*, moment: datetime | None = None) -> SeedReport:
     seed_invitations(seeder.report, seeder.now)
     _seed_moderation(seeder)
     _seed_join_application(seeder.now, seeder.report)
+    seeder.report.created["series"] += seed_demo_source(now=seeder.now)
     db.session.flush()
     return seeder.report
 

@@ -52,7 +52,7 @@ PRIVATE_TABLES = frozenset({
     "feed_state", "user", "user_session", "audit_entry", "invitation", "organisation_application",
     "attendance_category", "attendance_record", "attendance_revision", "door_link", "door_count", "door_tap",
     "subscriber", "subscription", "erased_address", "staff_mail_opt_out", "outbox_message",
-    "scheduler_heartbeat",
+    "scheduler_heartbeat", "calendar_source", "source_topic", "source_event",
 })
 CHANGED = "ink.page_cache.changed"  # session.info key: this transaction wrote public data
 CSRF_PLACEHOLDER = b"\x00ink-page-cache-csrf\x00"

@@ -31,6 +31,7 @@ from ink.reminders import service as reminders
 from ink.reminders.mail import mail_directory
 from ink.reminders.models import MessageKind, TargetKind
 from ink.reminders.scheduler import tick
+from ink.sources.models import CalendarSource, SourceStatus
 from tests.conftest import PASSWORD
 from tests.pictures.conftest import image_bytes
 
@@ -149,6 +150,18 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "title": "Språkkafé", "description_html": "<p>Øv på norsk.</p>", "audience_note": "Alle"}, now=now)
     text_versions.add_text_version(org, OrganisationTextVersion, "nb", {"description": "Et kafé for alle."}, now=now)
     text_versions.add_text_version(venue, VenueTextVersion, "nb", {"accessibility": "Trinnfri inngang."}, now=now)
+    # Calendar sources: one in sync with a rule it could not express, one failing (of the partner).
+    sources = [
+        CalendarSource(organisation=org, name="Kafé Verden (Google)", url="https://calendar.example.org/kafe.ics",
+                       created_at=now, status=SourceStatus.OK.value, last_fetched_at=now, last_success_at=now,
+                       problems=[{"title": "Lekser", "problem": "Extra dates (RDATE): imported as its dates."}],
+                       status_params={}),
+        CalendarSource(organisation=partner, name="Språkvenn (Outlook)", url="https://calendar.example.org/sv.ics",
+                       created_at=now, status=SourceStatus.FAILING.value, consecutive_failures=2,
+                       status_message="The server answered HTTP %(status)s.", status_params={"status": "500"},
+                       problems=[]),
+    ]
+    db.session.add_all(sources)
     db.session.commit()
 
     membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == editor.id))
@@ -158,6 +171,7 @@ def build_sweep_network(factory, clock) -> SweepNetwork:  # type: ignore[no-unty
         "series_id": [str(series.id), str(draft.id), str(cancelled.id), str(homework.id)],
         "occurrence_id": [str(past.id), str(today.id), str(future.id), str(occurrences[7].id)],
         "organisation_id": [str(org.id), str(pending.id), str(partner.id)],
+        "source_id": [str(source.id) for source in sources],
         "membership_id": [str(membership.id) if membership else "1"],
         "application_id": [str(waiting_application.id), str(declined.id)],
         "venue_id": [str(venue.id), str(other_venue.id)],

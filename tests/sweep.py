@@ -198,7 +198,8 @@ def post_forms(html: str, page_url: str) -> list[Form]:
 
 # Verbs of actions that take something away, from the least to the most far-reaching: forms whose action
 # path holds one are posted after all others, so they do not remove what other forms act on.
-REMOVING_VERBS = ("unsubscribe", "revoke", "remove", "delete", "cancel", "archive", "unsubscribe-all", "erase")
+REMOVING_VERBS = ("unsubscribe", "revoke", "remove", "delete", "cancel", "archive", "unsubscribe-all", "erase",
+                  "disconnect")
 
 
 def posting_order(form: Form) -> tuple[int, int, int]:

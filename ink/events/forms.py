@@ -56,6 +56,8 @@ def _optional_int(value: Any) -> int | None:
 
 
 class SeriesForm(VersionedForm):
+    # The calendar an imported series comes from (ink.sources): its owned fields show read-only.
+    owned_by: str | None = None
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)],

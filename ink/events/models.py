@@ -505,6 +505,8 @@ class ModerationRequest(Model):
                                                      index=True)
     proposed: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # type: ignore[type-arg]
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # A system submission (a sync: no user) names the calendar source it came from; empty for an editor's.
+    source_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -48,6 +48,7 @@ from ink.events.models import (
 from ink.events.service import (
     SeriesData,
     check_move,
+    check_source_owned,
     move_occurrence,
     publish_series,
     series_data_of,
@@ -125,28 +126,31 @@ def _pending(series: EventSeries, kind: ModerationKind, occurrence: Occurrence |
     return db.session.scalars(query.order_by(ModerationRequest.id.desc())).first()
 
 
-def _submit(series: EventSeries, kind: ModerationKind, *, by: User, now: datetime, proposed: dict[str, Any],
-            occurrence: Occurrence | None = None) -> ModerationRequest:
+def _submit(series: EventSeries, kind: ModerationKind, *, by: User | None, now: datetime, proposed: dict[str, Any],
+            occurrence: Occurrence | None = None, source_name: str = "") -> ModerationRequest:
     previous = _pending(series, kind, occurrence)
     if previous is not None:
         previous.status = ModerationStatus.WITHDRAWN
     request = ModerationRequest(series=series, occurrence=occurrence, kind=kind, status=ModerationStatus.PENDING,
-                                proposed=proposed, submitted_by_id=by.id, submitted_at=now)
+                                proposed=proposed, submitted_by_id=by.id if by is not None else None,
+                                source_name=source_name[:200], submitted_at=now)
     db.session.add(request)
     db.session.flush()
     return request
 
 
-def request_publish(series: EventSeries, *, by: User, now: datetime) -> ModerationRequest:
-    """Ask the coordinators to publish a draft (the pending request, if one is already waiting)."""
+def request_publish(series: EventSeries, *, by: User | None, now: datetime, source_name: str = "") -> ModerationRequest:
+    """Ask the coordinators to publish a draft (the pending request, if one is already waiting). A system
+    submission (a calendar source's sync) has no user (``by=None``) and names the source (``source_name``)."""
     return _pending(series, ModerationKind.PUBLISH) or _submit(
-        series, ModerationKind.PUBLISH, by=by, now=now, proposed={})
+        series, ModerationKind.PUBLISH, by=by, now=now, proposed={}, source_name=source_name)
 
 
 def save_series_edit(series: EventSeries, data: SeriesData, *, by: User, now: datetime) -> ModerationRequest | None:
     """Save an edit: at once when it is not held; otherwise apply the fields that are not held and keep
     the held ones as a pending change (returned), or take a pending change back when the edit leaves
     the held fields as the public sees them."""
+    check_source_owned(series, data)
     if not (_is_shown(series) and is_held(by, series, data.organisation)):
         update_series(series, data, now=now)
         return None

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ink.core import signals
 from ink.core.errors import N_, NP_, NotFound, ValidationFailed
@@ -28,6 +29,7 @@ from ink.events.models import (
 )
 from ink.events.recurrence import Recurrence, RecurrenceError
 from ink.extensions import db, network_timezone
+from ink.jobs import source as registered_source
 from ink.organisations.models import Organisation, Topic
 from ink.organisations.service import unique_slug
 from ink.organisations.text_versions import check_original_language
@@ -110,6 +112,7 @@ def update_series(series: EventSeries, data: SeriesData, *, now: datetime,
                   horizon: timedelta = DEFAULT_HORIZON) -> EventSeries:
     """Apply an edit. Past occurrences and their exceptions stay; the future follows the new rule."""
     validate_series_data(data)
+    check_source_owned(series, data)
     before = {name: getattr(series, name) for name in _SCHEDULE_FIELDS}
     named_before = {organisation.id for organisation in series.coorganisers}
     _apply(series, data)
@@ -121,6 +124,37 @@ def update_series(series: EventSeries, data: SeriesData, *, now: datetime,
         regenerate_future(series, now=now, until=now + horizon)
     signals.series_changed.send(series, now=now)
     return series
+
+
+# Fields an imported series' calendar owns (ink.sources), and the form field named when one is changed.
+SOURCE_OWNED_FIELDS = (("title", "title"), ("description_html", "description"), ("start_local", "date"),
+                       ("timezone", "date"), ("is_all_day", "is_all_day"), ("all_day_days", "all_day_days"),
+                       ("duration_minutes", "end_time"), ("rrule", "freq"))
+# The registered function (ink/jobs.py) naming the calendar a series is imported from, if any.
+SERIES_OWNER = "series-owner"
+
+
+def series_owner(series: EventSeries) -> str | None:
+    """The name of the calendar source the series is imported from (its owned fields are read-only)."""
+    owner = registered_source(current_app, SERIES_OWNER)
+    return owner(series) if owner is not None else None
+
+
+def _comparable_text(value: object) -> object:
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def check_source_owned(series: EventSeries, data: SeriesData) -> None:
+    """ValidationFailed (naming the field) when ``data`` changes a field the series' calendar source owns."""
+    name = series_owner(series)
+    if name is None:
+        return
+    wanted = {"title": data.title.strip(), "description_html": sanitise_html(data.description_html),
+              **stored_schedule(data)}
+    for column, form_field in SOURCE_OWNED_FIELDS:
+        if _comparable_text(wanted[column]) != _comparable_text(getattr(series, column)):
+            raise ValidationFailed(N_("This comes from the calendar %(name)s and can only be changed there."),
+                                   form_field, name=name)
 
 
 def _apply(series: EventSeries, data: SeriesData) -> None:

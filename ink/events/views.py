@@ -274,6 +274,7 @@ def series_new() -> ResponseReturnValue:
 def series_edit(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
     form = _series_form(series)
+    _mark_source_owned(form, series)
     if request.method == "GET":
         pending = moderation.pending_change(series)
         form.fill_from(moderation.ProposedSeries(series, pending.proposed) if pending else series)  # type: ignore[arg-type]
@@ -281,6 +282,17 @@ def series_edit(series_id: int) -> ResponseReturnValue:
         preview = None if form.unexpressed_rule else _preview_of(series)
         return _render_series_form(form, series, preview)
     return _save_series(form, series)
+
+
+def _mark_source_owned(form: SeriesForm, series: EventSeries) -> None:
+    """An imported series: the fields its calendar owns are read-only and say where they come from."""
+    name = service.series_owner(series)
+    form.owned_by = name
+    if name is None:
+        return
+    for field in (form.title, form.description, form.date, form.start_time, form.end_time, form.all_day_days):
+        field.render_kw = {**(field.render_kw or {}), "readonly": True}
+        field.label.text = _("%(label)s (from %(name)s)", label=field.label.text, name=name)
 
 
 def _preview_of(series: EventSeries) -> dict[str, Any]:
