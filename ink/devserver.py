@@ -35,7 +35,15 @@ def build_app(host: str, port: int, environ: Mapping[str, str] = os.environ) -> 
     app = create_app()
     if not base_url_is_configured(app, environ):
         app.config["BASE_URL"] = f"http://{_url_host(host)}:{port}"
+    app.config.update(development_sync_settings(environ))
     return app
+
+
+def development_sync_settings(environ: Mapping[str, str]) -> dict[str, bool]:
+    """On a developer's own machine, calendar sources may be read over http and from this machine (the
+    demo's source is the demo's own /demo/calendar.ics); unless the environment says otherwise. Production
+    (gunicorn, wsgi.py) never comes through here and keeps both refusals."""
+    return {name: True for name in ("SYNC_ALLOW_PRIVATE", "SYNC_ALLOW_HTTP") if f"INK_{name}" not in environ}
 
 
 def check_database(app: Flask) -> None:
@@ -71,7 +79,8 @@ def main() -> None:
     scheduler = None
     if "scheduler" in app.cli.commands:
         # The scheduler runs in its own process, never inside the web server; its emails link to this server.
-        environment = {**os.environ, "INK_BASE_URL": app.config["BASE_URL"]}
+        environment = {**os.environ, "INK_BASE_URL": app.config["BASE_URL"],
+                       **{f"INK_{name}": "true" for name in development_sync_settings(os.environ)}}
         scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", "ink", "scheduler"], env=environment)
     try:
         print(f"INK Events is running at http://{args.host}:{args.port}/  (links use {app.config['BASE_URL']}; Ctrl+C stops it)", flush=True)

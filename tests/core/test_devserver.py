@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ink.devserver import build_app
+from ink.devserver import build_app, development_sync_settings
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +37,11 @@ def test_base_url_in_instance_config_wins(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr("flask.config.Config.from_pyfile", instance_config)
     app = build_app("127.0.0.1", 5201, environ={})
     assert app.config["BASE_URL"] == "https://ink.example.net"
+
+
+def test_make_run_lets_the_demo_read_its_own_calendar_unless_told_otherwise() -> None:
+    # The demo's calendar source is http://127.0.0.1:5000/demo/calendar.ics: loopback and http, both refused
+    # by default (production) and both allowed by the development server.
+    assert build_app("127.0.0.1", 5000, environ={}).config["SYNC_ALLOW_PRIVATE"] is True
+    assert development_sync_settings({}) == {"SYNC_ALLOW_PRIVATE": True, "SYNC_ALLOW_HTTP": True}
+    assert development_sync_settings({"INK_SYNC_ALLOW_PRIVATE": "false"}) == {"SYNC_ALLOW_HTTP": True}
