@@ -413,7 +413,9 @@ def _change_notice(row: OutboxMessage, batch: Batch) -> Draft | Skip:
         return Skip("no longer cancelled")
     if change in ("moved", "restored") and (occ is None or occ.is_cancelled):
         return Skip("cancelled or removed since")
-    title = str(payload.get("title", ""))
+    # The title in the subscriber's language while the date still exists (as reminders have it); the
+    # title stored with the change when it no longer does.
+    title = _texts(occ.series, row.locale)["title"] if occ is not None else str(payload.get("title", ""))
     context = {
         "change": change, "title": title, "reason": payload.get("reason", ""), "note": payload.get("note", ""),
         "start_at": datetime.fromisoformat(payload["start_at"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from ink.events import service
 from ink.events.models import SeriesTextVersion
 from ink.extensions import db
 from ink.organisations import text_versions
@@ -55,3 +56,20 @@ def test_a_digest_lists_titles_in_the_subscribers_language(client, factory, cloc
     assert 'lang="nb" dir="auto">Språkkafé</a>' in norwegian.message.get_body(preferencelist=("html",)).get_content()
     [english] = [r for r in smtp_server.handler.to("en@example.org") if r.subject == "The coming week at INK Events"]
     assert "Language café" in english.text and "Språkkafé" not in english.text
+
+
+def test_a_cancellation_notice_names_the_event_in_the_subscribers_language(client, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    series_id = _cafe(factory, datetime(2026, 6, 4, 18, 0))
+    subscribe_and_confirm(client, smtp_server, clock, "nb@example.org", f"/subscribe/series/{series_id}", locale="nb")
+    subscribe_and_confirm(client, smtp_server, clock, "en@example.org", f"/subscribe/series/{series_id}")
+    series = service.get_series(series_id)
+    first = min(series.occurrences, key=lambda occ: occ.start_at)
+    service.cancel_occurrence(first, reason="", now=clock.now())
+    db.session.commit()
+    for _ in range(3):
+        run_outbox(clock.now())
+        clock.advance(minutes=1)
+    norwegian = [r.subject for r in smtp_server.handler.to("nb@example.org")]
+    english = [r.subject for r in smtp_server.handler.to("en@example.org")]
+    assert any("Språkkafé" in subject for subject in norwegian[1:]), norwegian
+    assert any("Language café" in subject for subject in english[1:]) and not any("Språkkafé" in s for s in english)
