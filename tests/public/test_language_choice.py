@@ -183,3 +183,18 @@ def test_an_email_subscription_made_from_a_page_keeps_its_language(client, app, 
     assert response.status_code in (200, 302, 303)
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == "reader@example.org"))
     assert subscriber is not None and subscriber.locale == "uk"
+
+
+def test_typed_text_keeps_its_own_direction_and_addresses_read_left_to_right(client, auth, factory) -> None:  # type: ignore[no-untyped-def]
+    # In an Arabic form a Latin title must start at the left: text fields carry dir="auto"; email
+    # addresses and links are always left to right.
+    factory.coordinator()
+    factory.organisation("Kafé Verden")
+    auth.login("coordinator@example.org")
+    page = client.get("/manage/series/new?lang=ar").get_data(as_text=True)
+    title = re.search(r'<input[^>]*name="title"[^>]*>', page)
+    assert title and 'dir="auto"' in title.group(0)
+    description = re.search(r'<textarea[^>]*name="description"[^>]*>', page)
+    assert description and 'dir="auto"' in description.group(0)
+    registration = re.search(r'<input[^>]*name="registration_url"[^>]*>', page)
+    assert registration and 'dir="ltr"' in registration.group(0)
