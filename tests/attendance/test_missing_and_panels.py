@@ -116,7 +116,7 @@ def test_manage_dashboard_lists_missing_counts_newest_first_per_series(client, a
     positions = [panel.index(link) for link in links]
     assert positions == sorted(positions)
     assert panel.index("Language café") < positions[0] < positions[2] < panel.index("Chess club") < positions[3]
-    assert "(Kafé Verden · 3 without a count)" in panel and "(Other Club · 1 without a count)" in panel
+    assert "(<bdi>Kafé Verden</bdi> · 3 without a count)" in panel and "(<bdi>Other Club</bdi> · 1 without a count)" in panel
     for absent in (occs[1], occs[4]):
         assert f'/manage/attendance/occurrences/{absent.id}"' not in panel
     auth.logout()
@@ -149,7 +149,7 @@ def test_long_gaps_are_folded_and_the_newest_come_first(client, auth, factory, n
     shown, folded = sewing.split("<details>", 1)[0], sewing.split("<details>", 1)[1].split("</details>", 1)[0]
     assert [f'/manage/attendance/occurrences/{o.id}"' in shown for o in newest[:4]] == [True, True, True, False]
     assert all(f'/manage/attendance/occurrences/{o.id}"' in folded for o in newest[3:])
-    assert "37 older occurrences" in folded and "(Kafé Verden · 40 without a count)" in sewing
+    assert "37 older occurrences" in folded and "(<bdi>Kafé Verden</bdi> · 40 without a count)" in sewing
 
 
 def test_dashboard_names_each_organisations_report(client, auth, factory, network):  # type: ignore[no-untyped-def]
