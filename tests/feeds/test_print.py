@@ -70,7 +70,7 @@ def test_a_weekly_series_is_one_line_and_a_single_date_is_listed_under_its_day(c
     assert "Tuesday 2 June to Monday 29 June 2026" in html
     regular = _regular(html)
     # eight dates (Tuesdays and Thursdays 2–25 June) printed once
-    assert "Every Tuesday and Thursday, 18:00–20:00" in regular
+    assert "Every Tuesday and Thursday, <bdi dir=\"ltr\">18:00–20:00</bdi>" in regular
     assert "Language café" in regular and "Sølvberget · <bdi>Språkkafé Stavanger</bdi>" in regular
     assert html.count("Language café") == 1  # not once per date
     assert _days(html) == ["2026-06-05"]
@@ -108,7 +108,7 @@ def test_a_series_starting_within_the_period_says_from_when(client, factory) -> 
     factory.series(title="Homework help", recurrence=Recurrence(freq="weekly"),
                    start_local=datetime(2026, 6, 10, 15, 0), duration_minutes=90)
     regular = _regular(_page(client))
-    assert "Every Wednesday, 15:00–16:30 (from Wednesday 10 June)" in regular
+    assert "Every Wednesday, <bdi dir=\"ltr\">15:00–16:30</bdi> (from Wednesday 10 June)" in regular
 
 
 def test_cancelled_dates_are_marked(client, factory, clock, cafe, concert) -> None:  # type: ignore[no-untyped-def]
@@ -204,7 +204,7 @@ def test_in_bokmal(client, cafe, concert) -> None:  # type: ignore[no-untyped-de
     client.set_cookie(LANGUAGE_COOKIE, "nb")
     html = _page(client, "?venue=solvberget")
     assert '<html lang="nb" dir="ltr">' in html
-    assert "Hver tirsdag og torsdag, 18:00–20:00" in html
+    assert "Hver tirsdag og torsdag, <bdi dir=\"ltr\">18:00–20:00</bdi>" in html
     assert "Hver uke" in html and "Skriv ut" in html
     assert "tirsdag 2. juni til mandag 29. juni 2026" in html
 

@@ -198,3 +198,10 @@ def test_typed_text_keeps_its_own_direction_and_addresses_read_left_to_right(cli
     assert description and 'dir="auto"' in description.group(0)
     registration = re.search(r'<input[^>]*name="registration_url"[^>]*>', page)
     assert registration and 'dir="ltr"' in registration.group(0)
+
+
+def test_a_time_range_in_the_programme_reads_from_start_to_end_in_arabic(client, event) -> None:  # type: ignore[no-untyped-def]
+    # Two <time> elements and a dash inside Arabic text would show "19:00–17:00": the range is an
+    # isolated left-to-right run (seen in the Arabic screenshots).
+    page = client.get("/?lang=ar").get_data(as_text=True)
+    assert re.search(r'<bdi dir="ltr"><time datetime="[^"]+">17:00</time>–<time datetime="[^"]+">19:00</time></bdi>', page)
