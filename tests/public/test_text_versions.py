@@ -8,9 +8,11 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from babel.support import Translations
 
 from ink.events.models import SeriesTextVersion, VenueTextVersion
 from ink.extensions import db
+from ink.i18n import TRANSLATIONS
 from ink.organisations import text_versions
 from ink.organisations.models import OrganisationTextVersion
 
@@ -59,7 +61,8 @@ def test_the_event_page_in_polish_shows_the_polish_version_marked_pl(client, caf
 def test_without_a_version_the_original_shows_with_its_language_and_the_versions(client, cafe) -> None:
     page = _page(client, f"/events/{cafe.id}", "ar")
     assert '<h1 lang="nb" dir="auto">Språkkafé</h1>' in page
-    assert "Written in Norsk bokmål." in page
+    arabic = Translations.load(str(TRANSLATIONS), ["ar"])
+    assert arabic.gettext("Written in %(language)s.") % {"language": "Norsk bokmål"} in page  # the note, in Arabic
     assert f'href="/events/{cafe.id}?text=pl" lang="pl" hreflang="pl">Polski</a>' in page
     # The original's own readers get no note.
     assert "Written in" not in _page(client, f"/events/{cafe.id}", "nb")
