@@ -28,7 +28,10 @@ from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from ink.organisations.models import OrganisationModeration, OrganisationStatus
 from ink.organisations.service import add_editor
+from ink.notices import queue_notice
 from ink.reminders.models import MessageKind, MessageStatus, OutboxMessage
+from ink.sources.models import CalendarSource, SourceStatus
+from ink.sources.sync import FAILURE_NOTICE
 from ink.organisations.invitations import invite
 from ink.organisations.service import get_organisation_by_slug
 from tests.conftest import PASSWORD
@@ -215,6 +218,8 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server, language: s
     run_outbox(clock.now())
     _send_joining_notices_in_bokmaal(factory, organisation_slug, clock, language)
     run_outbox(clock.now())
+    _send_source_notice(factory, clock, language)
+    run_outbox(clock.now())
 
     sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENT)).all()
     notice = MessageKind.NOTICE.value
@@ -226,6 +231,20 @@ def _send_every_kind_in_bokmaal(client, factory, clock, smtp_server, language: s
     assert {row.locale for row in sent} == {language}
     assert len(smtp_server.received) == len(sent)
     return sent
+
+
+def _send_source_notice(factory, clock, language: str) -> None:  # type: ignore[no-untyped-def]
+    """A calendar source that keeps failing (ink/sources): the notice its editors get once."""
+    club = factory.organisation("Sandnes Sjakk", slug="sandnes-sjakk")
+    source = CalendarSource(organisation=club, name="Sjakk-kalender", url="https://kalender.example.org/sjakk.ics",
+                            created_at=clock.now(), status=SourceStatus.FAILING.value, consecutive_failures=3,
+                            status_message="The server answered HTTP %(status)s.", status_params={"status": "500"},
+                            problems=[])
+    db.session.add(source)
+    db.session.flush()
+    queue_notice(FAILURE_NOTICE, ref=f"source:{source.id}", recipient="sjakk@example.org", locale=language,
+                 now=clock.now(), payload={"source_id": source.id})
+    db.session.commit()
 
 
 def _send_joining_notices_in_bokmaal(factory, organisation_slug, clock, language: str = "nb") -> None:  # type: ignore[no-untyped-def]
