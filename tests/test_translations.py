@@ -92,6 +92,10 @@ COUNT_PLACEHOLDER = re.compile(
     r"|people|visitors|pages|planned|sent|skipped|retried|failed|avg|capacity)\)[sd]")
 # Messages with a count-like placeholder that are not about a count of something, and why.
 NOT_COUNTS = {
+    'INK Events has not been able to read the calendar %(name)s of %(organisation)s %(count)s times in a row. Its events stay as they were until it can be read again.': "issue 13's sync messages: worded so the number needs no plural noun in the catalogues (a colon or a unit); to become plural entries",
+    'The calendar is larger than %(limit)s bytes.': "issue 13's sync messages: worded so the number needs no plural noun in the catalogues (a colon or a unit); to become plural entries",
+    'The server took too long (more than %(seconds)s seconds).': "issue 13's sync messages: worded so the number needs no plural noun in the catalogues (a colon or a unit); to become plural entries",
+    'Too many redirects (more than %(limit)s).': "issue 13's sync messages: worded so the number needs no plural noun in the catalogues (a colon or a unit); to become plural entries",
     "%(name)s cannot be more than the total of %(total)d.": "a bare number, no noun follows it",
     "%(total)d is more than the venue's capacity of %(capacity)d. Check the number, or tick the box to "
     "confirm it.": "bare numbers, no noun follows them",
