@@ -69,8 +69,8 @@ def test_scheduler_once_sends_due_mail_and_writes_a_heartbeat(app, runner, facto
 def test_jobs_have_fixed_ids_coalesce_one_instance_and_a_misfire_grace(app) -> None:  # type: ignore[no-untyped-def]
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    # Each domain registered its own (ink/jobs.py): events the horizon, reminders the rest.
-    assert set(jobs) == {"dispatch-due", "extend-horizon", "purge-unconfirmed", "weekly-digests"}
+    # Each domain registered its own (ink/jobs.py): events the horizon, sources their sync, reminders the rest.
+    assert set(jobs) == {"dispatch-due", "extend-horizon", "purge-unconfirmed", "sync-sources", "weekly-digests"}
     assert {job.name for job in jobs_of(app)} == set(jobs)
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
@@ -85,13 +85,17 @@ def test_jobs_have_fixed_ids_coalesce_one_instance_and_a_misfire_grace(app) -> N
         "cron[hour='3', minute='27']", "purge_unconfirmed_addresses")
     assert (str(jobs["weekly-digests"].trigger), registered["weekly-digests"].func.__name__) == (
         "cron[day_of_week='mon', hour='7', minute='0']", "send_weekly")
+    assert (str(jobs["sync-sources"].trigger), registered["sync-sources"].func.__name__) == (
+        "interval[0:15:00]", "sync_sources_job")
     # Grace suited to each: a late minute tick is dropped before the next one is due; the daily jobs
     # still run hours late; the weekly one within its day, well inside the digest's two-day window.
     assert jobs["dispatch-due"].misfire_grace_time == 50
     assert jobs["extend-horizon"].misfire_grace_time == jobs["purge-unconfirmed"].misfire_grace_time == 6 * 3600
     assert jobs["weekly-digests"].misfire_grace_time == 12 * 3600 < WEEKLY_WINDOW.total_seconds()
+    # A sync more than ten minutes late is dropped: the next one is due five minutes later.
+    assert jobs["sync-sources"].misfire_grace_time == 600
     # Building twice (a restart) does not multiply jobs.
-    assert len(build_scheduler(app).get_jobs()) == 4
+    assert len(build_scheduler(app).get_jobs()) == 5
 
 
 def test_tick_plans_sends_and_beats(app, factory, clock, smtp_server) -> None:  # type: ignore[no-untyped-def]
@@ -298,7 +302,7 @@ def test_scheduler_process_ticks_refuses_a_second_and_stops_on_sigterm(app, data
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=20) == 0
         output = first.communicate()[0]
-        assert "Scheduler running (jobs: dispatch-due, extend-horizon, purge-unconfirmed, weekly-digests)" in output
+        assert "Scheduler running (jobs: dispatch-due, extend-horizon, purge-unconfirmed, sync-sources, weekly-digests)" in output
         again = subprocess.run(command + ["--once"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
         assert again.returncode == 0, again.stderr
     finally:
