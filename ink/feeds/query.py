@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ink.events.filters import MAX_OCCURRENCE_SPAN, overlapping
-from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, Venue
+from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesTextVersion, Venue
 from ink.extensions import db
 from ink.feeds.ical import FeedOccurrence, FeedTexts
 from ink.organisations.text_versions import chosen_texts
@@ -20,29 +20,43 @@ from ink.organisations.text_versions import chosen_texts
 def _load_series(ids: set[int]) -> list[EventSeries]:
     if not ids:
         return []
+    # Text versions are not loaded here: feed_texts reads them in one query for the few series that have any.
     return list(db.session.scalars(
         sa.select(EventSeries).where(EventSeries.id.in_(sorted(ids))).options(
             selectinload(EventSeries.venue), selectinload(EventSeries.topics),
-            selectinload(EventSeries.organisation), selectinload(EventSeries.text_versions),
+            selectinload(EventSeries.organisation),
         )
     ))
 
 
-def series_feed_texts(series: EventSeries, language: str) -> FeedTexts:
+def _texts_for_feed(series: EventSeries, versions: Sequence[SeriesTextVersion], language: str) -> FeedTexts:
     """The series' texts for a feed in ``language`` (its version, else the original): marked with their
     language (LANGUAGE) when the series has versions or they are not in the feed's language; a series
     with neither renders as before versions existed, byte for byte."""
-    chosen = chosen_texts(series, language)
-    marked = bool(series.text_versions) or chosen.language != language
-    updated = next((version.updated_at for version in series.text_versions if version.language == chosen.language),
-                   None)
+    if not versions:  # most series: the original, as is (the rule of chosen_texts without its bookkeeping)
+        return FeedTexts(title=series.title, description_html=series.description_html,
+                         language=series.original_language if series.original_language != language else None,
+                         updated_at=None)
+    chosen = chosen_texts(series, language, versions)
+    updated = next((version.updated_at for version in versions if version.language == chosen.language), None)
     return FeedTexts(title=chosen["title"], description_html=chosen["description_html"],
-                     language=chosen.lang("title") if marked else None, updated_at=updated)
+                     language=chosen.lang("title"), updated_at=updated)
+
+
+def series_feed_texts(series: EventSeries, language: str) -> FeedTexts:
+    """One series' texts for a feed in ``language`` (see _texts_for_feed)."""
+    return _texts_for_feed(series, series.text_versions, language)
 
 
 def feed_texts(series_list: Sequence[EventSeries], language: str) -> dict[int, FeedTexts]:
-    """``series_feed_texts`` of each series, by id."""
-    return {series.id: series_feed_texts(series, language) for series in series_list}
+    """The texts of each series for a feed in ``language``, by id: the versions in one query."""
+    ids = [series.id for series in series_list]
+    versions: dict[int, list[SeriesTextVersion]] = defaultdict(list)
+    if ids:
+        for version in db.session.scalars(
+                sa.select(SeriesTextVersion).where(SeriesTextVersion.series_id.in_(ids))):
+            versions[version.series_id].append(version)
+    return {series.id: _texts_for_feed(series, versions.get(series.id, ()), language) for series in series_list}
 
 
 def feed_content(condition: sa.ColumnElement[bool], *, window_start: datetime

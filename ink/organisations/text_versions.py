@@ -14,7 +14,7 @@ Services never commit; the view that called them owns the transaction.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -32,14 +32,16 @@ def network_languages() -> tuple[str, ...]:
     return tuple(base_language(code) for code in current_app.config["LANGUAGES"])
 
 
-def versions_of(subject: Any) -> dict[str, Mapping[str, str]]:
-    """The subject's versions, language code -> texts."""
-    return {version.language: version.texts for version in subject.text_versions}
+def versions_of(subject: Any, versions: Iterable[Any] | None = None) -> dict[str, Mapping[str, str]]:
+    """The subject's versions (or the ``versions`` given, loaded apart), language code -> texts."""
+    return {version.language: version.texts
+            for version in (subject.text_versions if versions is None else versions)}
 
 
-def chosen_texts(subject: Any, wanted: str | None) -> ChosenTexts:
-    """The subject's texts for a reader of ``wanted`` (ink.core.texts.choose_texts, the one fallback rule)."""
-    return choose_texts(subject.original_language, subject.original_texts, versions_of(subject), wanted,
+def chosen_texts(subject: Any, wanted: str | None, versions: Iterable[Any] | None = None) -> ChosenTexts:
+    """The subject's texts for a reader of ``wanted`` (ink.core.texts.choose_texts, the one fallback rule);
+    ``versions``: the subject's versions when they were loaded apart from it (a feed's, in one query)."""
+    return choose_texts(subject.original_language, subject.original_texts, versions_of(subject, versions), wanted,
                         languages=network_languages())
 
 
