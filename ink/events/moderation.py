@@ -47,6 +47,7 @@ from ink.events.models import (
 )
 from ink.events.service import (
     SeriesData,
+    check_date_owned,
     check_move,
     check_source_owned,
     move_occurrence,
@@ -167,8 +168,10 @@ def save_series_edit(series: EventSeries, data: SeriesData, *, by: User, now: da
 
 def save_occurrence_move(occ: Occurrence, *, start_at: datetime, end_at: datetime, venue: Venue | None, note: str,
                          by: User, now: datetime) -> ModerationRequest | None:
-    """Move a date: at once unless held and it changes the time or venue the public sees; then a pending move."""
+    """Move a date: at once unless held and it changes the time or venue the public sees; then a pending move.
+    An imported series' times are its calendar's (ValidationFailed)."""
     check_move(start_at, end_at)
+    check_date_owned(occ, start_at=start_at, end_at=end_at)
     series = occ.series
     new_venue_id = venue.id if venue is not None else series.venue_id
     current_venue_id = occ.venue.id if occ.venue is not None else None

@@ -140,6 +140,19 @@ def series_owner(series: EventSeries) -> str | None:
     return owner(series) if owner is not None else None
 
 
+SOURCE_OWNED_MESSAGE = N_("This comes from the calendar %(name)s and can only be changed there.")
+
+
+def check_date_owned(occ: Occurrence, *, start_at: datetime | None = None, end_at: datetime | None = None) -> None:
+    """An imported series' dates are its calendar's: ValidationFailed (field ``date``) when an editor would
+    cancel or restore one (no times given) or give it other times. Its venue and note stay the network's."""
+    name = series_owner(occ.series)
+    if name is None:
+        return
+    if start_at is None or (start_at, end_at) != (occ.start_at, occ.end_at):
+        raise ValidationFailed(SOURCE_OWNED_MESSAGE, "date", name=name)
+
+
 def _comparable_text(value: object) -> object:
     return " ".join(value.split()) if isinstance(value, str) else value
 
@@ -153,8 +166,7 @@ def check_source_owned(series: EventSeries, data: SeriesData) -> None:
               **stored_schedule(data)}
     for column, form_field in SOURCE_OWNED_FIELDS:
         if _comparable_text(wanted[column]) != _comparable_text(getattr(series, column)):
-            raise ValidationFailed(N_("This comes from the calendar %(name)s and can only be changed there."),
-                                   form_field, name=name)
+            raise ValidationFailed(SOURCE_OWNED_MESSAGE, form_field, name=name)
 
 
 def _apply(series: EventSeries, data: SeriesData) -> None:

@@ -358,6 +358,7 @@ def series_detail(series_id: int) -> ResponseReturnValue:
     pending_requests, returned_request = moderation.series_requests(series)
     return render_template("events/series_detail.html", series=series, upcoming=upcoming, past=past,
                            summary=schedule_summary(series), cancel_form=CancelForm(),
+                           owned_by=service.series_owner(series),
                            pending_requests=pending_requests, returned_request=returned_request,
                            held=moderation.is_held(current_user, series), request_rows=request_rows,
                            coorganiser_requests=consent.series_requests(series))
@@ -451,8 +452,13 @@ def _render_occurrence(occ: Occurrence, *, cancel_form: CancelForm | None = None
     if move_form is None:
         move_form = _move_form(occ, formdata=None)
         move_form.fill_from(occ, utc_to_local(occ.start_at, tz), utc_to_local(occ.end_at, tz))
+    owned_by = service.series_owner(occ.series)
+    if owned_by is not None:  # its calendar owns the times: shown read-only; venue and note stay editable
+        for field in (move_form.date, move_form.start_time, move_form.end_time):
+            field.render_kw = {**(field.render_kw or {}), "readonly": True}
+            field.label.text = _("%(label)s (from %(name)s)", label=field.label.text, name=owned_by)
     return render_template(
-        "events/occurrence.html", occ=occ, series=occ.series,
+        "events/occurrence.html", occ=occ, series=occ.series, owned_by=owned_by,
         cancel_form=cancel_form or CancelForm(formdata=None), move_form=move_form,
     )
 
@@ -481,6 +487,7 @@ def occurrence_cancel(occurrence_id: int) -> ResponseReturnValue:
         return invalid_form(_render_cancel_confirmation(occ, form))
     if request.method == "GET" or not _is_confirmed():
         return _render_cancel_confirmation(occ, form)
+    service.check_date_owned(occ)  # a 400 page when its calendar owns the date (the buttons are not shown)
     service.cancel_occurrence(occ, reason=form.reason.data or "", now=now())
     commit_then_flash(_("The date is cancelled."))
     return _back_to(occ)
@@ -489,6 +496,7 @@ def occurrence_cancel(occurrence_id: int) -> ResponseReturnValue:
 @bp.post("/occurrences/<int:occurrence_id>/restore")
 def occurrence_restore(occurrence_id: int) -> ResponseReturnValue:
     occ = _load_occurrence(occurrence_id)
+    service.check_date_owned(occ)
     service.restore_occurrence(occ, now=now())
     commit_then_flash(_("The date is restored."))
     return _back_to(occ)

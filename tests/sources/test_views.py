@@ -3,11 +3,13 @@ edit defaults, disconnect (events stay), read-only source-owned fields, and auth
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from ink.core.errors import ValidationFailed
+from ink.core.time import utc_to_local
 from ink.events import service as events_service
 from ink.events.models import EventSeries, SeriesStatus
 from ink.extensions import db
@@ -142,3 +144,39 @@ def test_the_demo_calendar_is_served(client) -> None:  # type: ignore[no-untyped
     response = client.get("/demo/calendar.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     assert response.data.startswith(b"BEGIN:VCALENDAR")
+
+
+def test_an_imported_date_is_its_calendars_but_its_venue_and_note_are_ours(client, calendar_server, editor_setup, make_source, factory) -> None:  # type: ignore[no-untyped-def]
+    organisation, editor, _ = editor_setup
+    _connected(make_source, calendar_server, organisation)
+    series = db.session.scalars(sa.select(EventSeries).where(EventSeries.title == "Sommerleir")).one()
+    occ = series.occurrences[0]
+    start_at, end_at = occ.start_at, occ.end_at
+    hall = factory.venue("Sølvberget")
+    db.session.commit()
+    sign_in(client, editor.email)
+    page = client.get(f"/manage/occurrences/{occ.id}").get_data(as_text=True)
+    assert "come from the calendar Google-kalender" in page and "Cancel this date" not in page
+    assert re.search(r'<input[^>]*id="date"[^>]*readonly', page) or re.search(r'<input[^>]*readonly[^>]*id="date"', page)
+    assert "Cancel this date" not in client.get(f"/manage/series/{series.id}").get_data(as_text=True)
+    # Cancelling or restoring by hand is refused: the calendar says whether the date takes place.
+    for path, data in ((f"/manage/occurrences/{occ.id}/cancel", {"confirmed": "yes", "reason": "x"}),
+                       (f"/manage/occurrences/{occ.id}/restore", {})):
+        response = client.post(path, data=data)
+        assert response.status_code == 400 and "can only be changed there" in response.get_data(as_text=True)
+    # Other times are a field error; the same times with another venue and a note are saved.
+    local = utc_to_local(start_at, series.timezone)
+    local_end = utc_to_local(end_at, series.timezone)
+    form = {"date": (local + timedelta(days=1)).date().isoformat(),
+            "start_time": local.strftime("%H:%M"), "end_time": local_end.strftime("%H:%M"),
+            "venue": str(hall.id), "note": "Inngang fra baksiden"}
+    if series.is_all_day:
+        form.pop("start_time"), form.pop("end_time")
+    response = client.post(f"/manage/occurrences/{occ.id}/move", data=form)
+    assert response.status_code == 422 and "can only be changed there" in response.get_data(as_text=True)
+    form["date"] = local.date().isoformat()
+    assert client.post(f"/manage/occurrences/{occ.id}/move", data=form).status_code == 302
+    db.session.expire_all()
+    occ = db.session.get(type(occ), occ.id)
+    assert (occ.start_at, occ.end_at, occ.status, occ.venue_id, occ.note) == (
+        start_at, end_at, "scheduled", hall.id, "Inngang fra baksiden")
