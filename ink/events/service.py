@@ -153,6 +153,14 @@ def check_date_owned(occ: Occurrence, *, start_at: datetime | None = None, end_a
         raise ValidationFailed(SOURCE_OWNED_MESSAGE, "date", name=name)
 
 
+def check_status_owned(series: EventSeries) -> None:
+    """Whether an imported series is cancelled is its calendar's (a changed sync would undo it here):
+    ValidationFailed (field ``status``). Publishing and unpublishing stay the network's."""
+    name = series_owner(series)
+    if name is not None:
+        raise ValidationFailed(SOURCE_OWNED_MESSAGE, "status", name=name)
+
+
 def _comparable_text(value: object) -> object:
     return " ".join(value.split()) if isinstance(value, str) else value
 

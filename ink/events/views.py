@@ -404,6 +404,7 @@ def _is_confirmed() -> bool:
 @bp.route("/series/<int:series_id>/cancel", methods=["GET", "POST"])
 def series_cancel(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
+    service.check_status_owned(series)  # a 400 page when its calendar owns it (the button is not shown)
     form = CancelForm()
     if request.method == "POST":
         if not form.validate():
@@ -418,6 +419,7 @@ def series_cancel(series_id: int) -> ResponseReturnValue:
 @bp.post("/series/<int:series_id>/restore")
 def series_restore(series_id: int) -> ResponseReturnValue:
     series = _load_series(series_id)
+    service.check_status_owned(series)
     if series.is_cancelled:
         service.publish_series(series, now=now())
         commit_then_flash(_("The event is restored and published again."))

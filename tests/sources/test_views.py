@@ -180,3 +180,26 @@ def test_an_imported_date_is_its_calendars_but_its_venue_and_note_are_ours(clien
     occ = db.session.get(type(occ), occ.id)
     assert (occ.start_at, occ.end_at, occ.status, occ.venue_id, occ.note) == (
         start_at, end_at, "scheduled", hall.id, "Inngang fra baksiden")
+
+
+def test_an_imported_series_is_cancelled_only_in_its_calendar_but_unpublished_here(client, calendar_server, editor_setup, make_source) -> None:  # type: ignore[no-untyped-def]
+    organisation, editor, _ = editor_setup
+    _connected(make_source, calendar_server, organisation)
+    series = db.session.scalars(sa.select(EventSeries).where(EventSeries.title == "Sommerleir")).one()
+    db.session.commit()
+    sign_in(client, editor.email)
+    assert "Cancel the whole event" not in client.get(f"/manage/series/{series.id}").get_data(as_text=True)
+    for path, data in ((f"/manage/series/{series.id}/cancel", {"confirmed": "yes", "reason": "x"}),
+                       (f"/manage/series/{series.id}/restore", {})):
+        response = client.post(path, data=data)
+        assert response.status_code == 400 and "can only be changed there" in response.get_data(as_text=True)
+    assert client.get(f"/manage/series/{series.id}/cancel").status_code == 400
+    # Hiding it stays the network's choice, and a sync that changes the event keeps it hidden.
+    assert client.post(f"/manage/series/{series.id}/unpublish").status_code == 302
+    calendar_server.serve("/google.ics", calendar_file("google.ics").replace(
+        b"DESCRIPTION:Sommerleir for ungdom", b"DESCRIPTION:Sommerleir for alle"))
+    source = db.session.scalars(sa.select(CalendarSource)).one()
+    assert sync_source(source.id, now=SOURCES_NOW).outcome == "synced"
+    db.session.expire_all()
+    series = db.session.get(EventSeries, series.id)
+    assert series.status == "draft" and "for alle" in series.description_html
