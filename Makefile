@@ -46,11 +46,15 @@ demo: db
 run: demo
 	$(BIN)/python -m ink.devserver --host $(HOST) --port $(PORT)
 
+# The suite in one process per core (pytest-xdist; each worker has its own SQLite file or PostgreSQL
+# database). PYTEST_ARGS= runs it in one process; PYTEST_ARGS='-n 0 tests/feeds' picks a folder.
+PYTEST_ARGS ?= -n auto --dist worksteal
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: install
-	INK_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
+	INK_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k NP_:1,2 -o ink/translations/messages.pot --no-location --sort-output --project "INK Events" .

@@ -49,10 +49,29 @@ PASSWORD = "correct horse battery"
 def _database_url(tmp_root: str) -> str:
     url = os.environ.get("INK_TEST_DATABASE_URL")
     if not url:
-        return f"sqlite:///{os.path.join(tmp_root, 'test.sqlite3')}"
+        return f"sqlite:///{os.path.join(tmp_root, 'test.sqlite3')}"  # a worker's tmp_root is its own
     if url.startswith("postgresql"):
         _require_reachable(url)
+        url = _worker_database(url)
     return url
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own beside the named one (test_gw0, …)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _require_reachable(url: str) -> None:
