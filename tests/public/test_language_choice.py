@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from ink.events.recurrence import Recurrence
 from ink.extensions import db
 from ink.i18n import LANGUAGE_COOKIE, catalogue_languages, language_direction, language_name
 from ink.reminders.models import Subscriber
@@ -205,3 +206,16 @@ def test_a_time_range_in_the_programme_reads_from_start_to_end_in_arabic(client,
     # isolated left-to-right run (seen in the Arabic screenshots).
     page = client.get("/?lang=ar").get_data(as_text=True)
     assert re.search(r'<bdi dir="ltr"><time datetime="[^"]+">17:00</time>–<time datetime="[^"]+">19:00</time></bdi>', page)
+
+
+def test_the_repeat_summary_and_the_ages_read_from_first_to_last_in_arabic(client, factory) -> None:  # type: ignore[no-untyped-def]
+    # The event page's summary ("every week on Tuesday, 17:00–19:00") isolates its range as the
+    # programme rows do; an age range is written in words ("from 6 to 12"), never two bare numbers.
+    series = factory.series(title="Homework help", recurrence=Recurrence(freq="weekly"),
+                            start_local=datetime(2026, 6, 2, 17, 0), duration_minutes=120, age_min=6, age_max=12)
+    page = client.get(f"/events/{series.id}?lang=ar").get_data(as_text=True)
+    summary = re.search(r'<p class="schedule-summary">([^<]*)</p>', page)
+    assert summary and summary.group(1).endswith("\u206617:00–19:00\u2069")
+    assert "الأعمار من 6 إلى 12" in page
+    english = client.get(f"/events/{series.id}").get_data(as_text=True)
+    assert '<p class="schedule-summary">Every Tuesday, 17:00–19:00</p>' in english
