@@ -28,6 +28,7 @@ from ink.core.errors import N_
 from ink.core.html import sanitise_html
 from ink.events.models import EventSeries, Occurrence, OccurrenceStatus, SeriesAudience, SeriesStatus
 from ink.events.moderation import request_publish
+from ink.events.search import indexing_deferred, reindex_series
 from ink.events.service import (
     cancel_occurrence,
     cancel_series,
@@ -216,20 +217,26 @@ def apply_calendar(source: CalendarSource, mapped: MappedCalendar, *, now: datet
     seen |= unchanged
     # An event left unmapped keeps what the last sync found about it.
     problems += [entry for entry in (source.problems or []) if entry.get("uid") in unchanged]
-    for event in mapped.events:
-        seen.add(event.uid)
-        if event.problem:
-            problems.append({"uid": event.uid, "title": event.title, "problem": event.problem})
-        link = links.get(event.uid)
-        if link is None:
-            if event.instances:
-                _create(source, event, now=now, window_end=window_end)
-                result.created += 1
-            continue
-        if link.digest == event.digest and not link.is_removed and _fresh(link, window_start, window_end):
-            continue
-        if _update(link, event, now=now, window_start=window_start, window_end=window_end):
-            result.updated += 1
+    touched: list[EventSeries] = []
+    with indexing_deferred(db.session()):  # the search index once for all touched series, not per flush
+        for event in mapped.events:
+            seen.add(event.uid)
+            if event.problem:
+                problems.append({"uid": event.uid, "title": event.title, "problem": event.problem})
+            link = links.get(event.uid)
+            if link is None:
+                if event.instances:
+                    touched.append(_create(source, event, now=now, window_end=window_end))
+                    result.created += 1
+                continue
+            if link.digest == event.digest and not link.is_removed and _fresh(link, window_start, window_end):
+                continue
+            if _update(link, event, now=now, window_start=window_start, window_end=window_end):
+                touched.append(link.series)
+                result.updated += 1
+        if touched:
+            db.session.flush()
+            reindex_series(db.session.connection(), [series.id for series in touched])
     for uid, link in links.items():
         if uid not in seen and not link.is_removed:
             link.is_removed = True

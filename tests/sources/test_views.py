@@ -203,3 +203,21 @@ def test_an_imported_series_is_cancelled_only_in_its_calendar_but_unpublished_he
     db.session.expire_all()
     series = db.session.get(EventSeries, series.id)
     assert series.status == "draft" and "for alle" in series.description_html
+
+
+def test_search_finds_imported_events_and_follows_a_changed_sync(client, calendar_server, editor_setup, make_source) -> None:  # type: ignore[no-untyped-def]
+    # The sync indexes the series it touched once at its end (not at each flush): still every one.
+    organisation, _, _ = editor_setup
+    source = _connected(make_source, calendar_server, organisation)
+
+    def titles(word: str) -> set[str]:
+        answer = client.get(f"/api/v1/occurrences?start=2026-01-10&end=2026-12-31&q={word}")
+        assert answer.status_code == 200
+        return {row["title"] for row in answer.get_json()}
+
+    assert titles("sommerleir") == {"Sommerleir"} and titles("hvaler") == {"Sommerleir"}
+    assert titles("familielørdag") == {"Familielørdag"}
+    calendar_server.serve("/google.ics", calendar_file("google.ics").replace(
+        b"DESCRIPTION:Sommerleir for ungdom p\xc3\xa5 Hvaler.", b"DESCRIPTION:Kajakk for ungdom p\xc3\xa5 Tj\xc3\xb8me."))
+    assert sync_source(source.id, now=SOURCES_NOW).outcome == "synced"
+    assert titles("kajakk") == {"Sommerleir"} and titles("hvaler") == set()
