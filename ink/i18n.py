@@ -214,8 +214,13 @@ def fmt_datetime(value: datetime, format: str = "short") -> str:
 def fmt_time_range(start: datetime, end: datetime) -> str:
     """"17:00–19:00" (an en dash, no spaces). In a right-to-left language the range is isolated as
     left-to-right text (U+2066 … U+2069), so Arabic reads it from 17:00 to 19:00, not "19:00–17:00"."""
-    time_range = f"{fmt_time(start)}\u2013{fmt_time(end)}"
-    return f"\u2066{time_range}\u2069" if text_direction() == "rtl" else time_range
+    return left_to_right(f"{fmt_time(start)}\u2013{fmt_time(end)}", str(get_locale() or "en"))
+
+
+def left_to_right(text: str, code: str) -> str:
+    """``text`` (a time range) isolated as left-to-right (U+2066 … U+2069) when language ``code`` is
+    written right to left, so Arabic reads "17:00–19:00" from start to end; else as it is."""
+    return f"\u2066{text}\u2069" if language_direction(code) == "rtl" else text
 
 
 def _today_or_tomorrow(value: datetime, today: date | None) -> str | None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_day_names, get_month_names
 from babel.lists import format_list
 
 from ink.core.time import TIME_PATTERN
+from ink.i18n import left_to_right
 from ink.events.recurrence import Recurrence, normalize
 
 Gettext = Callable[..., str]
@@ -166,17 +166,9 @@ def _time_of_day(
     end = _short_time(end_local.time(), locale)
     if duration >= timedelta(days=1):
         day = _weekday_name(end_local.weekday(), locale)
-        return _left_to_right(gettext("%(start)s – %(end_weekday)s %(end)s", start=start, end_weekday=day, end=end),
-                              locale)
-    return _left_to_right(gettext("%(start)s–%(end)s", start=start, end=end), locale)
-
-
-def _left_to_right(time_range: str, locale: str) -> str:
-    """A time range in a right-to-left language, isolated as left-to-right text (U+2066 … U+2069) as
-    everywhere on the site (ink.i18n.fmt_time_range): bare, Arabic would show "19:00–17:00"."""
-    if Locale.parse(locale).character_order == "right-to-left":
-        return f"\u2066{time_range}\u2069"
-    return time_range
+        return left_to_right(gettext("%(start)s – %(end_weekday)s %(end)s", start=start, end_weekday=day, end=end),
+                             locale)
+    return left_to_right(gettext("%(start)s–%(end)s", start=start, end=end), locale)
 
 
 def _with_end(summary: str, rec: Recurrence, locale: str, gettext: Gettext, ngettext: Ngettext) -> str:
