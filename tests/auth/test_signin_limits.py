@@ -2,7 +2,6 @@
 the window ends; an unknown address costs exactly what a wrong password costs."""
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
@@ -108,13 +107,13 @@ def test_an_unknown_address_takes_as_long_as_a_wrong_password_with_production_pa
     factory.user("editor@example.org")  # hashed with production parameters now
     _login(client, "warm-up@example.org")
 
-    def median(email: str) -> float:
-        timings = []
-        for _ in range(5):
-            started = time.perf_counter()
-            assert _login(client, email).status_code == 422
-            timings.append(time.perf_counter() - started)
-        return statistics.median(timings)
+    def timed(email: str) -> float:
+        started = time.perf_counter()
+        assert _login(client, email).status_code == 422
+        return time.perf_counter() - started
 
-    unknown, wrong = median("nobody@example.org"), median("editor@example.org")
+    # Interleaved, and the fastest of each: another process's load (the suite runs in parallel) slows
+    # single attempts, never the cost of the hash itself.
+    rounds = [(timed("nobody@example.org"), timed("editor@example.org")) for _ in range(7)]
+    unknown, wrong = min(pair[0] for pair in rounds), min(pair[1] for pair in rounds)
     assert 0.7 < unknown / wrong < 1.4, (unknown, wrong)  # before the fix: about 2
